@@ -1,0 +1,57 @@
+# One definition of each check: CI (.ci/run) and people run these same targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup run test unit integration lint format typecheck kafka broker-stop schemas clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.11 (Debian: apt-get install python3.11 python3.11-venv)" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv/ from the lock file and install the `corpactions` command
+	@true
+
+kafka: setup ## Fetch the Apache Kafka jars from Maven Central into .cache/kafka/
+	$(BIN)/corpactions broker fetch
+
+run: setup ## Start the local Kafka, the service, and feed it the example resolution (Ctrl-C stops)
+	$(BIN)/corpactions demo
+
+broker-stop: setup ## Stop the local Kafka that `make run` / `corpactions broker start` left running
+	$(BIN)/corpactions broker stop
+
+test: setup kafka ## Run the tests (unit + integration on a real Kafka the tests start)
+	$(BIN)/pytest -q
+
+unit: setup ## Run only the unit tests (no broker)
+	$(BIN)/pytest -q tests/unit
+
+lint: setup ## ruff check + format check
+	$(BIN)/ruff check services tests
+	$(BIN)/ruff format --check services tests
+
+format: setup ## Rewrite files with ruff
+	$(BIN)/ruff check --fix services tests
+	$(BIN)/ruff format services tests
+
+typecheck: setup ## mypy --strict with the pydantic plugin
+	$(BIN)/mypy
+
+lock: ## Re-resolve requirements.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean: ## Remove the venv and caches (keeps nothing running)
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

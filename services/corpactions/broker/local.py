@@ -1,0 +1,408 @@
+"""A real single-node (or small) KRaft Apache Kafka run as a plain Java process.
+
+Machines here have Java 17 and Maven but no Docker and no Kafka install, so the project
+resolves Kafka's jars from Maven Central (``deploy/kafka/pom.xml``) and starts
+``kafka.Kafka`` itself. This module is the one piece of code that does so: the test
+fixtures, ``make run`` and ``corpactions broker start|stop|status`` all use it.
+
+Guarantees:
+- free loopback ports are picked per broker, so overlapping runs do not clash (a port
+  lost to a race between picking and binding is retried with new ports);
+- a broker owned by a parent process (tests, ``demo``) gets ``PR_SET_PDEATHSIG`` so it
+  dies with that process even on ``kill -9``; ``stop()`` sends SIGTERM to the broker's
+  process group, then SIGKILL after a grace period;
+- readiness means a real Metadata request answered with at least one broker.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import ctypes
+import fcntl
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+KAFKA_VERSION = "4.1.1"
+_PR_SET_PDEATHSIG = 1
+
+
+class BrokerError(RuntimeError):
+    """The local broker could not be fetched, started or reached."""
+
+
+class MissingToolError(BrokerError):
+    """A system tool the local broker needs (java, mvn) is not installed."""
+
+
+def require_tool(name: str) -> str:
+    """Return the path of ``name`` or raise one clear message naming what to install."""
+    path = shutil.which(name)
+    if path is None:
+        hints = {
+            "java": "a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)",
+            "mvn": "Apache Maven 3.8+ (Debian: apt-get install maven)",
+        }
+        raise MissingToolError(
+            f"`{name}` was not found on PATH: install {hints.get(name, name)}, or set "
+            "KAFKA_BOOTSTRAP_SERVERS to use a Kafka broker you already run"
+        )
+    return path
+
+
+def project_root() -> Path:
+    """The repository root (this package is installed editable from ``services/``)."""
+    env = os.environ.get("CORPACTIONS_HOME")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3]
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("CORPACTIONS_CACHE", project_root() / ".cache"))
+
+
+@dataclass(frozen=True)
+class KafkaDistribution:
+    """The resolved Kafka jars (one folder, used as ``-cp 'libs/*'``)."""
+
+    libs: Path
+
+    @property
+    def classpath(self) -> str:
+        return str(self.libs / "*")
+
+    @classmethod
+    def ensure(cls, cache_dir: Path | None = None, pom: Path | None = None) -> KafkaDistribution:
+        """Fetch the jars once (under a file lock, so concurrent runs fetch once)."""
+        cache = (cache_dir or default_cache_dir()) / "kafka" / KAFKA_VERSION
+        libs = cache / "libs"
+        marker = cache / "complete"
+        if marker.exists():
+            return cls(libs)
+        pom = pom or project_root() / "deploy" / "kafka" / "pom.xml"
+        if not pom.exists():
+            raise BrokerError(f"Kafka pom not found at {pom} (set CORPACTIONS_HOME to the repo)")
+        mvn = require_tool("mvn")
+        require_tool("java")
+        cache.mkdir(parents=True, exist_ok=True)
+        with _file_lock(cache / ".lock"):
+            if marker.exists():
+                return cls(libs)
+            if libs.exists():
+                shutil.rmtree(libs)
+            proc = subprocess.run(
+                [
+                    mvn,
+                    "-q",
+                    "-B",
+                    "-f",
+                    str(pom),
+                    "dependency:copy-dependencies",
+                    f"-DoutputDirectory={libs}",
+                    "-DincludeScope=runtime",
+                    f"-Dkafka.version={KAFKA_VERSION}",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if proc.returncode != 0:
+                raise BrokerError(
+                    f"mvn could not resolve Kafka {KAFKA_VERSION} from Maven Central:\n"
+                    f"{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
+                )
+            marker.write_text(f"{KAFKA_VERSION}\n")
+        return cls(libs)
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with path.open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def new_cluster_id() -> str:
+    """A Kafka cluster id: base64url of 16 random bytes, unpadded (as StorageTool makes)."""
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+
+
+def probe_metadata(bootstrap: str, timeout: float = 2.0) -> int:
+    """Send a Metadata v4 request to the first reachable address; return the broker count.
+
+    Kafka 4 removed Metadata v0-v3 (KIP-896); v4 is the oldest it answers and is not a
+    flexible version, so the framing stays simple. Raises OSError when unreachable.
+    """
+    last: OSError | None = None
+    for address in bootstrap.split(","):
+        host, _, port = address.strip().rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout) as sock:
+                sock.settimeout(timeout)
+                client_id = b"corpactions-probe"
+                body = struct.pack(">hhih", 3, 4, 1, len(client_id)) + client_id
+                body += struct.pack(">i?", -1, False)  # all topics (null array), no auto-create
+                sock.sendall(struct.pack(">i", len(body)) + body)
+                (size,) = struct.unpack(">i", _recv_exact(sock, 4))
+                payload = _recv_exact(sock, size)
+                # correlation id (4), throttle_time_ms (4), brokers array length (4)
+                (n_brokers,) = struct.unpack(">i", payload[8:12])
+                return int(n_brokers)
+        except OSError as exc:
+            last = exc
+    raise last or OSError(f"no address in {bootstrap!r}")
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("connection closed by broker")
+        buf += chunk
+    return bytes(buf)
+
+
+def wait_until_ready(
+    bootstrap: str, timeout: float = 60.0, process: subprocess.Popen[bytes] | None = None
+) -> float:
+    """Block until a Metadata request lists a broker; return the seconds waited."""
+    start = time.monotonic()
+    while True:
+        if process is not None and process.poll() is not None:
+            raise BrokerError(f"broker process exited with code {process.returncode}")
+        try:
+            if probe_metadata(bootstrap, timeout=1.0) > 0:
+                return time.monotonic() - start
+        except (OSError, struct.error):
+            pass
+        if time.monotonic() - start > timeout:
+            raise BrokerError(f"broker at {bootstrap} did not answer within {timeout:.0f}s")
+        time.sleep(0.1)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the forked child
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_LOG4J2 = """\
+status = warn
+appender.out.type = Console
+appender.out.name = out
+appender.out.layout.type = PatternLayout
+appender.out.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = {level}
+rootLogger.appenderRef.out.ref = out
+logger.kafka.name = kafka
+logger.kafka.level = {level}
+logger.state.name = state.change.logger
+logger.state.level = WARN
+"""
+
+
+class LocalKafka:
+    """One KRaft node (broker + controller) on loopback, in ``workdir``.
+
+    ``owned=True`` ties the broker's life to this process (tests, demo); ``owned=False``
+    starts it detached for ``corpactions broker start``.
+    """
+
+    def __init__(
+        self,
+        dist: KafkaDistribution,
+        workdir: Path,
+        *,
+        owned: bool = True,
+        port: int | None = None,
+        controller_port: int | None = None,
+        heap: str = "1g",
+        overrides: Mapping[str, str] | None = None,
+        log_level: str = "INFO",
+    ) -> None:
+        self.dist = dist
+        self.workdir = workdir
+        self.owned = owned
+        self.port = port
+        self.controller_port = controller_port
+        self.heap = heap
+        self.overrides = dict(overrides or {})
+        self.log_level = log_level
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started_in: float | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        if self.port is None:
+            raise BrokerError("broker not started")
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.workdir / "data"
+
+    @property
+    def log_file(self) -> Path:
+        return self.workdir / "broker.log"
+
+    def properties(self) -> dict[str, str]:
+        assert self.port is not None
+        assert self.controller_port is not None
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            "controller.quorum.voters": f"1@127.0.0.1:{self.controller_port}",
+            "listeners": (
+                f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}"
+            ),
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{self.port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "log.dirs": str(self.data_dir),
+            "num.partitions": "1",
+            "auto.create.topics.enable": "true",
+            # A single node: every internal topic has one replica.
+            "offsets.topic.replication.factor": "1",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            # Fewer internal partitions: the first group join and the first transaction
+            # create these topics, and 50 partitions each cost seconds on a dev machine.
+            "offsets.topic.num.partitions": "5",
+            "transaction.state.log.num.partitions": "5",
+            # Tests and demos join groups constantly; no reason to wait 3 s for more members.
+            "group.initial.rebalance.delay.ms": "0",
+            "log.retention.hours": "168",
+        }
+        props.update(self.overrides)
+        return props
+
+    def _write_config(self) -> Path:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        conf = self.workdir / "server.properties"
+        conf.write_text("".join(f"{k}={v}\n" for k, v in self.properties().items()))
+        (self.workdir / "log4j2.properties").write_text(_LOG4J2.format(level=self.log_level))
+        return conf
+
+    def _java(self, main: str, *args: str, heap: str = "256m") -> list[str]:
+        return [
+            require_tool("java"),
+            f"-Xms{min_heap(heap)}",
+            f"-Xmx{heap}",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={self.workdir / 'log4j2.properties'}",
+            "-cp",
+            self.dist.classpath,
+            main,
+            *args,
+        ]
+
+    def _format(self, conf: Path) -> None:
+        if (self.data_dir / "meta.properties").exists():
+            return
+        proc = subprocess.run(
+            self._java(
+                "kafka.tools.StorageTool", "format", "-t", new_cluster_id(), "-c", str(conf)
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise BrokerError(f"kafka StorageTool format failed:\n{proc.stdout}{proc.stderr}")
+
+    def start(self, timeout: float = 90.0, attempts: int = 3) -> None:
+        """Format (once) and start the broker, then wait until it answers metadata."""
+        fixed_ports = self.port is not None
+        for attempt in range(1, attempts + 1):
+            if not fixed_ports or self.port is None:
+                self.port, self.controller_port = free_port(), free_port()
+            if self.controller_port is None:
+                self.controller_port = free_port()
+            conf = self._write_config()
+            self._format(conf)
+            t0 = time.monotonic()
+            with self.log_file.open("ab") as log:
+                self.process = subprocess.Popen(
+                    self._java("kafka.Kafka", str(conf), heap=self.heap),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                    preexec_fn=_die_with_parent if self.owned else None,
+                )
+            try:
+                wait_until_ready(self.bootstrap_servers, timeout=timeout, process=self.process)
+            except BrokerError:
+                self.stop()
+                if (
+                    attempt == attempts
+                    or fixed_ports
+                    or "Address already in use"
+                    not in (self.log_file.read_text(errors="replace")[-20000:])
+                ):
+                    raise BrokerError(
+                        f"Kafka did not start; last lines of {self.log_file}:\n"
+                        + "\n".join(self.log_file.read_text(errors="replace").splitlines()[-30:])
+                    ) from None
+                continue
+            self.started_in = time.monotonic() - t0
+            return
+
+    def stop(self, grace: float = 20.0) -> None:
+        """SIGTERM the broker's process group, SIGKILL after ``grace`` seconds."""
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        _signal_group(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            _signal_group(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+    def __enter__(self) -> LocalKafka:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def min_heap(heap: str) -> str:
+    """-Xms: a quarter of -Xmx, at least 128m, so a small broker starts small."""
+    units = {"g": 1024, "m": 1}
+    mb = int(heap[:-1]) * units[heap[-1].lower()]
+    return f"{min(mb, max(128, mb // 4))}m"
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)

@@ -1,0 +1,1 @@
+"""Pydantic v2 models of everything that crosses Kafka; the source of `schemas/`."""

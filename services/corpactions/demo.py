@@ -1,0 +1,113 @@
+"""`make run`: the local Kafka, one worker, the example resolution in, its event printed.
+
+A newcomer's first look at the service. The broker is the project's detached local
+broker (started here when not running, and stopped again on exit if started here); the
+worker is a real `corpactions worker` process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from corpactions.broker import daemon
+from corpactions.broker.local import project_root
+from corpactions.settings import Settings
+from corpactions.stream.topics import ensure_topics
+
+SEED = Path("schemas/examples/board-resolution.iij-fy2016-interim.json")
+
+
+async def _feed_and_wait(settings: Settings, seed: bytes, key: bytes, wait_s: float) -> bytes:
+    assert settings.bootstrap_servers
+    topics = settings.topics
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        parts = consumer.partitions_for_topic(topics.schedules) or set()
+        if not parts:
+            await consumer._client.force_metadata_update()
+            parts = consumer.partitions_for_topic(topics.schedules) or set()
+        tps = [TopicPartition(topics.schedules, p) for p in sorted(parts)]
+        consumer.assign(tps)
+        await consumer.seek_to_end(*tps)
+        for tp in tps:  # resolve the end offsets now, before producing
+            await consumer.position(tp)
+        producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
+        await producer.start()
+        try:
+            await producer.send_and_wait(topics.resolutions, seed, key=key)
+        finally:
+            await producer.stop()
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                for record in records:
+                    if record.key == key and record.value is not None:
+                        return bytes(record.value)
+        raise TimeoutError(f"no schedule event within {wait_s:.0f}s")
+    finally:
+        await consumer.stop()
+
+
+def run_demo(seed_path: str | None, keep_running: bool = True) -> int:
+    seed_file = Path(seed_path) if seed_path else project_root() / SEED
+    seed = seed_file.read_bytes()
+    key = str(json.loads(seed)["security"].get("isin") or "demo").encode()
+
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    started_broker = False
+    if not bootstrap:
+        print("starting the local Apache Kafka (first run fetches it from Maven Central)...")
+        state, started_broker = daemon.start()
+        bootstrap = state.bootstrap_servers
+        print(f"kafka ready at {bootstrap}")
+    settings = Settings.from_env({**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap})
+    asyncio.run(
+        ensure_topics(
+            bootstrap,
+            (settings.topics.resolutions, *settings.topics.outputs()),
+            settings.partitions,
+            settings.replication_factor,
+        )
+    )
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "corpactions.cli", "worker"], env=env, start_new_session=True
+    )
+    print(f"worker started (pid {worker.pid}); feeding {seed_file.name}")
+    try:
+        value = asyncio.run(_feed_and_wait(settings, seed, key, wait_s=120))
+        print(f"\n{settings.topics.schedules} <- key {key.decode()}:")
+        print(json.dumps(json.loads(value), indent=2))
+        if keep_running:
+            print(
+                f"\nservice running on {bootstrap}; produce to {settings.topics.resolutions} "
+                "to see more. Ctrl-C stops it."
+            )
+            worker.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+        if started_broker:
+            daemon.stop()
+            print("local kafka stopped")
+    return 0

@@ -1,0 +1,102 @@
+"""One frozen settings object, read from the environment once at start-up and passed in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# The published topic names (contracts): other systems produce and subscribe to these.
+RESOLUTIONS = "corporate-actions.board-resolutions.v1"
+SCHEDULES = "corporate-actions.dividend-schedules.v1"
+RECORD_DATES = "corporate-actions.record-dates.v1"
+PAYMENT_DATES = "corporate-actions.payment-dates.v1"
+DEAD_LETTERS = "corporate-actions.board-resolutions.dlq.v1"
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Topic names; ``prefix`` isolates test runs and environments on a shared cluster."""
+
+    prefix: str = ""
+
+    @property
+    def resolutions(self) -> str:
+        return self.prefix + RESOLUTIONS
+
+    @property
+    def schedules(self) -> str:
+        return self.prefix + SCHEDULES
+
+    @property
+    def record_dates(self) -> str:
+        return self.prefix + RECORD_DATES
+
+    @property
+    def payment_dates(self) -> str:
+        return self.prefix + PAYMENT_DATES
+
+    @property
+    def dead_letters(self) -> str:
+        return self.prefix + DEAD_LETTERS
+
+    def outputs(self) -> tuple[str, ...]:
+        return (self.schedules, self.record_dates, self.payment_dates, self.dead_letters)
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment (``CORPACTIONS_*``, ``KAFKA_*``)."""
+
+    bootstrap_servers: str | None = None
+    app_id: str = "corpactions"
+    topics: Topics = field(default_factory=Topics)
+    partitions: int = 6
+    replication_factor: int = 1
+    web_enabled: bool = True
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    log_level: str = "warn"
+    # faust group-membership timings: defaults suit a real cluster; tests lower them.
+    session_timeout_s: float = 30.0
+    heartbeat_interval_s: float = 3.0
+    rebalance_timeout_s: float = 60.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+
+        def number(name: str, default: float) -> float:
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            try:
+                return float(raw)
+            except ValueError:
+                raise SettingsError(f"{name}={raw!r} is not a number") from None
+
+        level = env.get("CORPACTIONS_LOG_LEVEL", cls.log_level).lower()
+        if level not in {"crit", "error", "warn", "info", "debug"}:
+            raise SettingsError(
+                f"CORPACTIONS_LOG_LEVEL={level!r}: use crit, error, warn, info or debug"
+            )
+        return cls(
+            bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+            app_id=env.get("CORPACTIONS_APP_ID", cls.app_id),
+            topics=Topics(prefix=env.get("CORPACTIONS_TOPIC_PREFIX", "")),
+            partitions=int(number("CORPACTIONS_PARTITIONS", cls.partitions)),
+            replication_factor=int(number("CORPACTIONS_REPLICATION_FACTOR", 1)),
+            web_enabled=env.get("CORPACTIONS_WEB_ENABLED", "true").lower() not in {"0", "false"},
+            web_host=env.get("CORPACTIONS_WEB_HOST", cls.web_host),
+            web_port=int(number("CORPACTIONS_WEB_PORT", cls.web_port)),
+            log_level=level,
+            session_timeout_s=number("CORPACTIONS_SESSION_TIMEOUT_S", cls.session_timeout_s),
+            heartbeat_interval_s=number(
+                "CORPACTIONS_HEARTBEAT_INTERVAL_S", cls.heartbeat_interval_s
+            ),
+            rebalance_timeout_s=number("CORPACTIONS_REBALANCE_TIMEOUT_S", cls.rebalance_timeout_s),
+        )

@@ -1,0 +1,1 @@
+"""The faust service: decode -> dividend core -> events, on Kafka."""
