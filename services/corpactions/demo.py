@@ -26,7 +26,13 @@ from corpactions.stream.topics import ensure_topics
 SEED = Path("schemas/examples/board-resolution.iij-fy2016-interim.json")
 
 
-async def _feed_and_wait(settings: Settings, seed: bytes, key: bytes, wait_s: float) -> bytes:
+async def _feed_and_wait(
+    settings: Settings,
+    seed: bytes,
+    key: bytes,
+    wait_s: float,
+    worker: subprocess.Popen[bytes],
+) -> bytes:
     assert settings.bootstrap_servers
     topics = settings.topics
     consumer = AIOKafkaConsumer(
@@ -51,6 +57,8 @@ async def _feed_and_wait(settings: Settings, seed: bytes, key: bytes, wait_s: fl
             await producer.stop()
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
+            if worker.poll() is not None:
+                raise RuntimeError(f"the worker exited with code {worker.returncode}")
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
                 for record in records:
@@ -84,11 +92,14 @@ def run_demo(seed_path: str | None, keep_running: bool = True) -> int:
     )
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "corpactions.cli", "worker"], env=env, start_new_session=True
+        [sys.executable, "-m", "corpactions.cli", "worker"],
+        env=env,
+        start_new_session=True,
+        stdout=sys.stderr,  # the demo's own stdout carries only the event
     )
     print(f"worker started (pid {worker.pid}); feeding {seed_file.name}")
     try:
-        value = asyncio.run(_feed_and_wait(settings, seed, key, wait_s=120))
+        value = asyncio.run(_feed_and_wait(settings, seed, key, 120, worker))
         print(f"\n{settings.topics.schedules} <- key {key.decode()}:")
         print(json.dumps(json.loads(value), indent=2))
         if keep_running:

@@ -1,0 +1,486 @@
+"""The computed dividend schedule (`corporate-actions.dividend-schedule.v1`).
+
+This is what `corpactions schedule FILE` prints and what outbound events embed. Other
+teams script against these names: add fields, never rename or remove one.
+
+Money serialises as a plain decimal string ("13.50", "620000001"), never a float and
+never exponent notation; dates as ISO 8601 "YYYY-MM-DD".
+
+`compute_schedule` is the one entry point: contract in, domain core, contract out.
+Domain-rule violations raise `corpactions.domain.DomainRejected` (its `reasons` each
+carry `code`, `field`, `message`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from corpactions.contracts.board_resolution import BoardResolution, Function
+from corpactions.domain import (
+    Change,
+    Consistency,
+    DeclaredTotal,
+    DividendHistory,
+    DividendInput,
+    DividendKind,
+    DividendSchedule,
+    EntryStatus,
+    EventType,
+    FiscalYear,
+    Forecast,
+    Listing,
+    ListingRole,
+    ListingSchedule,
+    PastDividend,
+    Reason,
+    ReasonCode,
+    Rounding,
+    SourceOfFunds,
+    schedule_dividend,
+)
+from corpactions.domain.money import plain
+
+SCHEDULE_CONTRACT: Final = "corporate-actions.dividend-schedule.v1"
+
+DecimalText = Annotated[Decimal, PlainSerializer(plain, return_type=str)]
+"""A Decimal that serialises as a plain decimal string: "13.50", never 13.5 or "1E+3"."""
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReasonView(_View):
+    """One validation finding."""
+
+    code: ReasonCode = Field(
+        description="Machine-readable reason code", examples=["payment_before_record"]
+    )
+    field: str = Field(
+        description="Dotted path of the resolution field concerned",
+        examples=["payment_date", "other_listings.0.mic"],
+    )
+    message: str = Field(
+        description="Explanation for people",
+        examples=["payment 2016-09-01 is before record date 2016-09-30"],
+    )
+
+
+class ValidationView(_View):
+    verdict: Literal["valid", "valid_with_warnings"] = Field(
+        description="valid, or valid_with_warnings when `warnings` is not empty "
+        "(invalid resolutions produce no schedule, only reasons)",
+        examples=["valid"],
+    )
+    warnings: tuple[ReasonView, ...] = Field(
+        description="Findings that do not stop the schedule (e.g. declared total "
+        "inconsistent with eligible shares)",
+        examples=[[]],
+    )
+
+
+class ListingView(_View):
+    """Dates and per-unit amount of one listing (the primary one or e.g. an ADS)."""
+
+    role: ListingRole = Field(description="primary or other", examples=["primary"])
+    mic: str = Field(description="ISO 10383 MIC of the market", examples=["XTKS"])
+    symbol: str | None = Field(description="Local code or ticker", examples=["3774"])
+    shares_per_unit: DecimalText = Field(
+        description="Shares one traded unit represents (ADS ratio)", examples=["1", "0.5"]
+    )
+    gross_amount_per_unit: DecimalText = Field(
+        description="Gross rate per traded unit = rate per share x shares_per_unit, in "
+        "`currency` (for ADSs: before conversion and depositary fees)",
+        examples=["13.50", "6.75"],
+    )
+    currency: str = Field(description="ISO 4217 currency of the rate", examples=["JPY"])
+    record_date: dt.date = Field(description="Record date (RDTE)", examples=["2016-09-30"])
+    payment_date: dt.date | None = Field(
+        description="Payment date (PAYD), null while unknown", examples=["2016-12-06"]
+    )
+    last_cum_date: dt.date = Field(
+        description="Last trading day a buyer still settles by the record date (権利付最終日)",
+        examples=["2016-09-27"],
+    )
+    ex_date: dt.date = Field(
+        description="First trading day without the dividend (XDTE): session after last_cum_date",
+        examples=["2016-09-28"],
+    )
+    settlement_cycle_days: int = Field(
+        description="Settlement cycle (T+n sessions) in force on last_cum_date", examples=[3]
+    )
+    last_cum_settlement_date: dt.date = Field(
+        description="Settlement date of a trade on last_cum_date (<= record_date)",
+        examples=["2016-09-30"],
+    )
+    ex_date_settlement_date: dt.date | None = Field(
+        description="Settlement date of a trade on ex_date (> record_date); null if past "
+        "the end of the built calendar",
+        examples=["2016-10-03"],
+    )
+
+
+class TotalView(_View):
+    amount: DecimalText = Field(
+        description="rate x eligible_shares, at the currency's minor unit",
+        examples=["620000001"],
+    )
+    currency: str = Field(description="ISO 4217 currency", examples=["JPY"])
+    rounding: Rounding = Field(
+        description="Rounding applied to reach the minor unit", examples=["truncate"]
+    )
+    eligible_shares: int = Field(description="Shares the total is for", examples=[45925926])
+
+
+class DeclaredTotalView(_View):
+    amount: DecimalText = Field(description="Printed figure", examples=["620"])
+    unit: int = Field(description="Currency units per printed unit", examples=[1000000])
+    rounding: Rounding = Field(description="Rounding of the printed figure", examples=["truncate"])
+    total_min: DecimalText = Field(
+        description="Smallest exact total that prints as `amount` (inclusive)",
+        examples=["620000000"],
+    )
+    total_max_exclusive: DecimalText = Field(
+        description="First exact total that no longer prints as `amount`",
+        examples=["621000000"],
+    )
+    eligible_shares_min: int = Field(
+        description="Fewest eligible shares consistent with the printed total",
+        examples=[45925926],
+    )
+    eligible_shares_max: int = Field(
+        description="Most eligible shares consistent with the printed total (inclusive; "
+        "below eligible_shares_min when no whole share count fits)",
+        examples=[45999999],
+    )
+
+
+class AmountsView(_View):
+    currency: str = Field(description="ISO 4217 currency", examples=["JPY"])
+    gross_amount_per_share: DecimalText = Field(
+        description="Gross rate per share as resolved", examples=["13.50"]
+    )
+    total: TotalView | None = Field(description="Total, when eligible_shares is known")
+    declared_total: DeclaredTotalView | None = Field(
+        description="The printed total and the share range it implies, when given"
+    )
+    consistency: Consistency = Field(
+        description="consistent / inconsistent: eligible_shares inside the declared "
+        "total's share range; not_checked when either is unknown",
+        examples=["consistent"],
+    )
+
+
+class ComponentView(_View):
+    dividend_type: DividendKind = Field(examples=["interim"], description="Which dividend")
+    quarter: int | None = Field(
+        description="Fiscal quarter 1-4 for quarterly/regular/special, else null",
+        examples=[None],
+    )
+    amount_per_share: DecimalText = Field(description="Per share", examples=["13.50"])
+    status: EntryStatus = Field(description="resolved or forecast", examples=["resolved"])
+
+
+class FiscalYearView(_View):
+    fiscal_year_end: dt.date = Field(description="End of the fiscal year", examples=["2017-03-31"])
+    components: tuple[ComponentView, ...] = Field(description="Dividends of the year")
+    resolved_total: DecimalText = Field(description="Sum of resolved", examples=["13.50"])
+    forecast_total: DecimalText = Field(description="Sum of forecasts", examples=["13.50"])
+    annual_total: DecimalText = Field(
+        description="Annual dividend per share: resolved + forecast", examples=["27.00"]
+    )
+    includes_forecast: bool = Field(
+        description="True when annual_total still counts forecasts", examples=[True]
+    )
+
+
+class ChangeView(_View):
+    reference_amount: DecimalText = Field(description="Compared with", examples=["11.00"])
+    change: DecimalText = Field(description="Current minus reference", examples=["2.50"])
+    reference_fiscal_year_end: dt.date | None = Field(
+        description="Fiscal year of the reference, for year-on-year comparisons",
+        examples=["2016-03-31"],
+    )
+    reference_disclosed_on: dt.date | None = Field(
+        description="Disclosure date of the reference forecast", examples=["2016-05-13"]
+    )
+
+
+class FiscalView(_View):
+    fiscal_year_end: dt.date = Field(
+        description="Fiscal year of the dividend", examples=["2017-03-31"]
+    )
+    dividend_type: DividendKind = Field(description="Which dividend", examples=["interim"])
+    quarter: int | None = Field(description="Fiscal quarter, when relevant", examples=[None])
+    this_year: FiscalYearView = Field(description="Roll-up of this fiscal year")
+    prior_year: FiscalYearView | None = Field(
+        description="Roll-up of the prior fiscal year, when the history has it"
+    )
+    vs_prior_year_same_period: ChangeView | None = Field(
+        description="Against the same dividend a year earlier"
+    )
+    vs_prior_year_annual: ChangeView | None = Field(
+        description="This year's annual total against last year's"
+    )
+    vs_forecast: ChangeView | None = Field(description="Against the latest forecast")
+
+
+class StatusView(_View):
+    complete: bool = Field(
+        description="ISO 15022 processing status: complete once the payment date is known",
+        examples=[True],
+    )
+    confirmed: bool = Field(description="false while subject to AGM approval", examples=[True])
+
+
+class ScheduleView(_View):
+    """The schedule of one board-resolved cash dividend."""
+
+    contract: Literal["corporate-actions.dividend-schedule.v1"] = Field(
+        description="Name and version of this contract",
+        examples=[SCHEDULE_CONTRACT],
+    )
+    message_id: str = Field(description="message_id of the resolution", examples=["iij-1"])
+    event_id: str = Field(description="event_id of the resolution", examples=["JP3152820001-1"])
+    function: Function = Field(description="Function of the resolution", examples=["NEWM"])
+    version: int = Field(description="Version of the resolution", examples=[1])
+    security_key: str = Field(
+        description="ISIN, else MIC:local_code (the Kafka key)", examples=["JP3152820001"]
+    )
+    event_type: EventType = Field(
+        description="DVCA cash dividend, CAPD capital distribution", examples=["DVCA"]
+    )
+    dividend_type: DividendKind = Field(description="Which dividend", examples=["interim"])
+    resolved_on: dt.date = Field(description="Resolution date (ANOU)", examples=["2016-11-04"])
+    record_date: dt.date = Field(description="Record date (RDTE)", examples=["2016-09-30"])
+    payment_date: dt.date | None = Field(
+        description="Payment date (PAYD), null while unknown", examples=["2016-12-06"]
+    )
+    primary_listing: ListingView = Field(description="Dates at the primary listing")
+    other_listings: tuple[ListingView, ...] = Field(
+        description="Dates at each other listing, in the resolution's order"
+    )
+    amounts: AmountsView = Field(description="Rate, total and declared-total check")
+    fiscal: FiscalView = Field(description="Fiscal roll-up and comparisons")
+    status: StatusView = Field(description="Processing status")
+    validation: ValidationView = Field(description="Verdict and warnings")
+
+
+# --- contract -> domain ----------------------------------------------------------------
+
+_KINDS: Final = {k.value: k for k in DividendKind}
+_ROUNDINGS: Final = {r.value: r for r in Rounding}
+_ONE: Final = Decimal(1)
+
+
+def to_domain(resolution: BoardResolution) -> DividendInput:
+    """The domain's view of a resolution (no validation beyond the contract's)."""
+    declared = resolution.declared_total
+    forecast = resolution.forecast_per_share
+    security = resolution.security
+    return DividendInput(
+        event_id=resolution.event_id,
+        resolved_on=resolution.resolved_on,
+        dividend_type=_KINDS[resolution.dividend_type.value],
+        fiscal_year_end=resolution.fiscal_year_end,
+        currency=resolution.currency,
+        gross_amount_per_share=resolution.gross_amount_per_share,
+        record_date=resolution.record_date,
+        payment_date=resolution.payment_date,
+        primary=Listing(security.mic, security.local_code, _ONE),
+        other_listings=tuple(
+            Listing(o.mic, o.symbol, o.shares_per_unit) for o in resolution.other_listings
+        ),
+        eligible_shares=resolution.eligible_shares,
+        declared_total=(
+            DeclaredTotal(declared.amount, declared.unit, _ROUNDINGS[declared.rounding.value])
+            if declared is not None
+            else None
+        ),
+        forecast=(
+            Forecast(forecast.amount, forecast.disclosed_on) if forecast is not None else None
+        ),
+        source_of_funds=(
+            SourceOfFunds.CAPITAL_SURPLUS
+            if resolution.source_of_funds.value == "capital_surplus"
+            else SourceOfFunds.RETAINED_EARNINGS
+        ),
+        subject_to_approval=resolution.subject_to_approval,
+    )
+
+
+def to_history_entry(resolution: BoardResolution) -> PastDividend:
+    """What the service stores of a scheduled resolution, for later roll-ups."""
+    return PastDividend(
+        fiscal_year_end=resolution.fiscal_year_end,
+        dividend_type=_KINDS[resolution.dividend_type.value],
+        amount_per_share=resolution.gross_amount_per_share,
+        currency=resolution.currency,
+        status=EntryStatus.RESOLVED,
+        record_date=resolution.record_date,
+        event_id=resolution.event_id,
+        disclosed_on=resolution.resolved_on,
+    )
+
+
+# --- domain -> contract ----------------------------------------------------------------
+# The core's output is already valid by construction, so views are built with
+# model_construct (no re-validation): this keeps compute_schedule on the core's budget.
+
+
+def _listing_view(s: ListingSchedule, currency: str) -> ListingView:
+    return ListingView.model_construct(
+        role=s.role,
+        mic=s.mic,
+        symbol=s.symbol,
+        shares_per_unit=s.shares_per_unit,
+        gross_amount_per_unit=s.gross_amount_per_unit,
+        currency=currency,
+        record_date=s.record_date,
+        payment_date=s.payment_date,
+        last_cum_date=s.last_cum_date,
+        ex_date=s.ex_date,
+        settlement_cycle_days=s.settlement_cycle,
+        last_cum_settlement_date=s.last_cum_settles_on,
+        ex_date_settlement_date=s.ex_date_settles_on,
+    )
+
+
+def _year_view(y: FiscalYear) -> FiscalYearView:
+    return FiscalYearView.model_construct(
+        fiscal_year_end=y.fiscal_year_end,
+        components=tuple(
+            ComponentView.model_construct(
+                dividend_type=c.dividend_type,
+                quarter=c.quarter,
+                amount_per_share=c.amount_per_share,
+                status=c.status,
+            )
+            for c in y.components
+        ),
+        resolved_total=y.resolved_total,
+        forecast_total=y.forecast_total,
+        annual_total=y.annual_total,
+        includes_forecast=y.includes_forecast,
+    )
+
+
+def _change_view(c: Change | None) -> ChangeView | None:
+    if c is None:
+        return None
+    return ChangeView.model_construct(
+        reference_amount=c.reference_amount,
+        change=c.change,
+        reference_fiscal_year_end=c.reference_fiscal_year_end,
+        reference_disclosed_on=c.reference_disclosed_on,
+    )
+
+
+def _reason_view(r: Reason) -> ReasonView:
+    return ReasonView.model_construct(code=r.code, field=r.field, message=r.message)
+
+
+def to_view(resolution: BoardResolution, schedule: DividendSchedule) -> ScheduleView:
+    """The contract view of a computed schedule."""
+    currency = resolution.currency
+    amounts = schedule.amounts
+    total = amounts.total
+    declared = amounts.declared_total
+    rng = amounts.declared_range
+    fiscal = schedule.fiscal
+    return ScheduleView.model_construct(
+        contract=SCHEDULE_CONTRACT,
+        message_id=resolution.message_id,
+        event_id=resolution.event_id,
+        function=resolution.function,
+        version=resolution.version,
+        security_key=resolution.security_key,
+        event_type=schedule.event_type,
+        dividend_type=fiscal.dividend_type,
+        resolved_on=resolution.resolved_on,
+        record_date=resolution.record_date,
+        payment_date=resolution.payment_date,
+        primary_listing=_listing_view(schedule.primary, currency),
+        other_listings=tuple(_listing_view(o, currency) for o in schedule.other_listings),
+        amounts=AmountsView.model_construct(
+            currency=currency,
+            gross_amount_per_share=resolution.gross_amount_per_share,
+            total=(
+                TotalView.model_construct(
+                    amount=total.amount,
+                    currency=total.currency,
+                    rounding=total.rounding,
+                    eligible_shares=total.eligible_shares,
+                )
+                if total is not None
+                else None
+            ),
+            declared_total=(
+                DeclaredTotalView.model_construct(
+                    amount=declared.amount,
+                    unit=declared.unit,
+                    rounding=declared.rounding,
+                    total_min=rng.total_min,
+                    total_max_exclusive=rng.total_max_exclusive,
+                    eligible_shares_min=rng.eligible_shares_min,
+                    eligible_shares_max=rng.eligible_shares_max,
+                )
+                if declared is not None and rng is not None
+                else None
+            ),
+            consistency=amounts.consistency,
+        ),
+        fiscal=FiscalView.model_construct(
+            fiscal_year_end=fiscal.fiscal_year_end,
+            dividend_type=fiscal.dividend_type,
+            quarter=fiscal.quarter,
+            this_year=_year_view(fiscal.this_year),
+            prior_year=_year_view(fiscal.prior_year) if fiscal.prior_year is not None else None,
+            vs_prior_year_same_period=_change_view(fiscal.vs_prior_year_same_period),
+            vs_prior_year_annual=_change_view(fiscal.vs_prior_year_annual),
+            vs_forecast=_change_view(fiscal.vs_forecast),
+        ),
+        status=StatusView.model_construct(complete=schedule.complete, confirmed=schedule.confirmed),
+        validation=ValidationView.model_construct(
+            verdict="valid_with_warnings" if schedule.warnings else "valid",
+            warnings=tuple(_reason_view(w) for w in schedule.warnings),
+        ),
+    )
+
+
+def compute_schedule(
+    resolution: BoardResolution, history: DividendHistory | None = None
+) -> ScheduleView:
+    """Schedule `resolution`; raise `DomainRejected` (with every reason) if it breaks a rule.
+
+    `history`: the security's earlier dividends and forecasts, for the fiscal roll-up
+    (the service keeps it; `to_history_entry` makes an entry of a scheduled resolution).
+    """
+    return to_view(resolution, schedule_dividend(to_domain(resolution), history))
+
+
+# Keep mypy's view of the unused EventType/Consistency imports honest: they are public
+# types of fields above.
+__all__ = [
+    "SCHEDULE_CONTRACT",
+    "AmountsView",
+    "ChangeView",
+    "ComponentView",
+    "DeclaredTotalView",
+    "FiscalView",
+    "FiscalYearView",
+    "ListingView",
+    "ReasonView",
+    "ScheduleView",
+    "StatusView",
+    "TotalView",
+    "ValidationView",
+    "compute_schedule",
+    "to_domain",
+    "to_history_entry",
+    "to_view",
+]

@@ -1,0 +1,67 @@
+"""Last cum-dividend day and ex-date from a record date.
+
+Rule (DOMAIN.md, as applied by JPX and by FINRA/NYSE under SEC Rule 15c6-1): the last
+cum-dividend day is the latest session T whose settlement date, T + n sessions with n
+the cycle in force on T, is on or before the record date; a record date that is not a
+session counts as the session before it (roll *backward*). The ex-date is the session
+after T (roll *forward*).
+
+Around a cycle change two trade dates can settle on the same day, so one session never
+becomes an ex-date: US record 2017-09-06 gives last cum 08-31 and ex 09-01, record
+2017-09-07 gives last cum 09-05 and ex 09-06; nothing went ex on 2017-09-05.
+
+Not covered: distributions of 25% or more of the share price, which in the US go ex
+the business day after payment (FINRA Rule 11140); the core does not know the price.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Final
+
+from corpactions.domain.calendars import CALENDAR_END, CALENDAR_START, CalendarIndex
+
+_FIRST: Final = CALENDAR_START.toordinal()
+_LAST: Final = CALENDAR_END.toordinal()
+
+
+class OutOfCalendarRange(ValueError):
+    """The record date (or the sessions the rule needs) lies outside the built calendar."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExDates:
+    last_cum_date: dt.date
+    ex_date: dt.date
+    settlement_cycle: int  # cycle in force on the last cum day (sessions)
+    last_cum_settles_on: dt.date  # <= record date
+    ex_date_cycle: int
+    ex_date_settles_on: dt.date | None  # > record date; None past the calendar's end
+
+
+def ex_dates(index: CalendarIndex, record_date: dt.date) -> ExDates:
+    """Last cum day and ex-date of `record_date` on `index`'s market."""
+    if not _FIRST <= record_date.toordinal() <= _LAST:
+        raise OutOfCalendarRange(record_date)
+    r = index.index_on_or_before(record_date)  # roll backward to a session
+    cycles = index.cycles
+    # settle(i) = i + cycles[i] >= i + min_cycle, so no session after r - min_cycle can
+    # settle by r. Walk backward from there to the latest i that does: at most
+    # (max cycle - min cycle) extra steps, which also handles both sides of a switch.
+    i = r - index.min_cycle
+    while i >= 0 and i + cycles[i] > r:
+        i -= 1
+    if i < 0:
+        raise OutOfCalendarRange(record_date)
+    ex = i + 1  # <= r, so always inside the calendar
+    ex_settle = ex + cycles[ex]
+    sessions = index.sessions
+    return ExDates(
+        last_cum_date=sessions[i],
+        ex_date=sessions[ex],
+        settlement_cycle=cycles[i],
+        last_cum_settles_on=sessions[i + cycles[i]],
+        ex_date_cycle=cycles[ex],
+        ex_date_settles_on=sessions[ex_settle] if ex_settle < len(sessions) else None,
+    )

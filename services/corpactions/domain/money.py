@@ -1,0 +1,123 @@
+"""Money: ISO 4217 minor units, named rounding modes, exact decimal arithmetic.
+
+A float never touches an amount. Nothing here reads the ambient `decimal` context:
+arithmetic goes through `EXACT` (which raises rather than round) and every quantize
+names its rounding mode.
+"""
+
+from __future__ import annotations
+
+from decimal import (
+    ROUND_DOWN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Rounded,
+)
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Final
+
+# Minor units (decimal places of the currency), from ISO 4217 "List One: Currency, fund
+# and precious metal codes" as published by the maintenance agency (SIX Group), column
+# "Minor unit". Only currencies this service pays in are listed; add a row with the same
+# source when a new market comes on. Note the zero-decimal JPY and KRW, and the
+# three-decimal Gulf currencies.
+MINOR_UNITS: Final = MappingProxyType(
+    {
+        "AUD": 2,
+        "BHD": 3,
+        "CAD": 2,
+        "CHF": 2,
+        "CNY": 2,
+        "DKK": 2,
+        "EUR": 2,
+        "GBP": 2,
+        "HKD": 2,
+        "INR": 2,
+        "JPY": 0,
+        "KRW": 0,
+        "KWD": 3,
+        "NOK": 2,
+        "NZD": 2,
+        "SEK": 2,
+        "SGD": 2,
+        "TWD": 2,
+        "USD": 2,
+        "ZAR": 2,
+    }
+)
+
+# A per-share rate may carry more decimals than its currency (JPY 13.50, USD 0.2875).
+# Bound: ISO 20022 `ActiveCurrencyAnd13DecimalAmount` (fractionDigits 13, totalDigits
+# 18), the amount type of corporate-action rates in seev.031. Counted as written, so
+# "13.50" has 2 decimals: the printed digits are what the issuer published.
+MAX_RATE_DECIMALS: Final = 13
+MAX_TOTAL_DIGITS: Final = 18
+
+# Exact arithmetic: 2 x 18 digits plus headroom; Inexact/Rounded trap, so a result that
+# would need rounding raises instead of being silently rounded.
+EXACT: Final = Context(
+    prec=80,
+    rounding=ROUND_HALF_UP,
+    traps=[Inexact, Rounded, InvalidOperation, Overflow],
+    Emax=999,
+    Emin=-999,
+)
+
+
+class Rounding(StrEnum):
+    """How a total is brought to a coarser unit. Only modes issuers actually print."""
+
+    TRUNCATE = "truncate"  # towards zero: ROUND_DOWN
+    HALF_UP = "half_up"  # ties away from zero: ROUND_HALF_UP (commercial rounding)
+
+    @property
+    def decimal_mode(self) -> str:
+        return _DECIMAL_MODES[self]
+
+
+_DECIMAL_MODES: Final = MappingProxyType(
+    {Rounding.TRUNCATE: ROUND_DOWN, Rounding.HALF_UP: ROUND_HALF_UP}
+)
+_MINOR_QUANTUM: Final = MappingProxyType({n: Decimal(1).scaleb(-n, EXACT) for n in range(4)})
+
+
+def minor_units(currency: str) -> int | None:
+    """ISO 4217 minor units of `currency`, or None if the currency is not supported."""
+    return MINOR_UNITS.get(currency)
+
+
+def quantize_to_currency(amount: Decimal, currency: str, rounding: Rounding) -> Decimal:
+    """`amount` brought to `currency`'s minor unit with the named rounding mode."""
+    return amount.quantize(
+        _MINOR_QUANTUM[MINOR_UNITS[currency]], rounding=rounding.decimal_mode, context=_QUANTIZE
+    )
+
+
+# quantize() needs a context for its precision limit only; the rounding mode is always
+# passed explicitly, so this context's own mode is never used.
+_QUANTIZE: Final = Context(prec=80, traps=[InvalidOperation, Overflow], Emax=999, Emin=-999)
+
+
+def decimals_as_written(value: Decimal) -> int:
+    """Decimal places as written: "13.50" -> 2, "1500" -> 0, "1E+3" -> 0."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int), "callers reject NaN and infinity before this"
+    return -exponent if exponent < 0 else 0
+
+
+def integer_digits(value: Decimal) -> int:
+    """Digits before the point: 620 -> 3, 0.2875 -> 0 (so 0.x never counts as a digit)."""
+    if not value:
+        return 0
+    adjusted = value.adjusted()
+    return adjusted + 1 if adjusted >= 0 else 0
+
+
+def plain(value: Decimal) -> str:
+    """Fixed-point text, never exponent notation: Decimal("1E+3") -> "1000"."""
+    return format(value, "f")
