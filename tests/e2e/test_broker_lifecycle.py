@@ -77,7 +77,8 @@ def test_broker_dies_with_a_test_run_killed_by_sigkill(tmp_path: Path) -> None:
         f"""
         import pathlib, time
         from corpactions.broker.local import KafkaDistribution, LocalKafka
-        broker = LocalKafka(KafkaDistribution.ensure(), pathlib.Path({str(tmp_path)!r}), heap="512m")
+        workdir = pathlib.Path({str(tmp_path)!r})
+        broker = LocalKafka(KafkaDistribution.ensure(), workdir, heap="512m")
         broker.start()
         print(broker.process.pid, flush=True)
         time.sleep(600)

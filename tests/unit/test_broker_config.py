@@ -1,0 +1,57 @@
+"""The local broker's pure parts: ids, heap sizes, properties, a clear missing-tool error."""
+
+from __future__ import annotations
+
+import base64
+import socket
+from pathlib import Path
+
+import pytest
+
+from corpactions.broker.local import (
+    KafkaDistribution,
+    LocalKafka,
+    MissingToolError,
+    min_heap,
+    new_cluster_id,
+    probe_metadata,
+    require_tool,
+)
+
+
+def test_cluster_id_is_16_bytes_base64url_unpadded_like_storage_tool() -> None:
+    cid = new_cluster_id()
+    assert len(cid) == 22
+    assert len(base64.urlsafe_b64decode(cid + "==")) == 16
+
+
+@pytest.mark.parametrize(
+    ("heap", "xms"), [("1g", "256m"), ("768m", "192m"), ("256m", "128m"), ("100m", "100m")]
+)
+def test_initial_heap_is_a_quarter_of_max_but_at_least_128m(heap: str, xms: str) -> None:
+    assert min_heap(heap) == xms
+
+
+def test_single_node_properties_use_loopback_and_replication_factor_one(tmp_path: Path) -> None:
+    broker = LocalKafka(KafkaDistribution(tmp_path), tmp_path, port=19092, controller_port=19093)
+    props = broker.properties()
+    assert props["listeners"] == "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093"
+    assert props["controller.quorum.voters"] == "1@127.0.0.1:19093"
+    assert props["offsets.topic.replication.factor"] == "1"
+    assert props["transaction.state.log.min.isr"] == "1"
+    assert props["group.initial.rebalance.delay.ms"] == "0"
+    assert broker.bootstrap_servers == "127.0.0.1:19092"
+
+
+def test_missing_tool_names_the_package_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(MissingToolError, match=r"apt-get install openjdk-17-jre-headless"):
+        require_tool("java")
+
+
+def test_probe_of_a_closed_port_raises_oserror() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ConnectionRefusedError):
+        probe_metadata(f"127.0.0.1:{port}", timeout=0.5)

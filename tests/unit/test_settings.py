@@ -1,0 +1,50 @@
+"""Settings are read once from the environment, validated, and frozen."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from corpactions.settings import Settings, SettingsError
+
+
+def test_defaults_name_the_published_topics() -> None:
+    s = Settings.from_env({})
+    assert s.bootstrap_servers is None
+    assert s.topics.resolutions == "corporate-actions.board-resolutions.v1"
+    assert s.topics.schedules == "corporate-actions.dividend-schedules.v1"
+    assert s.topics.dead_letters == "corporate-actions.board-resolutions.dlq.v1"
+    assert s.log_level == "warn"
+
+
+def test_environment_overrides_and_prefix_isolates_topics() -> None:
+    s = Settings.from_env(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
+            "CORPACTIONS_TOPIC_PREFIX": "t1.",
+            "CORPACTIONS_PARTITIONS": "3",
+            "CORPACTIONS_LOG_LEVEL": "INFO",
+            "CORPACTIONS_WEB_ENABLED": "false",
+        }
+    )
+    assert s.bootstrap_servers == "127.0.0.1:9092"
+    assert s.topics.record_dates == "t1.corporate-actions.record-dates.v1"
+    assert s.partitions == 3
+    assert s.log_level == "info"
+    assert s.web_enabled is False
+
+
+def test_settings_are_frozen() -> None:
+    s = Settings.from_env({})
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.app_id = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("CORPACTIONS_LOG_LEVEL", "verbose"), ("CORPACTIONS_PARTITIONS", "many")],
+)
+def test_bad_values_are_named_in_the_error(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value})
