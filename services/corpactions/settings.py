@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,6 +66,11 @@ class Settings:
     session_timeout_s: float = 30.0
     heartbeat_interval_s: float = 3.0
     rebalance_timeout_s: float = 60.0
+    # engine
+    batch_size: int = 2000  # max records per poll, and so per transaction
+    producer_linger_ms: int = 5
+    tick_interval_s: float = 0.5  # how often due dates are checked when no input arrives
+    date_event_time: dt.time = dt.time(0, 0)  # when a date "arrives", market-local time
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -99,4 +105,19 @@ class Settings:
                 "CORPACTIONS_HEARTBEAT_INTERVAL_S", cls.heartbeat_interval_s
             ),
             rebalance_timeout_s=number("CORPACTIONS_REBALANCE_TIMEOUT_S", cls.rebalance_timeout_s),
+            batch_size=int(number("CORPACTIONS_BATCH_SIZE", cls.batch_size)),
+            producer_linger_ms=int(
+                number("CORPACTIONS_PRODUCER_LINGER_MS", cls.producer_linger_ms)
+            ),
+            tick_interval_s=number("CORPACTIONS_TICK_INTERVAL_S", cls.tick_interval_s),
+            date_event_time=_time_of_day(env.get("CORPACTIONS_DATE_EVENT_TIME")),
         )
+
+
+def _time_of_day(raw: str | None) -> dt.time:
+    if not raw:
+        return Settings.date_event_time
+    try:
+        return dt.time.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"CORPACTIONS_DATE_EVENT_TIME={raw!r} is not HH:MM[:SS]") from None

@@ -23,6 +23,24 @@ from typing import Annotated, Any, Final
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+# The enums are the domain's own (contracts may use domain types; never the reverse), so
+# a decoded resolution is handed to the core as it is.
+from corpactions.domain import DividendType, Rounding, SourceOfFunds
+
+__all__ = [
+    "BoardResolution",
+    "DeclaredTotal",
+    "DividendType",
+    "Forecast",
+    "Function",
+    "Issuer",
+    "Money",
+    "OtherListing",
+    "Rounding",
+    "Security",
+    "SourceOfFunds",
+]
+
 _DECIMAL_TEXT: Final = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -103,30 +121,6 @@ class Function(StrEnum):
     REPL = "REPL"  # replacement: supersedes the previous version of the same event_id
     CANC = "CANC"  # cancellation by the sender
     WITH = "WITH"  # withdrawn by the issuer
-
-
-class DividendType(StrEnum):
-    """Which dividend of the fiscal year (ISO 20022 INTE / FINL / REGR / SPEC, plus quarterly)."""
-
-    INTERIM = "interim"
-    YEAR_END = "year_end"
-    QUARTERLY = "quarterly"
-    REGULAR = "regular"
-    SPECIAL = "special"
-
-
-class SourceOfFunds(StrEnum):
-    """Where the cash comes from: capital surplus makes it a capital distribution (CAPD)."""
-
-    RETAINED_EARNINGS = "retained_earnings"
-    CAPITAL_SURPLUS = "capital_surplus"
-
-
-class TotalRounding(StrEnum):
-    """How the issuer rounded the printed total to its unit."""
-
-    TRUNCATE = "truncate"
-    HALF_UP = "half_up"
 
 
 class _Strict(BaseModel):
@@ -215,7 +209,7 @@ class DeclaredTotal(_Strict):
         description="Currency units per printed unit: 1, 1000, 1000000 (a power of ten)",
         examples=[1_000_000],
     )
-    rounding: TotalRounding = Field(
+    rounding: Rounding = Field(
         description="How the printed figure was rounded from the exact total "
         "(Japanese releases usually truncate below the unit)",
         examples=["truncate"],

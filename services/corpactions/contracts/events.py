@@ -2,16 +2,19 @@
 
 Every output event carries a deterministic ``id`` (the same input always yields the same
 id; it is also the CloudEvents ``ce_id`` header), the ``event_id`` and ``version`` of the
-corporate action it reflects, when it was due and when it was emitted.
+corporate action it reflects, when it was due, when it was emitted, and the schedule the
+dividend core computed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from corpactions.contracts.schedule import ScheduleView
 
 # Namespace for deterministic output ids (uuid5); never change it: ids are contracts.
 ID_NAMESPACE = uuid.UUID("6f1c7f52-8a59-5b8e-9d43-2f0a6c1e9b10")
@@ -27,29 +30,87 @@ def deterministic_id(*parts: str) -> str:
 class _Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(description="Deterministic id of this output event; equals the ce_id header.")
-    event_id: str = Field(description="The corporate action's id, stable across its updates.")
+    id: str = Field(
+        description="Deterministic id of this output event; equals the ce_id header.",
+        examples=["3a187c32-014a-5005-9dac-2a25f1bd0bbe"],
+    )
+    event_id: str = Field(
+        description="The corporate action's id, stable across its updates.",
+        examples=["JP3152820001-DVCA-FY2016-INTERIM"],
+    )
     version: int = Field(ge=1, description="The resolution version this event reflects.")
-    security_key: str = Field(description="Kafka key: ISIN, else MIC:local code.")
-    due_at: dt.datetime = Field(description="When this event was due (UTC).")
+    security_key: str = Field(
+        description="Kafka key: ISIN, else MIC:local code.", examples=["JP3152820001"]
+    )
+    due_at: dt.datetime = Field(
+        description="When this event was due (UTC): the resolution's arrival for schedule "
+        "events, the date's start in the listing market's time zone for date events."
+    )
     emitted_at: dt.datetime = Field(description="When the service emitted it (UTC).")
 
 
 class DividendScheduled(_Event):
+    """A new dividend's schedule, as soon as its resolution is processed."""
+
     type: Literal["DividendScheduled"] = "DividendScheduled"
-    schedule: dict[str, Any] = Field(description="The computed schedule (dividend core).")
+    schedule: ScheduleView
+
+
+class DividendScheduleReplaced(_Event):
+    """A newer version (REPL, or a NEWM re-sent with a higher version) replaced the schedule."""
+
+    type: Literal["DividendScheduleReplaced"] = "DividendScheduleReplaced"
+    previous_version: int = Field(ge=1, description="The version this one replaces.")
+    schedule: ScheduleView
+
+
+class DividendCancelled(_Event):
+    """CANC (cancelled) or WITH (withdrawn by the issuer): pending dates will not fire."""
+
+    type: Literal["DividendCancelled"] = "DividendCancelled"
+    function: Literal["CANC", "WITH"]
+    schedule: ScheduleView | None = Field(
+        description="The last schedule emitted for this action, null if none was."
+    )
+
+
+class RecordDateReached(_Event):
+    """The record date arrived in the primary listing market's time zone."""
+
+    type: Literal["RecordDateReached"] = "RecordDateReached"
+    record_date: dt.date
+    schedule: ScheduleView
+
+
+class PaymentDateReached(_Event):
+    """The payment date arrived in the primary listing market's time zone."""
+
+    type: Literal["PaymentDateReached"] = "PaymentDateReached"
+    payment_date: dt.date
+    schedule: ScheduleView
+
+
+OutputEvent = Annotated[
+    DividendScheduled
+    | DividendScheduleReplaced
+    | DividendCancelled
+    | RecordDateReached
+    | PaymentDateReached,
+    Field(discriminator="type"),
+]
 
 
 class DeadLetterReason(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     code: str = Field(
-        description="Machine-readable reason: undecodable, schema_violation, domain_rule, ...",
+        description="Machine-readable reason: payload_too_large, undecodable, "
+        "schema_violation, domain_rule, event_cancelled.",
         examples=["schema_violation"],
     )
     message: str = Field(description="A human summary of the first problem.")
     errors: list[dict[str, Any]] = Field(
-        default_factory=list, description="Every problem found: code, field (loc), message."
+        default_factory=list, description="Every problem found: code, field, message."
     )
 
 
@@ -66,4 +127,7 @@ class DeadLetter(BaseModel):
     source_offset: int = Field(ge=0)
     source_timestamp_ms: int | None = None
     payload_base64: str = Field(description="The original message value, byte for byte.")
+    payload_truncated: bool = Field(
+        default=False, description="True when only the first bytes of a huge payload are kept."
+    )
     rejected_at: dt.datetime

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -23,23 +23,17 @@ from corpactions.contracts.board_resolution import BoardResolution, Function
 from corpactions.domain import (
     Change,
     Consistency,
-    DeclaredTotal,
     DividendHistory,
-    DividendInput,
-    DividendKind,
     DividendSchedule,
+    DividendType,
     EntryStatus,
     EventType,
     FiscalYear,
-    Forecast,
-    Listing,
     ListingRole,
     ListingSchedule,
     PastDividend,
-    Reason,
     ReasonCode,
     Rounding,
-    SourceOfFunds,
     schedule_dividend,
 )
 from corpactions.domain.money import plain
@@ -176,7 +170,7 @@ class AmountsView(_View):
 
 
 class ComponentView(_View):
-    dividend_type: DividendKind = Field(examples=["interim"], description="Which dividend")
+    dividend_type: DividendType = Field(examples=["interim"], description="Which dividend")
     quarter: int | None = Field(
         description="Fiscal quarter 1-4 for quarterly/regular/special, else null",
         examples=[None],
@@ -214,7 +208,7 @@ class FiscalView(_View):
     fiscal_year_end: dt.date = Field(
         description="Fiscal year of the dividend", examples=["2017-03-31"]
     )
-    dividend_type: DividendKind = Field(description="Which dividend", examples=["interim"])
+    dividend_type: DividendType = Field(description="Which dividend", examples=["interim"])
     quarter: int | None = Field(description="Fiscal quarter, when relevant", examples=[None])
     this_year: FiscalYearView = Field(description="Roll-up of this fiscal year")
     prior_year: FiscalYearView | None = Field(
@@ -254,7 +248,7 @@ class ScheduleView(_View):
     event_type: EventType = Field(
         description="DVCA cash dividend, CAPD capital distribution", examples=["DVCA"]
     )
-    dividend_type: DividendKind = Field(description="Which dividend", examples=["interim"])
+    dividend_type: DividendType = Field(description="Which dividend", examples=["interim"])
     resolved_on: dt.date = Field(description="Resolution date (ANOU)", examples=["2016-11-04"])
     record_date: dt.date = Field(description="Record date (RDTE)", examples=["2016-09-30"])
     payment_date: dt.date | None = Field(
@@ -270,54 +264,14 @@ class ScheduleView(_View):
     validation: ValidationView = Field(description="Verdict and warnings")
 
 
-# --- contract -> domain ----------------------------------------------------------------
-
-_KINDS: Final = {k.value: k for k in DividendKind}
-_ROUNDINGS: Final = {r.value: r for r in Rounding}
-_ONE: Final = Decimal(1)
-
-
-def to_domain(resolution: BoardResolution) -> DividendInput:
-    """The domain's view of a resolution (no validation beyond the contract's)."""
-    declared = resolution.declared_total
-    forecast = resolution.forecast_per_share
-    security = resolution.security
-    return DividendInput(
-        event_id=resolution.event_id,
-        resolved_on=resolution.resolved_on,
-        dividend_type=_KINDS[resolution.dividend_type.value],
-        fiscal_year_end=resolution.fiscal_year_end,
-        currency=resolution.currency,
-        gross_amount_per_share=resolution.gross_amount_per_share,
-        record_date=resolution.record_date,
-        payment_date=resolution.payment_date,
-        primary=Listing(security.mic, security.local_code, _ONE),
-        other_listings=tuple(
-            Listing(o.mic, o.symbol, o.shares_per_unit) for o in resolution.other_listings
-        ),
-        eligible_shares=resolution.eligible_shares,
-        declared_total=(
-            DeclaredTotal(declared.amount, declared.unit, _ROUNDINGS[declared.rounding.value])
-            if declared is not None
-            else None
-        ),
-        forecast=(
-            Forecast(forecast.amount, forecast.disclosed_on) if forecast is not None else None
-        ),
-        source_of_funds=(
-            SourceOfFunds.CAPITAL_SURPLUS
-            if resolution.source_of_funds.value == "capital_surplus"
-            else SourceOfFunds.RETAINED_EARNINGS
-        ),
-        subject_to_approval=resolution.subject_to_approval,
-    )
+# --- domain -> contract ----------------------------------------------------------------
 
 
 def to_history_entry(resolution: BoardResolution) -> PastDividend:
     """What the service stores of a scheduled resolution, for later roll-ups."""
     return PastDividend(
         fiscal_year_end=resolution.fiscal_year_end,
-        dividend_type=_KINDS[resolution.dividend_type.value],
+        dividend_type=resolution.dividend_type,
         amount_per_share=resolution.gross_amount_per_share,
         currency=resolution.currency,
         status=EntryStatus.RESOLVED,
@@ -327,128 +281,101 @@ def to_history_entry(resolution: BoardResolution) -> PastDividend:
     )
 
 
-# --- domain -> contract ----------------------------------------------------------------
-# The core's output is already valid by construction, so views are built with
-# model_construct (no re-validation): this keeps compute_schedule on the core's budget.
+def _listing(s: ListingSchedule, resolution: BoardResolution) -> dict[str, Any]:
+    d = s.dates
+    return {
+        "role": s.role,
+        "mic": s.mic,
+        "symbol": s.symbol,
+        "shares_per_unit": s.shares_per_unit,
+        "gross_amount_per_unit": s.gross_amount_per_unit,
+        "currency": resolution.currency,
+        "record_date": resolution.record_date,
+        "payment_date": resolution.payment_date,
+        "last_cum_date": d.last_cum_date,
+        "ex_date": d.ex_date,
+        "settlement_cycle_days": d.settlement_cycle,
+        "last_cum_settlement_date": d.last_cum_settles_on,
+        "ex_date_settlement_date": d.ex_date_settles_on,
+    }
 
 
-def _listing_view(s: ListingSchedule, currency: str) -> ListingView:
-    return ListingView.model_construct(
-        role=s.role,
-        mic=s.mic,
-        symbol=s.symbol,
-        shares_per_unit=s.shares_per_unit,
-        gross_amount_per_unit=s.gross_amount_per_unit,
-        currency=currency,
-        record_date=s.record_date,
-        payment_date=s.payment_date,
-        last_cum_date=s.last_cum_date,
-        ex_date=s.ex_date,
-        settlement_cycle_days=s.settlement_cycle,
-        last_cum_settlement_date=s.last_cum_settles_on,
-        ex_date_settlement_date=s.ex_date_settles_on,
-    )
-
-
-def _year_view(y: FiscalYear) -> FiscalYearView:
-    return FiscalYearView.model_construct(
-        fiscal_year_end=y.fiscal_year_end,
-        components=tuple(
-            ComponentView.model_construct(
-                dividend_type=c.dividend_type,
-                quarter=c.quarter,
-                amount_per_share=c.amount_per_share,
-                status=c.status,
-            )
-            for c in y.components
-        ),
-        resolved_total=y.resolved_total,
-        forecast_total=y.forecast_total,
-        annual_total=y.annual_total,
-        includes_forecast=y.includes_forecast,
-    )
-
-
-def _change_view(c: Change | None) -> ChangeView | None:
-    if c is None:
+def _year(y: FiscalYear | None) -> dict[str, Any] | None:
+    if y is None:
         return None
-    return ChangeView.model_construct(
-        reference_amount=c.reference_amount,
-        change=c.change,
-        reference_fiscal_year_end=c.reference_fiscal_year_end,
-        reference_disclosed_on=c.reference_disclosed_on,
-    )
+    return {
+        "fiscal_year_end": y.fiscal_year_end,
+        "components": [c._asdict() for c in y.components],
+        "resolved_total": y.resolved_total,
+        "forecast_total": y.forecast_total,
+        "annual_total": y.annual_total,
+        "includes_forecast": y.includes_forecast,
+    }
 
 
-def _reason_view(r: Reason) -> ReasonView:
-    return ReasonView.model_construct(code=r.code, field=r.field, message=r.message)
+def _change(c: Change | None) -> dict[str, Any] | None:
+    return None if c is None else c._asdict()
 
 
 def to_view(resolution: BoardResolution, schedule: DividendSchedule) -> ScheduleView:
-    """The contract view of a computed schedule."""
-    currency = resolution.currency
+    """The contract view of a computed schedule.
+
+    Built as plain data and validated by pydantic-core in one call: measured faster
+    than `model_construct` per nested model, and it checks the core's output against
+    the published contract on every event.
+    """
     amounts = schedule.amounts
     total = amounts.total
     declared = amounts.declared_total
     rng = amounts.declared_range
     fiscal = schedule.fiscal
-    return ScheduleView.model_construct(
-        contract=SCHEDULE_CONTRACT,
-        message_id=resolution.message_id,
-        event_id=resolution.event_id,
-        function=resolution.function,
-        version=resolution.version,
-        security_key=resolution.security_key,
-        event_type=schedule.event_type,
-        dividend_type=fiscal.dividend_type,
-        resolved_on=resolution.resolved_on,
-        record_date=resolution.record_date,
-        payment_date=resolution.payment_date,
-        primary_listing=_listing_view(schedule.primary, currency),
-        other_listings=tuple(_listing_view(o, currency) for o in schedule.other_listings),
-        amounts=AmountsView.model_construct(
-            currency=currency,
-            gross_amount_per_share=resolution.gross_amount_per_share,
-            total=(
-                TotalView.model_construct(
-                    amount=total.amount,
-                    currency=total.currency,
-                    rounding=total.rounding,
-                    eligible_shares=total.eligible_shares,
-                )
-                if total is not None
-                else None
-            ),
-            declared_total=(
-                DeclaredTotalView.model_construct(
-                    amount=declared.amount,
-                    unit=declared.unit,
-                    rounding=declared.rounding,
-                    total_min=rng.total_min,
-                    total_max_exclusive=rng.total_max_exclusive,
-                    eligible_shares_min=rng.eligible_shares_min,
-                    eligible_shares_max=rng.eligible_shares_max,
-                )
-                if declared is not None and rng is not None
-                else None
-            ),
-            consistency=amounts.consistency,
-        ),
-        fiscal=FiscalView.model_construct(
-            fiscal_year_end=fiscal.fiscal_year_end,
-            dividend_type=fiscal.dividend_type,
-            quarter=fiscal.quarter,
-            this_year=_year_view(fiscal.this_year),
-            prior_year=_year_view(fiscal.prior_year) if fiscal.prior_year is not None else None,
-            vs_prior_year_same_period=_change_view(fiscal.vs_prior_year_same_period),
-            vs_prior_year_annual=_change_view(fiscal.vs_prior_year_annual),
-            vs_forecast=_change_view(fiscal.vs_forecast),
-        ),
-        status=StatusView.model_construct(complete=schedule.complete, confirmed=schedule.confirmed),
-        validation=ValidationView.model_construct(
-            verdict="valid_with_warnings" if schedule.warnings else "valid",
-            warnings=tuple(_reason_view(w) for w in schedule.warnings),
-        ),
+    return ScheduleView.model_validate(
+        {
+            "contract": SCHEDULE_CONTRACT,
+            "message_id": resolution.message_id,
+            "event_id": resolution.event_id,
+            "function": resolution.function,
+            "version": resolution.version,
+            "security_key": resolution.security_key,
+            "event_type": schedule.event_type,
+            "dividend_type": resolution.dividend_type,
+            "resolved_on": resolution.resolved_on,
+            "record_date": resolution.record_date,
+            "payment_date": resolution.payment_date,
+            "primary_listing": _listing(schedule.primary, resolution),
+            "other_listings": [_listing(o, resolution) for o in schedule.other_listings],
+            "amounts": {
+                "currency": resolution.currency,
+                "gross_amount_per_share": resolution.gross_amount_per_share,
+                "total": None if total is None else total._asdict(),
+                "declared_total": (
+                    None
+                    if declared is None or rng is None
+                    else {
+                        "amount": declared.amount,
+                        "unit": declared.unit,
+                        "rounding": declared.rounding,
+                        **rng._asdict(),
+                    }
+                ),
+                "consistency": amounts.consistency,
+            },
+            "fiscal": {
+                "fiscal_year_end": fiscal.fiscal_year_end,
+                "dividend_type": fiscal.dividend_type,
+                "quarter": fiscal.quarter,
+                "this_year": _year(fiscal.this_year),
+                "prior_year": _year(fiscal.prior_year),
+                "vs_prior_year_same_period": _change(fiscal.vs_prior_year_same_period),
+                "vs_prior_year_annual": _change(fiscal.vs_prior_year_annual),
+                "vs_forecast": _change(fiscal.vs_forecast),
+            },
+            "status": {"complete": schedule.complete, "confirmed": schedule.confirmed},
+            "validation": {
+                "verdict": "valid_with_warnings" if schedule.warnings else "valid",
+                "warnings": [w._asdict() for w in schedule.warnings],
+            },
+        }
     )
 
 
@@ -460,11 +387,9 @@ def compute_schedule(
     `history`: the security's earlier dividends and forecasts, for the fiscal roll-up
     (the service keeps it; `to_history_entry` makes an entry of a scheduled resolution).
     """
-    return to_view(resolution, schedule_dividend(to_domain(resolution), history))
+    return to_view(resolution, schedule_dividend(resolution, history))
 
 
-# Keep mypy's view of the unused EventType/Consistency imports honest: they are public
-# types of fields above.
 __all__ = [
     "SCHEDULE_CONTRACT",
     "AmountsView",
@@ -480,7 +405,6 @@ __all__ = [
     "TotalView",
     "ValidationView",
     "compute_schedule",
-    "to_domain",
     "to_history_entry",
     "to_view",
 ]

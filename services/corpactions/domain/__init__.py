@@ -1,7 +1,8 @@
 """Pure dividend rules: money, calendars, settlement cycles, ex-dates, amounts, roll-ups.
 
 Standard library plus exchange_calendars only (pandas only while building a calendar);
-no pydantic, Kafka, clock or I/O. `contracts/` maps its models onto these types.
+no pydantic, Kafka, clock or I/O. The contract's BoardResolution satisfies
+`ResolutionLike` structurally, so `schedule_dividend` takes it as it is.
 """
 
 from corpactions.domain.amounts import Consistency, DeclaredRange, DeclaredTotal
@@ -12,23 +13,32 @@ from corpactions.domain.fiscal import (
     Component,
     DividendHistory,
     DividendKind,
+    DividendType,
     EntryStatus,
     FiscalRollUp,
     FiscalYear,
     Forecast,
+    ForecastLike,
     PastDividend,
+)
+from corpactions.domain.inputs import (
+    DeclaredTotalLike,
+    DividendInput,
+    Listing,
+    ListingLike,
+    ResolutionLike,
+    SecurityLike,
+    SecurityRef,
+    SourceOfFunds,
 )
 from corpactions.domain.money import MINOR_UNITS, Rounding
 from corpactions.domain.reasons import DomainRejected, Reason, ReasonCode
 from corpactions.domain.schedule import (
     Amounts,
-    DividendInput,
     DividendSchedule,
     EventType,
-    Listing,
     ListingRole,
     ListingSchedule,
-    SourceOfFunds,
     TotalAmount,
     schedule_dividend,
 )
@@ -43,10 +53,12 @@ __all__ = [
     "Consistency",
     "DeclaredRange",
     "DeclaredTotal",
+    "DeclaredTotalLike",
     "DividendHistory",
     "DividendInput",
     "DividendKind",
     "DividendSchedule",
+    "DividendType",
     "DomainRejected",
     "EntryStatus",
     "EventType",
@@ -54,13 +66,18 @@ __all__ = [
     "FiscalRollUp",
     "FiscalYear",
     "Forecast",
+    "ForecastLike",
     "Listing",
+    "ListingLike",
     "ListingRole",
     "ListingSchedule",
     "PastDividend",
     "Reason",
     "ReasonCode",
+    "ResolutionLike",
     "Rounding",
+    "SecurityLike",
+    "SecurityRef",
     "SourceOfFunds",
     "TotalAmount",
     "calendar_index",

@@ -11,10 +11,11 @@ All range arithmetic is in integers (numerator/denominator from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Context, Decimal, InvalidOperation, Overflow
 from enum import StrEnum
+from typing import NamedTuple
 
+from corpactions.domain.inputs import DeclaredTotalLike
 from corpactions.domain.money import (
     EXACT,
     MINOR_UNITS,
@@ -35,8 +36,7 @@ class Consistency(StrEnum):
     NOT_CHECKED = "not_checked"  # eligible_shares or declared_total unknown
 
 
-@dataclass(frozen=True, slots=True)
-class DeclaredTotal:
+class DeclaredTotal(NamedTuple):
     """A total as printed: `amount` x `unit` of currency, after `rounding`."""
 
     amount: Decimal
@@ -44,8 +44,7 @@ class DeclaredTotal:
     rounding: Rounding
 
 
-@dataclass(frozen=True, slots=True)
-class DeclaredRange:
+class DeclaredRange(NamedTuple):
     """What a declared total implies, bounds inclusive unless named `_exclusive`."""
 
     total_min: Decimal  # smallest exact total that prints as the declared amount
@@ -74,7 +73,7 @@ def _ceil_div(n: int, d: int) -> int:
 
 def declared_range(
     rate: Decimal,
-    declared: DeclaredTotal,
+    declared: DeclaredTotalLike,
     currency: str,
     total_rounding: Rounding = TOTAL_ROUNDING,
 ) -> DeclaredRange:
@@ -96,7 +95,7 @@ def declared_range(
     scale = 10 ** MINOR_UNITS[currency]  # minor units per currency unit
     u = declared.unit
     # Bounds on X in minor units, as fractions over 2 * 10^k (the 1/2 of half_up).
-    if declared.rounding is Rounding.TRUNCATE:
+    if declared.rounding == Rounding.TRUNCATE:
         lo_num, hi_num = 2 * n * u * scale, (2 * n + 2) * u * scale
     else:
         lo_num, hi_num = (2 * n - 1) * u * scale, (2 * n + 1) * u * scale
@@ -122,7 +121,7 @@ def declared_range(
     )
 
 
-def printed_total(total: Decimal, declared: DeclaredTotal) -> Decimal:
+def printed_total(total: Decimal, declared: DeclaredTotalLike) -> Decimal:
     """How `total` prints in `declared`'s unit, precision and rounding (620000001 -> 620)."""
     step = Decimal(1).scaleb(-decimals_as_written(declared.amount), EXACT)
     return EXACT.divide(total, Decimal(declared.unit)).quantize(

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import warnings
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
 
 from corpactions.domain.settlement import CYCLES_BY_MIC, Cycles, cycle_on
+
+if TYPE_CHECKING:
+    from corpactions.domain.exdates import ExDates
 
 # Explicit bounds. exchange_calendars defaults to a window around "today" (a hidden
 # clock); fixed bounds keep results reproducible. Start: the issue asks for record dates
@@ -34,6 +38,10 @@ class CalendarIndex:
     ordinals: tuple[int, ...]  # sessions[i].toordinal(), for bisect on ints
     cycles: tuple[int, ...]  # settlement cycle in force for a trade on sessions[i]
     min_cycle: int  # shortest cycle ever in force on this market
+    session_set: frozenset[int]  # the ordinals again, for O(1) "is this a session?"
+    # Results of exdates.ex_dates per record-date ordinal: a pure function of the index,
+    # so memoising is safe; bounded by the calendar's span (~11,000 days).
+    ex_dates_memo: dict[int, ExDates] = field(default_factory=dict, compare=False, repr=False)
 
     def index_on_or_before(self, day: dt.date) -> int:
         """Index of the latest session <= day (rolls *backward*); -1 if none."""
@@ -44,8 +52,7 @@ class CalendarIndex:
         return bisect_left(self.ordinals, day.toordinal())
 
     def is_session(self, day: dt.date) -> bool:
-        i = bisect_left(self.ordinals, day.toordinal())
-        return i < len(self.ordinals) and self.ordinals[i] == day.toordinal()
+        return day.toordinal() in self.session_set
 
     def settlement_index(self, i: int) -> int:
         """Index of the settlement session of a trade on sessions[i] (may be past the end)."""
@@ -78,9 +85,13 @@ def _build(mic: str, cycles: Cycles) -> CalendarIndex:
     # The only place pandas is touched: convert the library's DatetimeIndex to dates.
     import exchange_calendars
 
-    calendar = exchange_calendars.get_calendar(
-        mic, start=CALENDAR_START.isoformat(), end=CALENDAR_END.isoformat()
-    )
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1
+        # deprecates (Pandas4Warning); the sessions it returns are unaffected.
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        calendar = exchange_calendars.get_calendar(
+            mic, start=CALENDAR_START.isoformat(), end=CALENDAR_END.isoformat()
+        )
     sessions = tuple(ts.date() for ts in calendar.sessions)
     return CalendarIndex(
         mic=mic,
@@ -88,6 +99,7 @@ def _build(mic: str, cycles: Cycles) -> CalendarIndex:
         ordinals=tuple(d.toordinal() for d in sessions),
         cycles=tuple(cycle_on(cycles, d) for d in sessions),
         min_cycle=min(days for _, days in cycles),
+        session_set=frozenset(d.toordinal() for d in sessions),
     )
 
 

@@ -17,8 +17,7 @@ the business day after payment (FINRA Rule 11140); the core does not know the pr
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from corpactions.domain.calendars import CALENDAR_END, CALENDAR_START, CalendarIndex
 
@@ -30,8 +29,7 @@ class OutOfCalendarRange(ValueError):
     """The record date (or the sessions the rule needs) lies outside the built calendar."""
 
 
-@dataclass(frozen=True, slots=True)
-class ExDates:
+class ExDates(NamedTuple):
     last_cum_date: dt.date
     ex_date: dt.date
     settlement_cycle: int  # cycle in force on the last cum day (sessions)
@@ -41,7 +39,17 @@ class ExDates:
 
 
 def ex_dates(index: CalendarIndex, record_date: dt.date) -> ExDates:
-    """Last cum day and ex-date of `record_date` on `index`'s market."""
+    """Last cum day and ex-date of `record_date` on `index`'s market (memoised per day)."""
+    ordinal = record_date.toordinal()
+    found = index.ex_dates_memo.get(ordinal)
+    if found is None:
+        found = compute_ex_dates(index, record_date)
+        index.ex_dates_memo[ordinal] = found
+    return found
+
+
+def compute_ex_dates(index: CalendarIndex, record_date: dt.date) -> ExDates:
+    """The rule itself (no memo): bisect to the record date, then walk back."""
     if not _FIRST <= record_date.toordinal() <= _LAST:
         raise OutOfCalendarRange(record_date)
     r = index.index_on_or_before(record_date)  # roll backward to a session

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Final
+from typing import Final, NamedTuple, Protocol
 
 from corpactions.domain.money import EXACT
 
 
-class DividendKind(StrEnum):
+class DividendType(StrEnum):
     """Which dividend of the fiscal year (ISO 20022 INTE/FINL/REGR/SPEC, plus quarterly)."""
 
     INTERIM = "interim"
@@ -29,17 +28,20 @@ class DividendKind(StrEnum):
     SPECIAL = "special"
 
 
+# Earlier name of DividendType, kept for callers written against it.
+DividendKind = DividendType
+
+
 class EntryStatus(StrEnum):
     RESOLVED = "resolved"  # resolved by the board (or AGM)
     FORECAST = "forecast"  # disclosed as a forecast, not yet resolved
 
 
-@dataclass(frozen=True, slots=True)
-class PastDividend:
+class PastDividend(NamedTuple):
     """One dividend (resolved or forecast) the service has seen for this security."""
 
     fiscal_year_end: dt.date
-    dividend_type: DividendKind
+    dividend_type: DividendType
     amount_per_share: Decimal
     currency: str
     status: EntryStatus = EntryStatus.RESOLVED
@@ -48,23 +50,20 @@ class PastDividend:
     disclosed_on: dt.date | None = None  # the latest forecast for a period wins
 
 
-@dataclass(frozen=True, slots=True)
-class DividendHistory:
+class DividendHistory(NamedTuple):
     """Past dividends of one security, any order; the core filters what it needs."""
 
     entries: tuple[PastDividend, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Component:
-    dividend_type: DividendKind
+class Component(NamedTuple):
+    dividend_type: DividendType
     quarter: int | None  # fiscal quarter 1-4 for quarterly/regular/special, else None
     amount_per_share: Decimal
     status: EntryStatus
 
 
-@dataclass(frozen=True, slots=True)
-class FiscalYear:
+class FiscalYear(NamedTuple):
     fiscal_year_end: dt.date
     components: tuple[Component, ...]
     resolved_total: Decimal
@@ -76,24 +75,32 @@ class FiscalYear:
         return any(c.status is EntryStatus.FORECAST for c in self.components)
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(NamedTuple):
     reference_amount: Decimal
     change: Decimal  # current - reference; "2.50" for IIJ FY2016 interim vs FY2015
     reference_fiscal_year_end: dt.date | None = None
     reference_disclosed_on: dt.date | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Forecast:
-    amount_per_share: Decimal
+class Forecast(NamedTuple):
+    """The latest forecast of a dividend (field names as in the contract's Forecast)."""
+
+    amount: Decimal
     disclosed_on: dt.date
 
 
-@dataclass(frozen=True, slots=True)
-class FiscalRollUp:
+class ForecastLike(Protocol):
+    """Anything with a forecast's fields: the contract's Forecast or `Forecast`."""
+
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def disclosed_on(self) -> dt.date: ...
+
+
+class FiscalRollUp(NamedTuple):
     fiscal_year_end: dt.date
-    dividend_type: DividendKind
+    dividend_type: DividendType
     quarter: int | None
     this_year: FiscalYear
     prior_year: FiscalYear | None
@@ -102,12 +109,13 @@ class FiscalRollUp:
     vs_forecast: Change | None
 
 
-_PER_TYPE: Final = frozenset({DividendKind.INTERIM, DividendKind.YEAR_END})
+_PER_TYPE: Final = frozenset({DividendType.INTERIM, DividendType.YEAR_END})
 # A 52/53-week fiscal year ends on a weekday near the same date each year, so the prior
 # year's end is looked for within a week of "one year earlier".
 _PRIOR_YEAR_WINDOW: Final = 7
-_ORDER: Final = {kind: n for n, kind in enumerate(DividendKind)}
+_ORDER: Final = {kind: n for n, kind in enumerate(DividendType)}
 _ZERO: Final = Decimal(0)
+_RESOLVED: Final = EntryStatus.RESOLVED
 
 
 def fiscal_quarter(fiscal_year_end: dt.date, record_date: dt.date) -> int:
@@ -127,15 +135,15 @@ def one_year_earlier(day: dt.date) -> dt.date:
 
 
 def _period(
-    kind: DividendKind, fiscal_year_end: dt.date, record_date: dt.date | None
-) -> tuple[DividendKind, int | None]:
+    kind: DividendType, fiscal_year_end: dt.date, record_date: dt.date | None
+) -> tuple[DividendType, int | None]:
     if kind in _PER_TYPE or record_date is None:
         return kind, None
     return kind, fiscal_quarter(fiscal_year_end, record_date)
 
 
 def _summarise(
-    fiscal_year_end: dt.date, picked: dict[tuple[DividendKind, int | None], Component]
+    fiscal_year_end: dt.date, picked: dict[tuple[DividendType, int | None], Component]
 ) -> FiscalYear:
     components = tuple(
         sorted(picked.values(), key=lambda c: (c.quarter or 0, _ORDER[c.dividend_type]))
@@ -155,9 +163,9 @@ def _summarise(
     )
 
 
-def _pick(entries: Iterable[PastDividend]) -> dict[tuple[DividendKind, int | None], Component]:
+def _pick(entries: Iterable[PastDividend]) -> dict[tuple[DividendType, int | None], Component]:
     """Per period: a resolved entry beats a forecast; among forecasts the latest disclosed."""
-    best: dict[tuple[DividendKind, int | None], PastDividend] = {}
+    best: dict[tuple[DividendType, int | None], PastDividend] = {}
     for e in entries:
         key = _period(e.dividend_type, e.fiscal_year_end, e.record_date)
         held = best.get(key)
@@ -174,12 +182,12 @@ def _rank(e: PastDividend) -> tuple[int, int]:
 def roll_up(
     *,
     event_id: str,
-    dividend_type: DividendKind,
+    dividend_type: DividendType,
     fiscal_year_end: dt.date,
     record_date: dt.date,
     amount_per_share: Decimal,
     currency: str,
-    forecast: Forecast | None,
+    forecast: ForecastLike | None,
     history: DividendHistory | None,
 ) -> tuple[FiscalRollUp, bool]:
     """The roll-up of the current dividend; the bool says history had other currencies.
@@ -188,6 +196,23 @@ def roll_up(
     superseding what was stored) and any entry of the same fiscal year and period.
     """
     key = _period(dividend_type, fiscal_year_end, record_date)
+    if history is None or not history.entries:
+        # Fast path (most events): the year holds only this dividend.
+        component = Component(key[0], key[1], amount_per_share, _RESOLVED)
+        year = FiscalYear(fiscal_year_end, (component,), amount_per_share, _ZERO, amount_per_share)
+        # Positional: fiscal_year_end, dividend_type, quarter, this_year, prior_year,
+        # vs_prior_year_same_period, vs_prior_year_annual, vs_forecast.
+        rolled = FiscalRollUp(
+            fiscal_year_end,
+            dividend_type,
+            key[1],
+            year,
+            None,
+            None,
+            None,
+            None if forecast is None else _vs_forecast(amount_per_share, forecast),
+        )
+        return rolled, False
     this_entries: list[PastDividend] = []
     prior_entries: list[PastDividend] = []
     forecasts: list[PastDividend] = []
@@ -233,20 +258,15 @@ def roll_up(
         )
 
     # The latest forecast: the one the resolution cites, else the history's latest.
-    vs_forecast: Change | None = None
-    if forecast is not None:
-        vs_forecast = Change(
-            reference_amount=forecast.amount_per_share,
-            change=EXACT.subtract(amount_per_share, forecast.amount_per_share),
-            reference_disclosed_on=forecast.disclosed_on,
-        )
-    elif forecasts:
+    if forecast is None and forecasts:
         latest = max(forecasts, key=_rank)
-        vs_forecast = Change(
+        vs_forecast: Change | None = Change(
             reference_amount=latest.amount_per_share,
             change=EXACT.subtract(amount_per_share, latest.amount_per_share),
             reference_disclosed_on=latest.disclosed_on,
         )
+    else:
+        vs_forecast = _vs_forecast(amount_per_share, forecast)
     return (
         FiscalRollUp(
             fiscal_year_end=fiscal_year_end,
@@ -259,4 +279,14 @@ def roll_up(
             vs_forecast=vs_forecast,
         ),
         other_currency,
+    )
+
+
+def _vs_forecast(amount_per_share: Decimal, forecast: ForecastLike | None) -> Change | None:
+    if forecast is None:
+        return None
+    return Change(
+        reference_amount=forecast.amount,
+        change=EXACT.subtract(amount_per_share, forecast.amount),
+        reference_disclosed_on=forecast.disclosed_on,
     )

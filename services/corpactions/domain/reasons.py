@@ -7,8 +7,8 @@ records): other teams match on them, so a code is never renamed, only added.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class ReasonCode(StrEnum):
@@ -35,8 +35,7 @@ class ReasonCode(StrEnum):
     HISTORY_CURRENCY_MISMATCH = "history_currency_mismatch"
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
+class Reason(NamedTuple):
     """One finding: `code` for machines, `field` (dotted path into the resolution, as
     pydantic reports it: "other_listings.0.mic"), `message` for people."""
 

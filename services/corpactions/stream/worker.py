@@ -8,6 +8,7 @@ import faust
 
 from corpactions.settings import Settings
 from corpactions.stream.app import create_app
+from corpactions.stream.clock import clock_from_env
 
 # Loggers that log every produced/fetched message at DEBUG. faust's `-l warn` sets the
 # root level, but these keep their own handlers' checks cheap only when set explicitly.
@@ -15,7 +16,7 @@ _NOISY = ("aiokafka", "faust.topics", "faust.transport", "mode")
 
 
 def run_worker(settings: Settings) -> int:
-    app = create_app(settings)
+    app = create_app(settings, clock_from_env())
     level = {"crit": logging.CRITICAL, "error": logging.ERROR, "warn": logging.WARNING}.get(
         settings.log_level, logging.INFO if settings.log_level == "info" else logging.DEBUG
     )

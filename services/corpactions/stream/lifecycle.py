@@ -1,0 +1,348 @@
+"""The lifecycle of a corporate action: what one message or one tick does to the state.
+
+Pure apart from the clock value it is given: no Kafka here, so the same code serves the
+engine, the benchmarks and the unit tests. One resolution's path reads straight through:
+bytes -> contract model -> dividend core -> events + changelog records.
+
+Rules (ISO 15022 function of message, DOMAIN.md "Lifecycle"):
+- a ``message_id`` already applied to the action changes nothing (duplicate);
+- a version not newer than the action's is ignored and counted (stale);
+- NEWM/REPL schedule or re-schedule; a moved date moves its timer, a date that already
+  fired fires again only if it moved;
+- CANC/WITH cancel pending dates and emit ``DividendCancelled``; a later NEWM/REPL for a
+  cancelled action is dead-lettered (``event_cancelled``): ISO 15022 requires a new event.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import exchange_calendars
+from pydantic import ValidationError
+
+from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.contracts.events import (
+    CE_SOURCE,
+    CE_SPECVERSION,
+    DeadLetter,
+    DeadLetterReason,
+    DividendCancelled,
+    DividendScheduled,
+    DividendScheduleReplaced,
+    PaymentDateReached,
+    RecordDateReached,
+    deterministic_id,
+)
+from corpactions.contracts.schedule import ScheduleView, compute_schedule, to_history_entry
+from corpactions.domain import DomainRejected
+from corpactions.settings import Topics
+from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState
+
+MAX_PAYLOAD_BYTES = 256 * 1024  # a resolution is ~1 KB; larger input is rejected unread
+DLQ_KEEP_BYTES = 64 * 1024  # of a rejected oversized payload, keep this much
+
+Event = (
+    DividendScheduled
+    | DividendScheduleReplaced
+    | DividendCancelled
+    | RecordDateReached
+    | PaymentDateReached
+    | DeadLetter
+)
+
+
+class Verdict(StrEnum):
+    SCHEDULED = "scheduled"
+    REPLACED = "replaced"
+    CANCELLED = "cancelled"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+    DEAD_LETTER = "dead_letter"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+    event_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    verdict: Verdict | None
+    outputs: tuple[Outgoing, ...] = ()
+    changes: tuple[tuple[bytes, bytes], ...] = ()
+    reason: str | None = None  # dead-letter reason code
+
+
+def cloudevent_headers(
+    event_id: str, ce_type: str, at: dt.datetime
+) -> tuple[tuple[str, bytes], ...]:
+    """CloudEvents Kafka protocol binding, binary mode: attributes as ``ce_*`` headers."""
+    return (
+        ("ce_specversion", CE_SPECVERSION.encode()),
+        ("ce_id", event_id.encode()),
+        ("ce_type", ce_type.encode()),
+        ("ce_source", CE_SOURCE.encode()),
+        ("ce_time", at.isoformat().encode()),
+        ("content-type", b"application/json"),
+    )
+
+
+@functools.cache
+def market_timezone(mic: str) -> ZoneInfo:
+    """The listing market's time zone, from the maintained exchange calendar."""
+    tz = exchange_calendars.get_calendar(mic).tz
+    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(str(tz))
+
+
+class Lifecycle:
+    """Turns messages and clock ticks into events and state changes for one service."""
+
+    def __init__(self, topics: Topics, date_event_time: dt.time = dt.time(0, 0)) -> None:
+        self.topics = topics
+        self.date_event_time = date_event_time
+
+    # -- building blocks ---------------------------------------------------------------
+    def _emit(self, topic: str, key: str, event: Event, at: dt.datetime) -> Outgoing:
+        return Outgoing(
+            topic=topic,
+            key=key.encode(),
+            value=event.model_dump_json().encode(),
+            headers=cloudevent_headers(event.id, event.type, at),
+            event_type=event.type,
+        )
+
+    def due_time(self, day: dt.date, mic: str) -> dt.datetime:
+        """When a date "arrives": its configured time of day in the market's time zone."""
+        local = dt.datetime.combine(day, self.date_event_time, tzinfo=market_timezone(mic))
+        return local.astimezone(dt.UTC)
+
+    def dead_letter(
+        self,
+        raw: bytes,
+        source: Source,
+        code: str,
+        message: str,
+        errors: Sequence[dict[str, Any]],
+        now: dt.datetime,
+    ) -> Outcome:
+        truncated = len(raw) > DLQ_KEEP_BYTES
+        letter = DeadLetter(
+            id=deterministic_id("dlq", source.topic, str(source.partition), str(source.offset)),
+            reason=DeadLetterReason(code=code, message=message[:1000], errors=list(errors)[:50]),
+            source_topic=source.topic,
+            source_partition=source.partition,
+            source_offset=source.offset,
+            source_timestamp_ms=source.timestamp_ms,
+            payload_base64=base64.b64encode(raw[:DLQ_KEEP_BYTES]).decode(),
+            payload_truncated=truncated,
+            rejected_at=now,
+        )
+        key = f"{source.topic}:{source.partition}"
+        out = self._emit(self.topics.dead_letters, key, letter, now)
+        return Outcome(Verdict.DEAD_LETTER, (out,), reason=code)
+
+    # -- one input message ---------------------------------------------------------------
+    def on_resolution(
+        self, state: PartitionState, raw: bytes, source: Source, now: dt.datetime
+    ) -> Outcome:
+        if len(raw) > MAX_PAYLOAD_BYTES:
+            msg = f"payload of {len(raw)} bytes exceeds {MAX_PAYLOAD_BYTES}"
+            return self.dead_letter(raw, source, "payload_too_large", msg, [], now)
+        try:
+            resolution = BoardResolution.model_validate_json(raw)
+        except ValidationError as exc:
+            errors = [
+                {
+                    "code": e["type"],
+                    "field": ".".join(str(p) for p in e["loc"]),
+                    "message": e["msg"],
+                }
+                for e in exc.errors(include_url=False, include_input=False)
+            ]
+            undecodable = any(e["code"] in {"json_invalid", "json_type"} for e in errors)
+            code = "undecodable" if undecodable else "schema_violation"
+            first = errors[0] if errors else {"field": "", "message": str(exc)}
+            return self.dead_letter(
+                raw, source, code, f"{first['field']}: {first['message']}", errors, now
+            )
+
+        action = state.actions.get(resolution.event_id)
+        if action is not None:
+            if resolution.message_id in action.message_ids:
+                return Outcome(Verdict.DUPLICATE)
+            if resolution.version <= action.version:
+                return Outcome(Verdict.STALE)
+        received = (
+            dt.datetime.fromtimestamp(source.timestamp_ms / 1000, dt.UTC)
+            if source.timestamp_ms is not None
+            else now
+        )
+        if resolution.function in {"CANC", "WITH"}:
+            return self._cancel(state, action, resolution, received, now)
+        if action is not None and action.cancelled:
+            msg = f"{resolution.event_id} was cancelled at version {action.version}"
+            errors = [{"code": "event_cancelled", "field": "event_id", "message": msg}]
+            return self.dead_letter(raw, source, "event_cancelled", msg, errors, now)
+
+        history = state.history_of(resolution.security_key)
+        try:
+            schedule = compute_schedule(resolution, history)
+        except DomainRejected as exc:
+            errors = [
+                {"code": r.code.value, "field": r.field, "message": r.message} for r in exc.reasons
+            ]
+            return self.dead_letter(raw, source, "domain_rule", str(exc), errors, now)
+
+        mic = resolution.security.mic
+        record_due = self.due_time(resolution.record_date, mic)
+        payment_due = (
+            self.due_time(resolution.payment_date, mic) if resolution.payment_date else None
+        )
+        new = Action(
+            event_id=resolution.event_id,
+            security_key=resolution.security_key,
+            version=resolution.version,
+            function=resolution.function.value,
+            message_ids=((action.message_ids if action else ()) + (resolution.message_id,)),
+            resolution=raw.decode(),
+            record_due=record_due,
+            payment_due=payment_due,
+            record_fired=action.record_fired if action else None,
+            payment_fired=action.payment_fired if action else None,
+        )
+        entries = tuple(e for e in history.entries if e.event_id != resolution.event_id)
+        changes = (
+            state.put_action(new),
+            state.put_history(resolution.security_key, (*entries, to_history_entry(resolution))),
+        )
+        event: DividendScheduled | DividendScheduleReplaced
+        if action is None:
+            event = DividendScheduled(
+                id=deterministic_id("DividendScheduled", new.event_id, str(new.version)),
+                event_id=new.event_id,
+                version=new.version,
+                security_key=new.security_key,
+                due_at=received,
+                emitted_at=now,
+                schedule=schedule,
+            )
+            verdict = Verdict.SCHEDULED
+        else:
+            event = DividendScheduleReplaced(
+                id=deterministic_id("DividendScheduleReplaced", new.event_id, str(new.version)),
+                event_id=new.event_id,
+                version=new.version,
+                previous_version=action.version,
+                security_key=new.security_key,
+                due_at=received,
+                emitted_at=now,
+                schedule=schedule,
+            )
+            verdict = Verdict.REPLACED
+        out = self._emit(self.topics.schedules, new.security_key, event, now)
+        return Outcome(verdict, (out,), changes)
+
+    def _cancel(
+        self,
+        state: PartitionState,
+        action: Action | None,
+        resolution: BoardResolution,
+        received: dt.datetime,
+        now: dt.datetime,
+    ) -> Outcome:
+        previous: ScheduleView | None = None
+        if action is not None and action.resolution is not None and not action.cancelled:
+            previous = self._schedule_of(state, action)
+        new = Action(
+            event_id=resolution.event_id,
+            security_key=resolution.security_key,
+            version=resolution.version,
+            function=resolution.function.value,
+            message_ids=((action.message_ids if action else ()) + (resolution.message_id,)),
+            resolution=action.resolution if action else None,
+            record_due=action.record_due if action else None,
+            payment_due=action.payment_due if action else None,
+            record_fired=action.record_fired if action else None,
+            payment_fired=action.payment_fired if action else None,
+        )
+        changes = [state.put_action(new)]
+        history = state.history.get(resolution.security_key, ())
+        kept = tuple(e for e in history if e.event_id != resolution.event_id)
+        if kept != history:
+            changes.append(state.put_history(resolution.security_key, kept))
+        fn: Literal["CANC", "WITH"] = "WITH" if resolution.function.value == "WITH" else "CANC"
+        event = DividendCancelled(
+            id=deterministic_id("DividendCancelled", new.event_id, str(new.version)),
+            event_id=new.event_id,
+            version=new.version,
+            security_key=new.security_key,
+            due_at=received,
+            emitted_at=now,
+            function=fn,
+            schedule=previous,
+        )
+        out = self._emit(self.topics.schedules, new.security_key, event, now)
+        return Outcome(Verdict.CANCELLED, (out,), tuple(changes))
+
+    def _schedule_of(self, state: PartitionState, action: Action) -> ScheduleView:
+        assert action.resolution is not None
+        resolution = BoardResolution.model_validate_json(action.resolution)
+        return compute_schedule(resolution, state.history_of(action.security_key))
+
+    # -- the clock -----------------------------------------------------------------------
+    def on_tick(self, state: PartitionState, now: dt.datetime) -> Outcome:
+        """Fire every date due at ``now``: one event each, and mark it fired."""
+        outputs: list[Outgoing] = []
+        changes: list[tuple[bytes, bytes]] = []
+        for action, kind, due in state.pop_due(now):
+            current = state.actions[action.event_id]  # may have changed earlier in this tick
+            schedule = self._schedule_of(state, current)
+            event: RecordDateReached | PaymentDateReached
+            if kind == RECORD:
+                event = RecordDateReached(
+                    id=deterministic_id("RecordDateReached", current.event_id, due.isoformat()),
+                    event_id=current.event_id,
+                    version=current.version,
+                    security_key=current.security_key,
+                    due_at=due,
+                    emitted_at=now,
+                    record_date=schedule.record_date,
+                    schedule=schedule,
+                )
+                topic = self.topics.record_dates
+            else:
+                assert kind == PAYMENT
+                assert schedule.payment_date is not None
+                event = PaymentDateReached(
+                    id=deterministic_id("PaymentDateReached", current.event_id, due.isoformat()),
+                    event_id=current.event_id,
+                    version=current.version,
+                    security_key=current.security_key,
+                    due_at=due,
+                    emitted_at=now,
+                    payment_date=schedule.payment_date,
+                    schedule=schedule,
+                )
+                topic = self.topics.payment_dates
+            outputs.append(self._emit(topic, current.security_key, event, now))
+            changes.append(state.put_action(current.mark_fired(kind, due)))
+        return Outcome(None, tuple(outputs), tuple(changes))

@@ -1,0 +1,224 @@
+"""Per-partition service state and its changelog encoding.
+
+The state of one input partition is what its resolutions built: each corporate action's
+latest version (by ``event_id``) with its pending and fired dates, and each security's
+dividend history for fiscal roll-ups. It lives in memory and in a compacted changelog
+topic partitioned like the input, written in the same Kafka transaction as the outputs
+and the consumer offsets, so state, events and progress move together or not at all.
+Timers are not stored separately: they are derived from the actions on restore.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import json
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from corpactions.domain import DividendHistory, DividendKind, EntryStatus, PastDividend
+
+ACTION_PREFIX = "a:"
+HISTORY_PREFIX = "h:"
+RECORD = "record"
+PAYMENT = "payment"
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One corporate action as the service last accepted it."""
+
+    event_id: str
+    security_key: str
+    version: int
+    function: str
+    message_ids: tuple[str, ...]
+    resolution: str | None  # the latest valid resolution, JSON as received
+    record_due: dt.datetime | None = None
+    payment_due: dt.datetime | None = None
+    record_fired: dt.datetime | None = None  # the due time whose event was emitted
+    payment_fired: dt.datetime | None = None
+
+    @property
+    def cancelled(self) -> bool:
+        return self.function in {"CANC", "WITH"}
+
+    def due(self, kind: str) -> dt.datetime | None:
+        return self.record_due if kind == RECORD else self.payment_due
+
+    def fired(self, kind: str) -> dt.datetime | None:
+        return self.record_fired if kind == RECORD else self.payment_fired
+
+    def pending(self) -> list[tuple[dt.datetime, str]]:
+        """(due, kind) of the dates still to fire."""
+        if self.cancelled:
+            return []
+        out = []
+        for kind in (RECORD, PAYMENT):
+            due = self.due(kind)
+            if due is not None and due != self.fired(kind):
+                out.append((due, kind))
+        return out
+
+    def mark_fired(self, kind: str, due: dt.datetime) -> Action:
+        if kind == RECORD:
+            return replace(self, record_fired=due)
+        return replace(self, payment_fired=due)
+
+    def encode(self) -> bytes:
+        def iso(v: dt.datetime | None) -> str | None:
+            return v.isoformat() if v else None
+
+        return json.dumps(
+            {
+                "event_id": self.event_id,
+                "security_key": self.security_key,
+                "version": self.version,
+                "function": self.function,
+                "message_ids": list(self.message_ids),
+                "resolution": self.resolution,
+                "record_due": iso(self.record_due),
+                "payment_due": iso(self.payment_due),
+                "record_fired": iso(self.record_fired),
+                "payment_fired": iso(self.payment_fired),
+            },
+            separators=(",", ":"),
+        ).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Action:
+        d = json.loads(raw)
+
+        def ts(v: str | None) -> dt.datetime | None:
+            return dt.datetime.fromisoformat(v) if v else None
+
+        return cls(
+            event_id=d["event_id"],
+            security_key=d["security_key"],
+            version=d["version"],
+            function=d["function"],
+            message_ids=tuple(d["message_ids"]),
+            resolution=d["resolution"],
+            record_due=ts(d["record_due"]),
+            payment_due=ts(d["payment_due"]),
+            record_fired=ts(d["record_fired"]),
+            payment_fired=ts(d["payment_fired"]),
+        )
+
+
+def encode_history(entries: tuple[PastDividend, ...]) -> bytes:
+    def iso(v: dt.date | None) -> str | None:
+        return v.isoformat() if v else None
+
+    return json.dumps(
+        [
+            {
+                "fiscal_year_end": e.fiscal_year_end.isoformat(),
+                "dividend_type": e.dividend_type.value,
+                "amount_per_share": str(e.amount_per_share),
+                "currency": e.currency,
+                "status": e.status.value,
+                "record_date": iso(e.record_date),
+                "event_id": e.event_id,
+                "disclosed_on": iso(e.disclosed_on),
+            }
+            for e in entries
+        ],
+        separators=(",", ":"),
+    ).encode()
+
+
+def decode_history(raw: bytes) -> tuple[PastDividend, ...]:
+    def day(v: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(v) if v else None
+
+    items: list[dict[str, Any]] = json.loads(raw)
+    return tuple(
+        PastDividend(
+            fiscal_year_end=dt.date.fromisoformat(d["fiscal_year_end"]),
+            dividend_type=DividendKind(d["dividend_type"]),
+            amount_per_share=Decimal(d["amount_per_share"]),
+            currency=d["currency"],
+            status=EntryStatus(d["status"]),
+            record_date=day(d["record_date"]),
+            event_id=d["event_id"],
+            disclosed_on=day(d["disclosed_on"]),
+        )
+        for d in items
+    )
+
+
+@dataclass
+class PartitionState:
+    """The in-memory state of one input partition, with a due-time heap for its timers.
+
+    The heap holds (due, event_id, kind) and may contain stale entries (a date moved or
+    an action was cancelled); they are checked against the action when popped, so a
+    firing tick costs time proportional to what is due, never to what is pending.
+    """
+
+    actions: dict[str, Action] = field(default_factory=dict)
+    history: dict[str, tuple[PastDividend, ...]] = field(default_factory=dict)
+    _heap: list[tuple[dt.datetime, str, str]] = field(default_factory=list)
+
+    # -- changelog ---------------------------------------------------------------------
+    def apply_changelog(self, key: bytes, value: bytes | None) -> None:
+        k = key.decode()
+        if k.startswith(ACTION_PREFIX):
+            event_id = k[len(ACTION_PREFIX) :]
+            if value is None:
+                self.actions.pop(event_id, None)
+            else:  # timers are rebuilt once restore is complete (rebuild_timers)
+                self.actions[event_id] = Action.decode(value)
+        elif k.startswith(HISTORY_PREFIX):
+            security = k[len(HISTORY_PREFIX) :]
+            if value is None:
+                self.history.pop(security, None)
+            else:
+                self.history[security] = decode_history(value)
+
+    # -- mutations (each returns the changelog record that makes it durable) -------------
+    def put_action(self, action: Action) -> tuple[bytes, bytes]:
+        self.actions[action.event_id] = action
+        for due, kind in action.pending():
+            heapq.heappush(self._heap, (due, action.event_id, kind))
+        return (ACTION_PREFIX + action.event_id).encode(), action.encode()
+
+    def put_history(self, security: str, entries: tuple[PastDividend, ...]) -> tuple[bytes, bytes]:
+        self.history[security] = entries
+        return (HISTORY_PREFIX + security).encode(), encode_history(entries)
+
+    def history_of(self, security: str) -> DividendHistory:
+        return DividendHistory(self.history.get(security, ()))
+
+    # -- timers ------------------------------------------------------------------------
+    @property
+    def timer_backlog(self) -> int:
+        """Heap entries (an upper bound on pending dates; stale entries are dropped lazily)."""
+        return len(self._heap)
+
+    def next_due(self) -> dt.datetime | None:
+        return self._heap[0][0] if self._heap else None
+
+    def pop_due(self, now: dt.datetime) -> list[tuple[Action, str, dt.datetime]]:
+        """Every (action, kind, due) due at ``now`` that has not fired, earliest first."""
+        out: list[tuple[Action, str, dt.datetime]] = []
+        seen: set[tuple[str, str]] = set()
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            due, event_id, kind = heapq.heappop(heap)
+            action = self.actions.get(event_id)
+            if action is None or action.cancelled or (event_id, kind) in seen:
+                continue
+            if action.due(kind) != due or action.fired(kind) == due:
+                continue  # moved, or already fired: a stale heap entry
+            seen.add((event_id, kind))
+            out.append((action, kind, due))
+        return out
+
+    def rebuild_timers(self) -> None:
+        self._heap = [
+            (due, a.event_id, kind) for a in self.actions.values() for due, kind in a.pending()
+        ]
+        heapq.heapify(self._heap)

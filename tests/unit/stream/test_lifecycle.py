@@ -1,0 +1,172 @@
+"""The lifecycle without Kafka: schedule, dates on the day, replacements, cancellations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pytest
+
+from corpactions.settings import Topics
+from corpactions.stream.lifecycle import Lifecycle, Outcome, Source, Verdict
+from corpactions.stream.state import PartitionState
+from tests.support.kafka import example_resolution
+
+TOPICS = Topics(prefix="")
+# Tokyo is UTC+9 all year (no DST): a date "arrives" at 00:00 JST = 15:00 UTC the day before.
+RECORD_DUE = dt.datetime(2016, 9, 29, 15, 0, tzinfo=dt.UTC)  # 2016-09-30 00:00 JST
+PAYMENT_DUE = dt.datetime(2016, 12, 5, 15, 0, tzinfo=dt.UTC)  # 2016-12-06 00:00 JST
+ANNOUNCED = dt.datetime(2016, 11, 4, 6, 0, tzinfo=dt.UTC)  # IIJ's release day
+
+
+def msg(offset: int, **changes: Any) -> tuple[bytes, Source]:
+    raw = json.dumps(example_resolution(**changes)).encode()
+    return raw, Source(TOPICS.resolutions, 0, offset, 1478239200000)
+
+
+def events(outcome: Outcome) -> list[dict[str, Any]]:
+    return [json.loads(o.value) for o in outcome.outputs]
+
+
+@pytest.fixture
+def life() -> Lifecycle:
+    return Lifecycle(TOPICS)
+
+
+def test_new_resolution_is_scheduled_and_its_past_record_date_fires_at_once(
+    life: Lifecycle,
+) -> None:
+    state = PartitionState()
+    out = life.on_resolution(state, *msg(0), ANNOUNCED)
+    assert out.verdict is Verdict.SCHEDULED
+    [scheduled] = events(out)
+    assert scheduled["type"] == "DividendScheduled"
+    assert out.outputs[0].topic == TOPICS.schedules
+    assert out.outputs[0].key == b"JP3152820001"
+    # resolved 2016-11-04, five weeks after the 2016-09-30 record date: due already
+    fired = life.on_tick(state, ANNOUNCED)
+    [record] = events(fired)
+    assert record["type"] == "RecordDateReached"
+    assert record["record_date"] == "2016-09-30"
+    assert record["due_at"].startswith("2016-09-29T15:00:00")
+    assert fired.outputs[0].topic == TOPICS.record_dates
+    assert life.on_tick(state, ANNOUNCED).outputs == ()  # once only
+
+
+def test_payment_fires_when_the_clock_reaches_the_payment_date_in_tokyo(
+    life: Lifecycle,
+) -> None:
+    state = PartitionState()
+    life.on_resolution(state, *msg(0), ANNOUNCED)
+    life.on_tick(state, ANNOUNCED)
+    assert life.on_tick(state, PAYMENT_DUE - dt.timedelta(seconds=1)).outputs == ()
+    [payment] = events(life.on_tick(state, PAYMENT_DUE))
+    assert payment["type"] == "PaymentDateReached"
+    assert payment["payment_date"] == "2016-12-06"
+    assert life.on_tick(state, PAYMENT_DUE + dt.timedelta(days=30)).outputs == ()
+
+
+def test_replacement_moves_the_payment_timer_and_does_not_refire_the_record_date(
+    life: Lifecycle,
+) -> None:
+    state = PartitionState()
+    life.on_resolution(state, *msg(0), ANNOUNCED)
+    life.on_tick(state, ANNOUNCED)  # record date fired
+    out = life.on_resolution(
+        state,
+        *msg(1, message_id="m2", function="REPL", version=2, payment_date="2016-12-09"),
+        ANNOUNCED,
+    )
+    assert out.verdict is Verdict.REPLACED
+    [replaced] = events(out)
+    assert replaced["type"] == "DividendScheduleReplaced"
+    assert replaced["previous_version"] == 1
+    assert life.on_tick(state, ANNOUNCED).outputs == ()  # record date did not move
+    assert life.on_tick(state, PAYMENT_DUE).outputs == ()  # the old payment date is gone
+    moved = dt.datetime(2016, 12, 8, 15, 0, tzinfo=dt.UTC)  # 2016-12-09 00:00 JST
+    [payment] = events(life.on_tick(state, moved))
+    assert payment["payment_date"] == "2016-12-09"
+    assert payment["version"] == 2
+
+
+def test_cancellation_before_payment_stops_the_payment_event(life: Lifecycle) -> None:
+    state = PartitionState()
+    life.on_resolution(state, *msg(0), ANNOUNCED)
+    out = life.on_resolution(state, *msg(1, message_id="m2", function="CANC", version=2), ANNOUNCED)
+    assert out.verdict is Verdict.CANCELLED
+    [cancelled] = events(out)
+    assert cancelled["type"] == "DividendCancelled"
+    assert cancelled["function"] == "CANC"
+    assert cancelled["schedule"]["event_id"] == "JP3152820001-DVCA-FY2016-INTERIM"
+    assert life.on_tick(state, PAYMENT_DUE + dt.timedelta(days=1)).outputs == ()
+    # a later replacement of a cancelled action is dead-lettered, not revived
+    late = life.on_resolution(
+        state, *msg(2, message_id="m3", function="REPL", version=3), ANNOUNCED
+    )
+    assert late.reason == "event_cancelled"
+
+
+def test_duplicate_message_and_older_version_change_nothing(life: Lifecycle) -> None:
+    state = PartitionState()
+    life.on_resolution(state, *msg(0), ANNOUNCED)
+    life.on_resolution(state, *msg(1, message_id="m2", function="REPL", version=3), ANNOUNCED)
+    dup = life.on_resolution(state, *msg(2, message_id="m2", function="REPL", version=3), ANNOUNCED)
+    assert dup == Outcome(Verdict.DUPLICATE)
+    old = life.on_resolution(
+        state, *msg(3, message_id="m1b", function="REPL", version=2), ANNOUNCED
+    )
+    assert old == Outcome(Verdict.STALE)
+    assert state.actions["JP3152820001-DVCA-FY2016-INTERIM"].version == 3
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"\xff\xfe\x00", "undecodable"),
+        (b'{"message_id": "x"', "undecodable"),
+        (json.dumps(example_resolution(gross_amount_per_share=13.5)).encode(), "schema_violation"),
+        (json.dumps(example_resolution(currency="XXQ")).encode(), "domain_rule"),
+        (
+            json.dumps(example_resolution(payment_date="2016-09-01")).encode(),
+            "domain_rule",
+        ),
+        (b"[" * 300_000, "payload_too_large"),
+    ],
+)
+def test_bad_input_becomes_one_dead_letter_with_a_reason(
+    life: Lifecycle, raw: bytes, code: str
+) -> None:
+    state = PartitionState()
+    out = life.on_resolution(state, raw, Source("in", 2, 41), ANNOUNCED)
+    assert out.verdict is Verdict.DEAD_LETTER
+    assert out.reason == code
+    [letter] = events(out)
+    assert letter["reason"]["code"] == code
+    assert letter["source_partition"] == 2
+    assert letter["source_offset"] == 41
+    assert out.outputs[0].topic == TOPICS.dead_letters
+    assert state.actions == {}
+
+
+def test_state_restored_from_its_changelog_keeps_pending_and_fired_dates(
+    life: Lifecycle,
+) -> None:
+    state = PartitionState()
+    changes = list(life.on_resolution(state, *msg(0), ANNOUNCED).changes)
+    changes += life.on_tick(state, ANNOUNCED).changes
+    restored = PartitionState()
+    for key, value in changes:
+        restored.apply_changelog(key, value)
+    restored.rebuild_timers()
+    assert restored.actions == state.actions
+    assert life.on_tick(restored, ANNOUNCED).outputs == ()  # record date fired before
+    [payment] = events(life.on_tick(restored, PAYMENT_DUE))
+    assert payment["type"] == "PaymentDateReached"
+
+
+def test_output_ids_are_deterministic(life: Lifecycle) -> None:
+    a = life.on_resolution(PartitionState(), *msg(0), ANNOUNCED)
+    b = life.on_resolution(PartitionState(), *msg(0), ANNOUNCED + dt.timedelta(hours=1))
+    assert events(a)[0]["id"] == events(b)[0]["id"]
+    assert dict(a.outputs[0].headers)["ce_id"].decode() == events(a)[0]["id"]

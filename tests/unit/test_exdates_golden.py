@@ -1,0 +1,102 @@
+"""Golden last cum-dividend days and ex-dates.
+
+Every expected value is from a published source or worked out by hand beside its row
+(sessions counted from the exchanges' published holiday lists); none is computed by
+calling the code under test. Notation: "T+3 from 09-27 -> 09-28, 09-29, 09-30" lists
+the sessions counted to settlement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from corpactions.domain.calendars import calendar_index
+from corpactions.domain.exdates import compute_ex_dates, ex_dates
+
+D = dt.date.fromisoformat
+
+# (mic, record date, last cum day, ex-date, cycle on the last cum day, why)
+# fmt: off
+GOLDEN = [
+    # --- DOMAIN.md worked checks (published) ---
+    ("XTKS", "2016-09-30", "2016-09-27", "2016-09-28", 3,
+     "IIJ FY2016 interim (JPX): T+3 from Tue 09-27 -> 09-28, 09-29, 09-30"),
+    ("XTKS", "2024-03-31", "2024-03-27", "2024-03-28", 2,
+     "Sunday record date counts as Fri 03-29; T+2 from Wed 03-27 -> 03-28, 03-29"),
+    ("XTKS", "2023-12-31", "2023-12-27", "2023-12-28", 2,
+     "Dec 31 (Sun, TSE holiday) counts as Fri 12-29; T+2 from 12-27 -> 12-28, 12-29"),
+    ("XNYS", "2017-09-06", "2017-08-31", "2017-09-01", 3,
+     "US switch: 09-04 Labor Day; T+3 from Thu 08-31 -> 09-01, 09-05, 09-06; a trade on "
+     "Fri 09-01 (still T+3) settles 09-07, too late"),
+    # --- the day after: nothing went ex on 2017-09-05 ---
+    ("XNYS", "2017-09-07", "2017-09-05", "2017-09-06", 2,
+     "T+2 from Tue 09-05 -> 09-06, 09-07; Fri 09-01 (T+3) also settles 09-07 but is earlier"),
+    # --- Tokyo switch to T+2 (JPX: trades from 2019-07-16; 07-15 Marine Day) ---
+    ("XTKS", "2019-07-17", "2019-07-11", "2019-07-12", 3,
+     "T+3 from Thu 07-11 -> 07-12, 07-16, 07-17; Fri 07-12 (T+3) settles 07-18"),
+    ("XTKS", "2019-07-18", "2019-07-16", "2019-07-17", 2,
+     "T+2 from Tue 07-16 -> 07-17, 07-18; so no ex-date fell on 07-16"),
+    # --- US T+3 era, holiday in the window (NYSE: Mon 2016-07-04 Independence Day) ---
+    ("XNYS", "2016-07-06", "2016-06-30", "2016-07-01", 3,
+     "T+3 from Thu 06-30 -> Fri 07-01, Tue 07-05, Wed 07-06 (07-04 closed)"),
+    ("XNAS", "2016-07-06", "2016-06-30", "2016-07-01", 3,
+     "Nasdaq keeps the NYSE holiday list: same as the row above"),
+    # --- US T+2 era, Thanksgiving (NYSE: Thu 2019-11-28 closed, Fri 11-29 early close) ---
+    ("XNYS", "2019-12-02", "2019-11-27", "2019-11-29", 2,
+     "T+2 from Wed 11-27 -> Fri 11-29 (half day is a session), Mon 12-02"),
+    # --- US T+1 era (SEC: from 2024-05-28), Good Friday (NYSE: 2025-04-18 closed) ---
+    ("XNYS", "2025-04-21", "2025-04-17", "2025-04-21", 1,
+     "T+1 from Thu 04-17 -> Mon 04-21 (Fri closed); ex-date = record date"),
+    ("XNYS", "2025-04-18", "2025-04-16", "2025-04-17", 1,
+     "record date on Good Friday counts as Thu 04-17; T+1 from Wed 04-16 -> 04-17"),
+    # --- US T+1 switch (Mon 2024-05-27 Memorial Day) ---
+    ("XNYS", "2024-05-28", "2024-05-23", "2024-05-24", 2,
+     "T+2 from Thu 05-23 -> Fri 05-24, Tue 05-28; Fri 05-24 (T+2) settles 05-29"),
+    ("XNYS", "2024-05-29", "2024-05-28", "2024-05-29", 1,
+     "T+1 from Tue 05-28 -> 05-29; no ex-date fell on 05-28"),
+    # --- US T+1 era, July 4th (NYSE: Thu 2024-07-04 closed, 07-03 early close) ---
+    ("XNAS", "2024-07-05", "2024-07-03", "2024-07-05", 1,
+     "T+1 from Wed 07-03 (half day) -> Fri 07-05 (07-04 closed)"),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("mic", "record", "last_cum", "ex", "cycle", "why"),
+    GOLDEN,
+    ids=[f"{r[0]}-{r[1]}" for r in GOLDEN],
+)
+def test_last_cum_day_and_ex_date_match_published_and_hand_worked_dates(
+    mic: str, record: str, last_cum: str, ex: str, cycle: int, why: str
+) -> None:
+    index = calendar_index(mic)
+    got = compute_ex_dates(index, D(record))
+    assert (got.last_cum_date, got.ex_date, got.settlement_cycle) == (D(last_cum), D(ex), cycle), (
+        why
+    )
+    assert got.last_cum_settles_on <= D(record) < (got.ex_date_settles_on or dt.date.max)
+    # The memoised path returns the same answer (twice: cold, then warm).
+    assert ex_dates(index, D(record)) == got
+    assert ex_dates(index, D(record)) == got
+
+
+def test_calendar_covers_2000_through_2030_with_explicit_bounds() -> None:
+    xtks = calendar_index("XTKS")
+    # TSE is closed Jan 1-3; the first session of 2000 was Tue 2000-01-04 (JPX).
+    assert xtks.sessions[0] == dt.date(2000, 1, 4)
+    # NYSE: Mon 2000-01-03 was the first session of 2000.
+    assert calendar_index("XNYS").sessions[0] == dt.date(2000, 1, 3)
+    assert xtks.sessions[-1] <= dt.date(2030, 12, 31)
+
+
+def test_first_record_dates_of_2000_are_out_of_range_not_guessed() -> None:
+    from corpactions.domain.exdates import OutOfCalendarRange
+
+    # NYSE sessions 2000-01-03, 01-04, 01-05: a T+3 trade settling by 01-05 would have
+    # been made in 1999, before the calendar starts.
+    with pytest.raises(OutOfCalendarRange):
+        compute_ex_dates(calendar_index("XNYS"), dt.date(2000, 1, 5))
+    with pytest.raises(OutOfCalendarRange):
+        compute_ex_dates(calendar_index("XNYS"), dt.date(2031, 1, 2))
