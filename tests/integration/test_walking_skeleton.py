@@ -42,7 +42,7 @@ async def test_resolution_in_schedule_event_out_and_bad_bytes_dead_lettered(
     assert scheduled.headers["ce_type"] == b"DividendScheduled"
     # Hand calculation: 13.50 JPY x 45,925,926 shares = 620,000,001.00 -> JPY has no
     # minor unit (ISO 4217: 0), so the total is 620,000,001.
-    assert event["schedule"]["total_amount"] == "620000001"
+    assert event["schedule"]["amounts"]["total"]["amount"] == "620000001"
 
     letter = by_topic[t.dead_letters].json()
     assert letter["reason"]["code"] == "undecodable"
