@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup run test unit integration lint format typecheck kafka broker-stop schemas clean
+.PHONY: help setup tools run test unit lint format typecheck kafka broker-stop schemas bench lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -24,6 +24,12 @@ $(STAMP): pyproject.toml requirements.lock
 setup: $(STAMP) ## Create .venv/ from the lock file and install the `corpactions` command
 	@true
 
+# Debian packages the tests use as real external clients (kcat), installed when missing.
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+tools: ## Install the Debian tools the tests use (kcat) when missing
+	@command -v kcat >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) $(APT_INSTALL) kcat; }
+
 kafka: setup ## Fetch the Apache Kafka jars from Maven Central into .cache/kafka/
 	$(BIN)/corpactions broker fetch
 
@@ -33,7 +39,8 @@ run: setup ## Start the local Kafka, the service, and feed it the example resolu
 broker-stop: setup ## Stop the local Kafka that `make run` / `corpactions broker start` left running
 	$(BIN)/corpactions broker stop
 
-test: setup kafka ## Run the tests (unit + integration on a real Kafka the tests start)
+test: setup tools kafka ## Run the tests (unit + integration on a real Kafka the tests start)
+	$(BIN)/python -m corpactions.contracts.generate --check
 	$(BIN)/pytest -q
 
 unit: setup ## Run only the unit tests (no broker)
@@ -49,6 +56,12 @@ format: setup ## Rewrite files with ruff
 
 typecheck: setup ## mypy --strict with the pydantic plugin
 	$(BIN)/mypy
+
+schemas: setup ## Regenerate schemas/ (JSON Schema 2020-12 + AsyncAPI 3) from the models
+	$(BIN)/python -m corpactions.contracts.generate
+
+bench: setup ## Benchmarks: the dividend core against pydantic parsing alone
+	$(BIN)/python tests/bench/bench_core.py
 
 lock: ## Re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock

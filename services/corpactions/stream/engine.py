@@ -35,6 +35,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListen
 from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import TopicPartition
 
+from corpactions.domain import preload
 from corpactions.settings import Settings
 from corpactions.stream.clock import Clock
 from corpactions.stream.lifecycle import Lifecycle, Outcome, Source
@@ -228,6 +229,7 @@ class Engine:
     async def start(self) -> None:
         s = self.settings
         assert s.bootstrap_servers is not None
+        preload()  # build the exchange calendars now, not inside the first transaction
         await ensure_topics(
             s.bootstrap_servers,
             (s.topics.resolutions, *s.topics.outputs()),

@@ -1,0 +1,204 @@
+"""Generate ``schemas/`` from the pydantic models: JSON Schema 2020-12 per message and an
+AsyncAPI 3.0 document for the topics. ``--check`` fails when the checked-in files drift.
+
+    python -m corpactions.contracts.generate [--check] [DIR]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from corpactions import __version__
+from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.contracts.events import (
+    CE_SOURCE,
+    DeadLetter,
+    DividendCancelled,
+    DividendScheduled,
+    DividendScheduleReplaced,
+    PaymentDateReached,
+    RecordDateReached,
+)
+from corpactions.contracts.schedule import ScheduleView
+from corpactions.settings import (
+    DEAD_LETTERS,
+    PAYMENT_DATES,
+    RECORD_DATES,
+    RESOLUTIONS,
+    SCHEDULES,
+)
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+BASE_ID = "urn:corpactions:schemas:"
+
+# (channel id, topic, direction, messages, description)
+CHANNELS: tuple[tuple[str, str, str, tuple[type[BaseModel], ...], str], ...] = (
+    (
+        "boardResolutions",
+        RESOLUTIONS,
+        "receive",
+        (BoardResolution,),
+        "Board resolutions of cash dividends, published by other systems.",
+    ),
+    (
+        "dividendSchedules",
+        SCHEDULES,
+        "send",
+        (DividendScheduled, DividendScheduleReplaced, DividendCancelled),
+        "A schedule as soon as a resolution (or its update) is processed.",
+    ),
+    (
+        "recordDates",
+        RECORD_DATES,
+        "send",
+        (RecordDateReached,),
+        "When the record date arrives in the listing market's time zone.",
+    ),
+    (
+        "paymentDates",
+        PAYMENT_DATES,
+        "send",
+        (PaymentDateReached,),
+        "When the payment date arrives in the listing market's time zone.",
+    ),
+    (
+        "deadLetters",
+        DEAD_LETTERS,
+        "send",
+        (DeadLetter,),
+        "Input the service could not use, with a machine-readable reason.",
+    ),
+)
+
+MODELS: tuple[type[BaseModel], ...] = (
+    *(m for _, _, _, messages, _ in CHANNELS for m in messages),
+    ScheduleView,
+)
+
+_CE_HEADERS = {
+    "type": "object",
+    "description": "CloudEvents 1.0 Kafka protocol binding, binary content mode.",
+    "properties": {
+        "ce_specversion": {"type": "string", "const": "1.0"},
+        "ce_id": {"type": "string", "description": "Equals the payload's deterministic id."},
+        "ce_type": {"type": "string", "description": "Equals the payload's type."},
+        "ce_source": {"type": "string", "const": CE_SOURCE},
+        "ce_time": {"type": "string", "format": "date-time"},
+        "content-type": {"type": "string", "const": "application/json"},
+    },
+    "required": ["ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time"],
+}
+
+
+def json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    mode = "validation" if model is BoardResolution else "serialization"
+    schema = model.model_json_schema(mode=mode)
+    return {"$schema": DRAFT, "$id": f"{BASE_ID}{model.__name__}", **schema}
+
+
+def asyncapi() -> dict[str, Any]:
+    _, defs = models_json_schema(
+        [(m, "validation" if m is BoardResolution else "serialization") for m in MODELS],
+        ref_template="#/components/schemas/{model}",
+    )
+    schemas = dict(sorted(defs.get("$defs", {}).items()))
+    messages: dict[str, Any] = {}
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    for channel_id, topic, action, models, description in CHANNELS:
+        refs = {}
+        for m in models:
+            name = m.__name__
+            message: dict[str, Any] = {
+                "name": name,
+                "title": name,
+                "summary": (m.__doc__ or name).strip().splitlines()[0],
+                "contentType": "application/json",
+                "payload": {"$ref": f"#/components/schemas/{name}"},
+                "bindings": {
+                    "kafka": {
+                        "key": {
+                            "type": "string",
+                            "description": "The security: ISIN, else MIC:local code "
+                            "(dead letters: source topic:partition).",
+                        },
+                        "bindingVersion": "0.5.0",
+                    }
+                },
+            }
+            if m is not BoardResolution:
+                message["headers"] = _CE_HEADERS
+            messages[name] = message
+            refs[name] = {"$ref": f"#/components/messages/{name}"}
+        channels[channel_id] = {
+            "address": topic,
+            "description": description,
+            "messages": refs,
+        }
+        verb = "consume" if action == "receive" else "publish"
+        operations[f"{verb}{channel_id[0].upper()}{channel_id[1:]}"] = {
+            "action": action,
+            "channel": {"$ref": f"#/channels/{channel_id}"},
+            "messages": [{"$ref": f"#/channels/{channel_id}/messages/{n}"} for n in refs],
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "corpactions: board-resolved cash dividends",
+            "version": __version__,
+            "description": "Board resolutions in; dividend schedules, record-date and "
+            "payment-date events, and dead letters out. Keys keep one security's events "
+            "in order; outputs are written in Kafka transactions (read them with "
+            "isolation.level=read_committed).",
+        },
+        "defaultContentType": "application/json",
+        "servers": {
+            "local": {
+                "host": "127.0.0.1:9092",
+                "protocol": "kafka",
+                "description": "`corpactions broker start` (port varies; see its output)",
+            }
+        },
+        "channels": channels,
+        "operations": operations,
+        "components": {"messages": messages, "schemas": schemas},
+    }
+
+
+def render(directory: Path) -> dict[Path, str]:
+    files = {
+        directory / f"{m.__name__}.schema.json": json.dumps(json_schema(m), indent=2) + "\n"
+        for m in MODELS
+    }
+    files[directory / "asyncapi.json"] = json.dumps(asyncapi(), indent=2) + "\n"
+    return files
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    check = "--check" in args
+    rest = [a for a in args if a != "--check"]
+    directory = Path(rest[0]) if rest else Path("schemas")
+    drift = []
+    for path, text in render(directory).items():
+        if check:
+            if not path.exists() or path.read_text() != text:
+                drift.append(str(path))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+    if drift:
+        print("schemas drifted from the models; run `make schemas`:", *drift, sep="\n  ")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
