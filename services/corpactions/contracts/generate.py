@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -98,7 +98,9 @@ _CE_HEADERS = {
 
 
 def json_schema(model: type[BaseModel]) -> dict[str, Any]:
-    mode = "validation" if model is BoardResolution else "serialization"
+    mode: Literal["validation", "serialization"] = (
+        "validation" if model is BoardResolution else "serialization"
+    )
     schema = model.model_json_schema(mode=mode)
     return {"$schema": DRAFT, "$id": f"{BASE_ID}{model.__name__}", **schema}
 

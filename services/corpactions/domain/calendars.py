@@ -34,6 +34,7 @@ class CalendarIndex:
     """One market's sessions in [CALENDAR_START, CALENDAR_END] plus each session's cycle."""
 
     mic: str
+    tz: dt.tzinfo  # the market's time zone: when its dates begin and end
     sessions: tuple[dt.date, ...]
     ordinals: tuple[int, ...]  # sessions[i].toordinal(), for bisect on ints
     cycles: tuple[int, ...]  # settlement cycle in force for a trade on sessions[i]
@@ -95,6 +96,7 @@ def _build(mic: str, cycles: Cycles) -> CalendarIndex:
     sessions = tuple(ts.date() for ts in calendar.sessions)
     return CalendarIndex(
         mic=mic,
+        tz=calendar.tz,
         sessions=sessions,
         ordinals=tuple(d.toordinal() for d in sessions),
         cycles=tuple(cycle_on(cycles, d) for d in sessions),

@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
-import exchange_calendars
 from pydantic import ValidationError
 
 from corpactions.contracts.board_resolution import BoardResolution
@@ -41,7 +38,7 @@ from corpactions.contracts.events import (
     deterministic_id,
 )
 from corpactions.contracts.schedule import ScheduleView, compute_schedule, to_history_entry
-from corpactions.domain import DomainRejected
+from corpactions.domain import DomainRejected, calendar_index
 from corpactions.settings import Topics
 from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState
 
@@ -106,13 +103,6 @@ def cloudevent_headers(
     )
 
 
-@functools.cache
-def market_timezone(mic: str) -> ZoneInfo:
-    """The listing market's time zone, from the maintained exchange calendar."""
-    tz = exchange_calendars.get_calendar(mic).tz
-    return tz if isinstance(tz, ZoneInfo) else ZoneInfo(str(tz))
-
-
 class Lifecycle:
     """Turns messages and clock ticks into events and state changes for one service."""
 
@@ -132,7 +122,8 @@ class Lifecycle:
 
     def due_time(self, day: dt.date, mic: str) -> dt.datetime:
         """When a date "arrives": its configured time of day in the market's time zone."""
-        local = dt.datetime.combine(day, self.date_event_time, tzinfo=market_timezone(mic))
+        tz = calendar_index(mic).tz  # from the maintained exchange calendar
+        local = dt.datetime.combine(day, self.date_event_time, tzinfo=tz)
         return local.astimezone(dt.UTC)
 
     def dead_letter(
