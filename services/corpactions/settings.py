@@ -69,6 +69,7 @@ class Settings:
     # engine
     batch_size: int = 2000  # max records per poll, and so per transaction
     producer_linger_ms: int = 5
+    txn_backoff_ms: float = 2.0  # CONCURRENT_TRANSACTIONS retry (see stream/kafka_tuning.py)
     tick_interval_s: float = 0.5  # how often due dates are checked when no input arrives
     date_event_time: dt.time = dt.time(0, 0)  # when a date "arrives", market-local time
 
@@ -109,6 +110,7 @@ class Settings:
             producer_linger_ms=int(
                 number("CORPACTIONS_PRODUCER_LINGER_MS", cls.producer_linger_ms)
             ),
+            txn_backoff_ms=number("CORPACTIONS_TXN_BACKOFF_MS", cls.txn_backoff_ms),
             tick_interval_s=number("CORPACTIONS_TICK_INTERVAL_S", cls.tick_interval_s),
             date_event_time=_time_of_day(env.get("CORPACTIONS_DATE_EVENT_TIME")),
         )

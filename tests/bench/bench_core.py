@@ -25,6 +25,7 @@ import random
 import sys
 import time
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ def synthetic(n: int, seed: int = 20161104) -> list[bytes]:
         record = dt.date.fromordinal(rng.randint(first, last))
         decimals = rng.randint(0, max_decimals) if currency != "JPY" else rng.choice((0, 2))
         rate_units = rng.randint(1, 50_000)
-        rate = f"{rate_units / 10**decimals:.{decimals}f}" if decimals else str(rate_units)
+        rate = str(Decimal(rate_units).scaleb(-decimals))  # e.g. 13.50, 0.2875: no float
         shares = rng.randint(1_000_000, 5_000_000_000)
         doc: dict[str, Any] = {
             "message_id": f"bench-{i}",
@@ -78,7 +79,7 @@ def synthetic(n: int, seed: int = 20161104) -> list[bytes]:
         if rng.random() < 0.5:
             doc["eligible_shares"] = shares
         if rng.random() < 0.4:
-            millions = int(shares * rate_units / 10**decimals // 1_000_000)
+            millions = shares * rate_units // (10**decimals * 1_000_000)  # truncated, exact
             doc["declared_total"] = {
                 "amount": str(millions),
                 "unit": 1_000_000,

@@ -20,7 +20,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import ValidationError
 
@@ -203,6 +203,7 @@ class Lifecycle:
             ]
             return self.dead_letter(raw, source, "domain_rule", str(exc), errors, now)
 
+        state.remember_schedule(resolution.event_id, resolution.version, schedule)
         mic = resolution.security.mic
         record_due = self.due_time(resolution.record_date, mic)
         payment_due = (
@@ -295,9 +296,15 @@ class Lifecycle:
         return Outcome(Verdict.CANCELLED, (out,), tuple(changes))
 
     def _schedule_of(self, state: PartitionState, action: Action) -> ScheduleView:
+        """The schedule of the action's current version (cached, else recomputed)."""
+        cached = state.schedule_cache.get((action.event_id, action.version))
+        if cached is not None:
+            return cast(ScheduleView, cached)
         assert action.resolution is not None
         resolution = BoardResolution.model_validate_json(action.resolution)
-        return compute_schedule(resolution, state.history_of(action.security_key))
+        schedule = compute_schedule(resolution, state.history_of(action.security_key))
+        state.remember_schedule(action.event_id, action.version, schedule)
+        return schedule
 
     # -- the clock -----------------------------------------------------------------------
     def on_tick(self, state: PartitionState, now: dt.datetime) -> Outcome:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -161,6 +162,16 @@ class PartitionState:
     actions: dict[str, Action] = field(default_factory=dict)
     history: dict[str, tuple[PastDividend, ...]] = field(default_factory=dict)
     _heap: list[tuple[dt.datetime, str, str]] = field(default_factory=list)
+    # Recently computed schedules by (event_id, version), so a date that falls due in the
+    # batch that scheduled it does not recompute. Bounded: a cache, not state.
+    schedule_cache: OrderedDict[tuple[str, int], Any] = field(default_factory=OrderedDict)
+    schedule_cache_size: int = 4096
+
+    def remember_schedule(self, event_id: str, version: int, schedule: Any) -> None:
+        cache = self.schedule_cache
+        cache[(event_id, version)] = schedule
+        if len(cache) > self.schedule_cache_size:
+            cache.popitem(last=False)
 
     # -- changelog ---------------------------------------------------------------------
     def apply_changelog(self, key: bytes, value: bytes | None) -> None:

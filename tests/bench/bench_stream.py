@@ -1,0 +1,243 @@
+"""End-to-end throughput and latency on a real broker, beside raw aiokafka in the same run.
+
+Run: .venv/bin/python tests/bench/bench_stream.py [--n 10000] [--rate 500] [--seconds 10]
+
+1. The same N varied resolutions (one input partition) are consumed and re-produced by
+   a plain aiokafka loop (getmany batches, send each, commit per batch), then processed
+   by a real `corpactions worker` (validate, schedule, history, timers, one transaction
+   per batch). Rates are measured between the first and the last output record's
+   timestamps, so start-up and group joins are excluded from both.
+2. Latency: resolutions produced at a steady rate to a running worker; for each, the
+   time from its produce timestamp to the moment its schedule event is read
+   (read_committed) by a consumer in this process. p50/p99 are printed.
+
+Uses KAFKA_BOOTSTRAP_SERVERS when set, else starts the project's local broker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from corpactions.broker.local import KafkaDistribution, LocalKafka
+from corpactions.stream.topics import ensure_topics
+from tests.bench.bench_core import synthetic
+from tests.support.kafka import Namespace, WorkerProcess
+
+
+async def produce_all(bootstrap: str, topic: str, values: list[bytes]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                                max_batch_size=512 * 1024)  # fmt: skip
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, v, key=str(i % 997).encode())
+                   for i, v in enumerate(values)]  # fmt: skip
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def output_span(bootstrap: str, topic: str, n: int, within: float) -> tuple[int, float]:
+    """Read ``n`` records (read_committed); return (count, seconds first->last timestamp)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                isolation_level="read_committed", enable_auto_commit=False,
+                                group_id=None, max_poll_records=10_000)  # fmt: skip
+    await consumer.start()
+    first = last = None
+    count = 0
+    deadline = time.monotonic() + within
+    try:
+        while count < n and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                for r in records:
+                    count += 1
+                    first = r.timestamp if first is None else min(first, r.timestamp)
+                    last = r.timestamp if last is None else max(last, r.timestamp)
+    finally:
+        await consumer.stop()
+    span = ((last or 0) - (first or 0)) / 1000
+    return count, span
+
+
+async def raw_passthrough(bootstrap: str, src: str, dst: str, n: int) -> None:
+    consumer = AIOKafkaConsumer(src, bootstrap_servers=bootstrap, group_id=f"raw-{src}",
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                max_poll_records=2000)  # fmt: skip
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                                max_batch_size=512 * 1024)  # fmt: skip
+    await consumer.start()
+    await producer.start()
+    seen = 0
+    try:
+        while seen < n:
+            batch = await consumer.getmany(timeout_ms=1000)
+            futures = []
+            for records in batch.values():
+                for r in records:
+                    futures.append(await producer.send(dst, r.value, key=r.key))
+                    seen += 1
+            await asyncio.gather(*futures)
+            if batch:
+                await consumer.commit()
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+async def latency(bootstrap: str, ns: Namespace, rate: int, seconds: float) -> list[float]:
+    """Produce at ``rate``/s for ``seconds``; return produce->read latencies (ms)."""
+    t = ns.topics
+    values = []
+    for i, v in enumerate(synthetic(int(rate * seconds), seed=7)):
+        doc = json.loads(v)
+        doc["event_id"], doc["message_id"] = f"latency-{i}", f"latency-msg-{i}"
+        values.append(json.dumps(doc).encode())
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed",
+                                enable_auto_commit=False)  # fmt: skip
+    await consumer.start()
+    tp = TopicPartition(t.schedules, 0)
+    parts = consumer.partitions_for_topic(t.schedules) or {0}
+    tps = [TopicPartition(t.schedules, p) for p in parts]
+    consumer.assign(tps)
+    await consumer.seek_to_end(*tps)
+    for p in tps:
+        await consumer.position(p)
+    del tp
+    sent: dict[str, float] = {}
+    got: dict[str, float] = {}
+    created: dict[str, float] = {}  # output CreateTime (ms): when the worker produced it
+    sent_wall: dict[str, float] = {}
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    await producer.start()
+
+    async def reader() -> None:
+        while len(got) < len(values):
+            batch = await consumer.getmany(timeout_ms=200)
+            now = time.perf_counter()
+            for records in batch.values():
+                for r in records:
+                    key = json.loads(r.value)["event_id"]
+                    got[key] = now
+                    created[key] = r.timestamp
+
+    task = asyncio.create_task(reader())
+    start = time.perf_counter()
+    for i, v in enumerate(values):
+        target = start + i / rate
+        delay = target - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        event_id = json.loads(v)["event_id"]
+        sent[event_id] = time.perf_counter()
+        sent_wall[event_id] = time.time() * 1000
+        await producer.send(t.resolutions, v, key=event_id.encode())
+    await producer.flush()
+    try:
+        await asyncio.wait_for(task, timeout=60)
+    except TimeoutError:
+        task.cancel()
+    await producer.stop()
+    await consumer.stop()
+    worker_side = sorted(created[k] - sent_wall[k] for k in sent if k in created)
+    if worker_side:
+        print(f"  produce -> worker's output CreateTime: p50 "
+              f"{worker_side[len(worker_side) // 2]:.1f} ms, "
+              f"p99 {worker_side[int(len(worker_side) * 0.99)]:.1f} ms")  # fmt: skip
+    return [(got[k] - sent[k]) * 1000 for k in sent if k in got]
+
+
+async def wait_ready(worker: WorkerProcess, within: float = 90) -> None:
+    import aiohttp
+
+    url = f"http://127.0.0.1:{worker.env['CORPACTIONS_WEB_PORT']}/ready/"
+    deadline = time.monotonic() + within
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(url) as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise TimeoutError(worker.log()[-2000:])
+
+
+async def run(bootstrap: str, n: int, rate: int, seconds: float, workdir: Path) -> None:
+    values = synthetic(n, seed=11)
+    ns = Namespace(bootstrap, partitions=1)
+    t = ns.topics
+    raw_out = f"{t.prefix}raw-out"
+    await ensure_topics(bootstrap, [t.resolutions, raw_out, *t.outputs()], 1)
+    await produce_all(bootstrap, t.resolutions, values)
+    print(f"produced {n} resolutions ({sum(map(len, values)) // n} bytes average)")
+
+    raw_task = asyncio.create_task(raw_passthrough(bootstrap, t.resolutions, raw_out, n))
+    count, span = await output_span(bootstrap, raw_out, n, within=300)
+    await raw_task
+    raw_rate = (count - 1) / span if span else float("nan")
+    print(f"raw aiokafka pass-through: {count} msgs, {raw_rate:,.0f} msg/s")
+
+    worker = WorkerProcess(ns, workdir, CORPACTIONS_BATCH_SIZE="2000").start()
+    try:
+        await wait_ready(worker)
+        if os.environ.get("BENCH_PROFILE"):  # py-spy the worker while it works the backlog
+            assert worker.proc is not None
+            pid, out = str(worker.proc.pid), os.environ["BENCH_PROFILE"]
+            await asyncio.create_subprocess_exec(
+                "py-spy", "record", "-o", out, "-d", "8", "-r", "200", "-f", "speedscope", "-p", pid
+            )
+        count, span = await output_span(bootstrap, t.schedules, n, within=600)
+        svc_rate = (count - 1) / span if span else float("nan")
+        print(f"service (worker, 1 partition): {count} schedule events, {svc_rate:,.0f} ev/s")
+        lat = await latency(bootstrap, ns, rate, seconds)
+    finally:
+        worker.stop()
+    lat.sort()
+    p50 = statistics.median(lat)
+    p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
+    print(f"latency at {rate}/s for {seconds:.0f}s: {len(lat)} events, "
+          f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {lat[-1]:.1f} ms")  # fmt: skip
+    print(f"bench-stream: service/raw = {svc_rate / raw_rate:.3f} "
+          f"(service {svc_rate:,.0f} ev/s, raw aiokafka {raw_rate:,.0f} msg/s); "
+          f"latency p50 {p50:.1f} ms p99 {p99:.1f} ms at {rate}/s")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--rate", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        broker = None
+        if not bootstrap:
+            broker = LocalKafka(KafkaDistribution.ensure(), Path(tmp) / "kafka", heap="1g")
+            broker.start()
+            bootstrap = broker.bootstrap_servers
+        try:
+            logs = Path(os.environ.get("BENCH_LOG_DIR", tmp))
+            logs.mkdir(parents=True, exist_ok=True)
+            asyncio.run(run(bootstrap, args.n, args.rate, args.seconds, logs))
+        finally:
+            if broker is not None:
+                broker.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
