@@ -170,3 +170,30 @@ def test_output_ids_are_deterministic(life: Lifecycle) -> None:
     b = life.on_resolution(PartitionState(), *msg(0), ANNOUNCED + dt.timedelta(hours=1))
     assert events(a)[0]["id"] == events(b)[0]["id"]
     assert dict(a.outputs[0].headers)["ce_id"].decode() == events(a)[0]["id"]
+
+
+def test_history_rolls_interim_and_year_end_into_the_annual_total(life: Lifecycle) -> None:
+    """DOMAIN.md, IIJ: FY2015 11.00 + 11.00 = 22.00; FY2016 interim 13.50 vs 11.00 = +2.50."""
+    state = PartitionState()
+    fy2015 = {"fiscal_year_end": "2016-03-31", "forecast_per_share": None}
+    life.on_resolution(
+        state,
+        *msg(0, message_id="a", event_id="FY2015-INTERIM", record_date="2015-09-30",
+             payment_date="2015-12-07", resolved_on="2015-11-05", gross_amount_per_share="11.00",
+             eligible_shares=None, declared_total=None, **fy2015),
+        ANNOUNCED,
+    )  # fmt: skip
+    out = life.on_resolution(
+        state,
+        *msg(1, message_id="b", event_id="FY2015-YEAR-END", dividend_type="year_end",
+             record_date="2016-03-31", payment_date="2016-06-01", resolved_on="2016-05-13",
+             gross_amount_per_share="11.00", eligible_shares=None, declared_total=None,
+             **fy2015),
+        ANNOUNCED,
+    )  # fmt: skip
+    fiscal = events(out)[0]["schedule"]["fiscal"]
+    assert fiscal["this_year"]["annual_total"] == "22.00"  # 11.00 + 11.00
+    out = life.on_resolution(state, *msg(2), ANNOUNCED)
+    fiscal = events(out)[0]["schedule"]["fiscal"]
+    assert fiscal["vs_prior_year_same_period"]["change"] == "2.50"  # 13.50 - 11.00
+    assert fiscal["prior_year"]["annual_total"] == "22.00"
