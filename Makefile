@@ -60,8 +60,9 @@ typecheck: setup ## mypy --strict with the pydantic plugin
 schemas: setup ## Regenerate schemas/ (JSON Schema 2020-12 + AsyncAPI 3) from the models
 	$(BIN)/python -m corpactions.contracts.generate
 
-bench: setup ## Benchmarks: the dividend core against pydantic parsing alone
+bench: setup kafka ## Benchmarks: the core vs pydantic parsing; the service vs raw aiokafka, latency
 	$(BIN)/python tests/bench/bench_core.py
+	$(BIN)/python tests/bench/bench_stream.py
 
 lock: ## Re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
