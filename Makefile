@@ -24,11 +24,17 @@ $(STAMP): pyproject.toml requirements.lock
 setup: $(STAMP) ## Create .venv/ from the lock file and install the `corpactions` command
 	@true
 
-# Debian packages the tests use as real external clients (kcat), installed when missing.
+# Debian packages the tests use (kcat as a real external client, promtool for the alert
+# rules), installed when missing.
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-tools: ## Install the Debian tools the tests use (kcat) when missing
-	@command -v kcat >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) $(APT_INSTALL) kcat; }
+tools: ## Install the Debian tools the tests use (kcat, promtool) when missing
+	@missing=""; command -v kcat >/dev/null || missing="$$missing kcat"; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) $(APT_INSTALL) $$missing >/dev/null; \
+	fi
 
 kafka: setup ## Fetch the Apache Kafka jars from Maven Central into .cache/kafka/
 	$(BIN)/corpactions broker fetch
