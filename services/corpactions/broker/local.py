@@ -239,6 +239,9 @@ class LocalKafka:
         heap: str = "1g",
         overrides: Mapping[str, str] | None = None,
         log_level: str = "INFO",
+        node_id: int = 1,
+        voters: str | None = None,
+        cluster_id: str | None = None,
     ) -> None:
         self.dist = dist
         self.workdir = workdir
@@ -248,6 +251,9 @@ class LocalKafka:
         self.heap = heap
         self.overrides = dict(overrides or {})
         self.log_level = log_level
+        self.node_id = node_id
+        self.voters = voters  # "1@host:port,2@host:port,..."; None = this node alone
+        self.cluster_id = cluster_id
         self.process: subprocess.Popen[bytes] | None = None
         self.started_in: float | None = None
 
@@ -270,8 +276,10 @@ class LocalKafka:
         assert self.controller_port is not None
         props = {
             "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.voters": f"1@127.0.0.1:{self.controller_port}",
+            "node.id": str(self.node_id),
+            "controller.quorum.voters": (
+                self.voters or f"{self.node_id}@127.0.0.1:{self.controller_port}"
+            ),
             "listeners": (
                 f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}"
             ),
@@ -324,7 +332,12 @@ class LocalKafka:
             return
         proc = subprocess.run(
             self._java(
-                "kafka.tools.StorageTool", "format", "-t", new_cluster_id(), "-c", str(conf)
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                self.cluster_id or new_cluster_id(),
+                "-c",
+                str(conf),
             ),
             capture_output=True,
             text=True,
@@ -341,18 +354,8 @@ class LocalKafka:
                 self.port, self.controller_port = free_port(), free_port()
             if self.controller_port is None:
                 self.controller_port = free_port()
-            conf = self._write_config()
-            self._format(conf)
             t0 = time.monotonic()
-            with self.log_file.open("ab") as log:
-                self.process = subprocess.Popen(
-                    self._java("kafka.Kafka", str(conf), heap=self.heap),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                    preexec_fn=_die_with_parent if self.owned else None,
-                )
+            self.launch()
             try:
                 wait_until_ready(self.bootstrap_servers, timeout=timeout, process=self.process)
             except BrokerError:
@@ -370,6 +373,27 @@ class LocalKafka:
                 continue
             self.started_in = time.monotonic() - t0
             return
+
+    def launch(self) -> None:
+        """Write the config, format once, and start the process (without waiting)."""
+        conf = self._write_config()
+        self._format(conf)
+        with self.log_file.open("ab") as log:
+            self.process = subprocess.Popen(
+                self._java("kafka.Kafka", str(conf), heap=self.heap),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent if self.owned else None,
+            )
+
+    def kill(self) -> None:
+        """SIGKILL the broker (a crash, for fault tests); its data stays for a restart."""
+        proc, self.process = self.process, None
+        if proc is not None and proc.poll() is None:
+            _signal_group(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
 
     def stop(self, grace: float = 20.0) -> None:
         """SIGTERM the broker's process group, SIGKILL after ``grace`` seconds."""
@@ -406,3 +430,82 @@ def min_heap(heap: str) -> str:
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+
+
+class LocalKafkaCluster:
+    """N KRaft nodes (each broker + controller) on loopback: a real multi-broker cluster.
+
+    Internal topics get replication factor ``min(3, size)`` and ``min.insync.replicas``
+    2, so losing one node of three loses nothing acknowledged with ``acks=all``.
+    """
+
+    def __init__(
+        self, dist: KafkaDistribution, workdir: Path, size: int = 3, heap: str = "512m"
+    ) -> None:
+        self.size = size
+        ports = [(free_port(), free_port()) for _ in range(size)]
+        voters = ",".join(f"{i + 1}@127.0.0.1:{c}" for i, (_, c) in enumerate(ports))
+        rf = str(min(3, size))
+        isr = str(min(2, size))
+        overrides = {
+            "offsets.topic.replication.factor": rf,
+            "transaction.state.log.replication.factor": rf,
+            "transaction.state.log.min.isr": isr,
+            "share.coordinator.state.topic.replication.factor": rf,
+            "share.coordinator.state.topic.min.isr": isr,
+            "default.replication.factor": rf,
+            "min.insync.replicas": isr,
+        }
+        cluster_id = new_cluster_id()
+        self.nodes = [
+            LocalKafka(
+                dist,
+                workdir / f"node{i + 1}",
+                port=p,
+                controller_port=c,
+                heap=heap,
+                overrides=overrides,
+                node_id=i + 1,
+                voters=voters,
+                cluster_id=cluster_id,
+            )
+            for i, (p, c) in enumerate(ports)
+        ]
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return ",".join(n.bootstrap_servers for n in self.nodes)
+
+    def start(self, timeout: float = 120.0) -> None:
+        for node in self.nodes:  # a quorum needs a majority up before any node answers
+            node.launch()
+        try:
+            for node in self.nodes:
+                wait_until_ready(node.bootstrap_servers, timeout=timeout, process=node.process)
+        except BrokerError:
+            self.stop()
+            raise
+
+    def kill(self, index: int) -> None:
+        self.nodes[index].kill()
+
+    def restart(self, index: int, timeout: float = 120.0) -> None:
+        node = self.nodes[index]
+        node.launch()
+        wait_until_ready(node.bootstrap_servers, timeout=timeout, process=node.process)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
+
+    def __enter__(self) -> LocalKafkaCluster:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
