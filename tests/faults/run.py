@@ -27,7 +27,7 @@ from tests.faults import harness
 async def suite(bootstrap: str, workdir: Path, quick: bool) -> list[harness.Report]:
     scale = 0.05 if quick else 1.0
     reports = []
-    for name, run in (
+    for _name, run in (
         ("kill-9", lambda: harness.kill9(bootstrap, workdir, int(50_000 * scale), 5, 1000)),
         ("broker-loss", lambda: harness.broker_loss(workdir, int(20_000 * scale), 500)),
         ("rebalance", lambda: harness.rebalance(bootstrap, workdir, int(20_000 * scale), 500)),
