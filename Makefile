@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup tools run test unit lint format typecheck kafka broker-stop schemas bench faults lock clean
+.PHONY: help setup tools run test unit lint format typecheck kafka broker-stop schemas bench bench-timers faults lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ schemas: setup ## Regenerate schemas/ (JSON Schema 2020-12 + AsyncAPI 3) from th
 bench: setup kafka ## Benchmarks: the core vs pydantic parsing; the service vs raw aiokafka, latency
 	$(BIN)/python tests/bench/bench_core.py
 	$(BIN)/python tests/bench/bench_stream.py
+
+bench-timers: setup kafka ## A million pending timers: worker memory, restart-to-ready, tick cost
+	$(BIN)/python tests/bench/bench_timers.py
 
 faults: setup kafka ## Fault suite at full size (kill -9, broker loss, rebalances, hostile input)
 	$(BIN)/python tests/faults/run.py

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 # The published topic names (contracts): other systems produce and subscribe to these.
 RESOLUTIONS = "corporate-actions.board-resolutions.v1"
@@ -50,10 +51,71 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class KafkaSecurity:
+    """How the service authenticates to a real cluster (TLS, SASL); plaintext by default.
+
+    Read from the variables Kafka tooling users know: ``KAFKA_SECURITY_PROTOCOL``
+    (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL), ``KAFKA_SASL_MECHANISM`` (PLAIN,
+    SCRAM-SHA-256, SCRAM-SHA-512), ``KAFKA_SASL_USERNAME``, ``KAFKA_SASL_PASSWORD``,
+    ``KAFKA_SSL_CAFILE`` (PEM bundle to trust), ``KAFKA_SSL_CERTFILE`` and
+    ``KAFKA_SSL_KEYFILE`` (client certificate for mutual TLS).
+    """
+
+    protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments for every aiokafka client (consumer, producer, admin)."""
+        opts: dict[str, Any] = {"security_protocol": self.protocol}
+        if self.protocol in {"SSL", "SASL_SSL"}:
+            from aiokafka.helpers import create_ssl_context
+
+            opts["ssl_context"] = create_ssl_context(
+                cafile=self.ssl_cafile, certfile=self.ssl_certfile, keyfile=self.ssl_keyfile
+            )
+        if self.protocol.startswith("SASL_"):
+            opts["sasl_mechanism"] = self.sasl_mechanism or "SCRAM-SHA-512"
+            opts["sasl_plain_username"] = self.sasl_username
+            opts["sasl_plain_password"] = self.sasl_password
+        return opts
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> KafkaSecurity:
+        protocol = env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper()
+        if protocol not in {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}:
+            raise SettingsError(
+                f"KAFKA_SECURITY_PROTOCOL={protocol!r}: use PLAINTEXT, SSL, SASL_PLAINTEXT "
+                "or SASL_SSL"
+            )
+        mechanism = env.get("KAFKA_SASL_MECHANISM") or None
+        if mechanism and mechanism not in {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}:
+            raise SettingsError(f"KAFKA_SASL_MECHANISM={mechanism!r} is not supported")
+        if protocol.startswith("SASL_") and not (
+            env.get("KAFKA_SASL_USERNAME") and env.get("KAFKA_SASL_PASSWORD")
+        ):
+            raise SettingsError(f"{protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
+        return cls(
+            protocol=protocol,
+            sasl_mechanism=mechanism,
+            sasl_username=env.get("KAFKA_SASL_USERNAME") or None,
+            sasl_password=env.get("KAFKA_SASL_PASSWORD") or None,
+            ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
+            ssl_certfile=env.get("KAFKA_SSL_CERTFILE") or None,
+            ssl_keyfile=env.get("KAFKA_SSL_KEYFILE") or None,
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the service reads from its environment (``CORPACTIONS_*``, ``KAFKA_*``)."""
 
     bootstrap_servers: str | None = None
+    security: KafkaSecurity = field(default_factory=KafkaSecurity)
     app_id: str = "corpactions"
     topics: Topics = field(default_factory=Topics)
     partitions: int = 6
@@ -93,6 +155,7 @@ class Settings:
             )
         return cls(
             bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+            security=KafkaSecurity.from_env(env),
             app_id=env.get("CORPACTIONS_APP_ID", cls.app_id),
             topics=Topics(prefix=env.get("CORPACTIONS_TOPIC_PREFIX", "")),
             partitions=int(number("CORPACTIONS_PARTITIONS", cls.partitions)),

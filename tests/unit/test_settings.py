@@ -48,3 +48,31 @@ def test_settings_are_frozen() -> None:
 def test_bad_values_are_named_in_the_error(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value})
+
+
+def test_plaintext_by_default() -> None:
+    assert Settings.from_env({}).security.client_options() == {"security_protocol": "PLAINTEXT"}
+
+
+def test_sasl_ssl_needs_credentials_and_builds_a_tls_context() -> None:
+    with pytest.raises(SettingsError, match="KAFKA_SASL_USERNAME"):
+        Settings.from_env({"KAFKA_SECURITY_PROTOCOL": "SASL_SSL"})
+    s = Settings.from_env(
+        {
+            "KAFKA_SECURITY_PROTOCOL": "sasl_ssl",
+            "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            "KAFKA_SASL_USERNAME": "corpactions",
+            "KAFKA_SASL_PASSWORD": "s3cret",
+        }
+    )
+    opts = s.security.client_options()
+    assert opts["security_protocol"] == "SASL_SSL"
+    assert opts["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert opts["sasl_plain_username"] == "corpactions"
+    assert "ssl_context" in opts
+    assert "s3cret" not in repr(s)  # the password never reaches logs via repr
+
+
+def test_unknown_security_protocol_is_refused() -> None:
+    with pytest.raises(SettingsError, match="KAFKA_SECURITY_PROTOCOL"):
+        Settings.from_env({"KAFKA_SECURITY_PROTOCOL": "KERBEROS"})

@@ -87,6 +87,7 @@ class PartitionProcessor:
         s = engine.settings
         self.producer = AIOKafkaProducer(
             bootstrap_servers=s.bootstrap_servers,
+            **s.security.client_options(),
             client_id=f"{s.app_id}-{tp.partition}",
             transactional_id=f"{s.app_id}-{tp.topic}-{tp.partition}",
             enable_idempotence=True,
@@ -117,6 +118,7 @@ class PartitionProcessor:
         s = self.engine.settings
         reader = AIOKafkaConsumer(
             bootstrap_servers=s.bootstrap_servers,
+            **s.security.client_options(),
             enable_auto_commit=False,
             isolation_level="read_committed",
             auto_offset_reset="earliest",
@@ -236,11 +238,13 @@ class Engine:
         assert s.bootstrap_servers is not None
         preload()  # build the exchange calendars now, not inside the first transaction
         set_concurrent_transactions_backoff(s.txn_backoff_ms / 1000)
+        security = s.security.client_options()
         await ensure_topics(
             s.bootstrap_servers,
             (s.topics.resolutions, *s.topics.outputs()),
             s.partitions,
             s.replication_factor,
+            client_options=security,
         )
         await ensure_topics(
             s.bootstrap_servers,
@@ -248,9 +252,11 @@ class Engine:
             s.partitions,
             s.replication_factor,
             configs={"cleanup.policy": "compact"},
+            client_options=security,
         )
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=s.bootstrap_servers,
+            **s.security.client_options(),
             group_id=self.group_id,
             client_id=f"{s.app_id}-consumer",
             enable_auto_commit=False,
