@@ -82,6 +82,18 @@ class Outgoing:
 
 
 @dataclass(frozen=True, slots=True)
+class Computed:
+    """A schedule computed by the core, with its JSON (made once, used by every event)."""
+
+    view: ScheduleView
+    json: bytes
+
+    @classmethod
+    def of(cls, view: ScheduleView) -> Computed:
+        return cls(view, view.model_dump_json().encode())
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     verdict: Verdict | None
     outputs: tuple[Outgoing, ...] = ()
@@ -111,11 +123,28 @@ class Lifecycle:
         self.date_event_time = date_event_time
 
     # -- building blocks ---------------------------------------------------------------
-    def _emit(self, topic: str, key: str, event: Event, at: dt.datetime) -> Outgoing:
+    def _emit(
+        self,
+        topic: str,
+        key: str,
+        event: Event,
+        at: dt.datetime,
+        schedule: Computed | None = None,
+    ) -> Outgoing:
+        """Serialize ``event``; a schedule already serialized is spliced in, not redone.
+
+        The schedule is most of an event's bytes and up to three events carry the same
+        one (scheduled, record date, payment date), so its JSON is made once per version.
+        """
+        if schedule is None:
+            value = event.model_dump_json().encode()
+        else:
+            envelope = event.model_dump_json(exclude={"schedule"}).encode()
+            value = envelope[:-1] + b',"schedule":' + schedule.json + b"}"
         return Outgoing(
             topic=topic,
             key=key.encode(),
-            value=event.model_dump_json().encode(),
+            value=value,
             headers=cloudevent_headers(event.id, event.type, at),
             event_type=event.type,
         )
@@ -196,7 +225,7 @@ class Lifecycle:
 
         history = state.history_of(resolution.security_key)
         try:
-            schedule = compute_schedule(resolution, history)
+            schedule = Computed.of(compute_schedule(resolution, history))
         except DomainRejected as exc:
             errors = [
                 {"code": r.code.value, "field": r.field, "message": r.message} for r in exc.reasons
@@ -228,18 +257,19 @@ class Lifecycle:
         )
         event: DividendScheduled | DividendScheduleReplaced
         if action is None:
-            event = DividendScheduled(
+            # model_construct: every field is built here from validated values
+            event = DividendScheduled.model_construct(
                 id=deterministic_id("DividendScheduled", new.event_id, str(new.version)),
                 event_id=new.event_id,
                 version=new.version,
                 security_key=new.security_key,
                 due_at=received,
                 emitted_at=now,
-                schedule=schedule,
+                schedule=schedule.view,
             )
             verdict = Verdict.SCHEDULED
         else:
-            event = DividendScheduleReplaced(
+            event = DividendScheduleReplaced.model_construct(
                 id=deterministic_id("DividendScheduleReplaced", new.event_id, str(new.version)),
                 event_id=new.event_id,
                 version=new.version,
@@ -247,10 +277,10 @@ class Lifecycle:
                 security_key=new.security_key,
                 due_at=received,
                 emitted_at=now,
-                schedule=schedule,
+                schedule=schedule.view,
             )
             verdict = Verdict.REPLACED
-        out = self._emit(self.topics.schedules, new.security_key, event, now)
+        out = self._emit(self.topics.schedules, new.security_key, event, now, schedule)
         return Outcome(verdict, (out,), changes)
 
     def _cancel(
@@ -261,7 +291,7 @@ class Lifecycle:
         received: dt.datetime,
         now: dt.datetime,
     ) -> Outcome:
-        previous: ScheduleView | None = None
+        previous: Computed | None = None
         if action is not None and action.resolution is not None and not action.cancelled:
             previous = self._schedule_of(state, action)
         new = Action(
@@ -282,7 +312,7 @@ class Lifecycle:
         if kept != history:
             changes.append(state.put_history(resolution.security_key, kept))
         fn: Literal["CANC", "WITH"] = "WITH" if resolution.function.value == "WITH" else "CANC"
-        event = DividendCancelled(
+        event = DividendCancelled.model_construct(
             id=deterministic_id("DividendCancelled", new.event_id, str(new.version)),
             event_id=new.event_id,
             version=new.version,
@@ -290,19 +320,19 @@ class Lifecycle:
             due_at=received,
             emitted_at=now,
             function=fn,
-            schedule=previous,
+            schedule=previous.view if previous else None,
         )
-        out = self._emit(self.topics.schedules, new.security_key, event, now)
+        out = self._emit(self.topics.schedules, new.security_key, event, now, previous)
         return Outcome(Verdict.CANCELLED, (out,), tuple(changes))
 
-    def _schedule_of(self, state: PartitionState, action: Action) -> ScheduleView:
+    def _schedule_of(self, state: PartitionState, action: Action) -> Computed:
         """The schedule of the action's current version (cached, else recomputed)."""
         cached = state.schedule_cache.get((action.event_id, action.version))
         if cached is not None:
-            return cast(ScheduleView, cached)
+            return cast(Computed, cached)
         assert action.resolution is not None
         resolution = BoardResolution.model_validate_json(action.resolution)
-        schedule = compute_schedule(resolution, state.history_of(action.security_key))
+        schedule = Computed.of(compute_schedule(resolution, state.history_of(action.security_key)))
         state.remember_schedule(action.event_id, action.version, schedule)
         return schedule
 
@@ -316,31 +346,31 @@ class Lifecycle:
             schedule = self._schedule_of(state, current)
             event: RecordDateReached | PaymentDateReached
             if kind == RECORD:
-                event = RecordDateReached(
+                event = RecordDateReached.model_construct(
                     id=deterministic_id("RecordDateReached", current.event_id, due.isoformat()),
                     event_id=current.event_id,
                     version=current.version,
                     security_key=current.security_key,
                     due_at=due,
                     emitted_at=now,
-                    record_date=schedule.record_date,
-                    schedule=schedule,
+                    record_date=schedule.view.record_date,
+                    schedule=schedule.view,
                 )
                 topic = self.topics.record_dates
             else:
                 assert kind == PAYMENT
-                assert schedule.payment_date is not None
-                event = PaymentDateReached(
+                assert schedule.view.payment_date is not None
+                event = PaymentDateReached.model_construct(
                     id=deterministic_id("PaymentDateReached", current.event_id, due.isoformat()),
                     event_id=current.event_id,
                     version=current.version,
                     security_key=current.security_key,
                     due_at=due,
                     emitted_at=now,
-                    payment_date=schedule.payment_date,
-                    schedule=schedule,
+                    payment_date=schedule.view.payment_date,
+                    schedule=schedule.view,
                 )
                 topic = self.topics.payment_dates
-            outputs.append(self._emit(topic, current.security_key, event, now))
+            outputs.append(self._emit(topic, current.security_key, event, now, schedule))
             changes.append(state.put_action(current.mark_fired(kind, due)))
         return Outcome(None, tuple(outputs), tuple(changes))
