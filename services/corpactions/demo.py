@@ -35,8 +35,14 @@ async def _feed_and_wait(
 ) -> bytes:
     assert settings.bootstrap_servers
     topics = settings.topics
+    # Read from the beginning and match the seed's event_id and version: a second
+    # `make run` re-sends the same message_id, which the service rightly ignores as a
+    # duplicate, so its schedule event is the one an earlier run produced.
+    wanted = json.loads(seed)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False
+        bootstrap_servers=settings.bootstrap_servers,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
     )
     await consumer.start()
     try:
@@ -46,9 +52,7 @@ async def _feed_and_wait(
             parts = consumer.partitions_for_topic(topics.schedules) or set()
         tps = [TopicPartition(topics.schedules, p) for p in sorted(parts)]
         consumer.assign(tps)
-        await consumer.seek_to_end(*tps)
-        for tp in tps:  # resolve the end offsets now, before producing
-            await consumer.position(tp)
+        await consumer.seek_to_beginning(*tps)
         producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
         await producer.start()
         try:
@@ -62,7 +66,13 @@ async def _feed_and_wait(
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
                 for record in records:
-                    if record.key == key and record.value is not None:
+                    if record.key != key or record.value is None:
+                        continue
+                    event = json.loads(record.value)
+                    if (event.get("event_id"), event.get("version")) == (
+                        wanted.get("event_id"),
+                        wanted.get("version"),
+                    ):
                         return bytes(record.value)
         raise TimeoutError(f"no schedule event within {wait_s:.0f}s")
     finally:
