@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import socket
+import uuid
 from pathlib import Path
 
 import pytest
 
+from corpactions.broker import local
 from corpactions.broker.local import (
     KafkaDistribution,
     LocalKafka,
@@ -23,6 +25,14 @@ def test_cluster_id_is_16_bytes_base64url_unpadded_like_storage_tool() -> None:
     cid = new_cluster_id()
     assert len(cid) == 22
     assert len(base64.urlsafe_b64decode(cid + "==")) == 16
+
+
+def test_cluster_id_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A leading "-" made StorageTool read the id as an option (seen once in 64 runs)."""
+    dash_first = uuid.UUID(bytes=base64.urlsafe_b64decode("-" + "A" * 21 + "=="))
+    fresh = iter([dash_first, uuid.UUID(int=1)])
+    monkeypatch.setattr(local.uuid, "uuid4", lambda: next(fresh))
+    assert new_cluster_id() == "AAAAAAAAAAAAAAAAAAAAAQ"
 
 
 @pytest.mark.parametrize(

@@ -143,8 +143,15 @@ def free_port() -> int:
 
 
 def new_cluster_id() -> str:
-    """A Kafka cluster id: base64url of 16 random bytes, unpadded (as StorageTool makes)."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """A Kafka cluster id: base64url of 16 random bytes, unpadded (as StorageTool makes).
+
+    Like Kafka's own ``Uuid.randomUuid()``, never one starting with "-": command-line
+    parsers (StorageTool's included) would read it as an option.
+    """
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cid.startswith("-"):
+            return cid
 
 
 def probe_metadata(bootstrap: str, timeout: float = 2.0) -> int:
@@ -334,8 +341,7 @@ class LocalKafka:
             self._java(
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                self.cluster_id or new_cluster_id(),
+                f"--cluster-id={self.cluster_id or new_cluster_id()}",
                 "-c",
                 str(conf),
             ),
