@@ -1,4 +1,4 @@
-"""`corpactions`: schedule | worker | broker fetch|start|stop|status | demo. Thin wiring only."""
+"""`corpactions`: schedule | worker | lag | broker fetch|start|stop|status | demo. Thin wiring."""
 
 from __future__ import annotations
 
@@ -69,6 +69,22 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     return run_worker(settings)
 
 
+def _cmd_lag(args: argparse.Namespace) -> int:
+    from corpactions.ops.lag_cmd import run_lag
+    from corpactions.settings import Settings
+
+    settings = Settings.from_env()
+    return run_lag(
+        settings.bootstrap_servers or _bootstrap_or_local(),
+        args.group or None,
+        watch=args.watch,
+        as_json=args.json,
+        client_options=settings.security.client_options(),
+        intervals=settings.lag_window,
+        out=sys.stdout,
+    )
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from corpactions.demo import run_demo
 
@@ -91,6 +107,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("broker", help="the project's local Apache Kafka")
     p.add_argument("action", choices=["fetch", "start", "stop", "status"])
     p.set_defaults(func=_cmd_broker)
+
+    p = sub.add_parser(
+        "lag", help="consumer lag and Burrow-style verdicts of every group (or --group G)"
+    )
+    p.add_argument("--group", action="append", metavar="G", help="only this group (repeatable)")
+    p.add_argument(
+        "--watch",
+        nargs="?",
+        type=float,
+        const=5.0,
+        default=None,
+        metavar="SECONDS",
+        help="refresh every SECONDS (default 5) until Ctrl-C",
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON list of partitions")
+    p.set_defaults(func=_cmd_lag)
 
     p = sub.add_parser("demo", help="local broker + worker + the example resolution (make run)")
     p.add_argument(

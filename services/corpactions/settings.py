@@ -134,6 +134,10 @@ class Settings:
     txn_backoff_ms: float = 2.0  # CONCURRENT_TRANSACTIONS retry (see stream/kafka_tuning.py)
     tick_interval_s: float = 0.5  # how often due dates are checked when no input arrives
     date_event_time: dt.time = dt.time(0, 0)  # when a date "arrives", market-local time
+    # ops: the worker's lag monitor (see corpactions.ops)
+    lag_interval_s: float = 15.0  # how often lag and verdicts are sampled
+    lag_groups: tuple[str, ...] = ()  # groups watched besides app_id; ("*",) = every group
+    lag_window: int = 10  # commits per partition window (Burrow's `intervals`, default 10)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -176,6 +180,11 @@ class Settings:
             txn_backoff_ms=number("CORPACTIONS_TXN_BACKOFF_MS", cls.txn_backoff_ms),
             tick_interval_s=number("CORPACTIONS_TICK_INTERVAL_S", cls.tick_interval_s),
             date_event_time=_time_of_day(env.get("CORPACTIONS_DATE_EVENT_TIME")),
+            lag_interval_s=number("CORPACTIONS_LAG_INTERVAL_S", cls.lag_interval_s),
+            lag_groups=tuple(
+                g.strip() for g in env.get("CORPACTIONS_LAG_GROUPS", "").split(",") if g.strip()
+            ),
+            lag_window=int(number("CORPACTIONS_LAG_WINDOW", cls.lag_window)),
         )
 
 

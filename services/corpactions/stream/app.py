@@ -15,11 +15,14 @@ import faust
 from faust.app.base import BootStrategy
 from mode import Service
 
+from corpactions.ops.lag import LagTracker
+from corpactions.ops.metrics import build_registry
+from corpactions.ops.monitor import LagMonitor
 from corpactions.settings import Settings
 from corpactions.stream.clock import Clock, system_clock
 from corpactions.stream.engine import Engine
 from corpactions.stream.lifecycle import Lifecycle
-from corpactions.stream.web import register_views
+from corpactions.stream.web import register_metrics, register_views
 
 
 class _HostBoot(BootStrategy):
@@ -70,4 +73,33 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
 
     engine.on_fatal = fatal
     register_views(app, engine)
+
+    # Lag and verdicts of our own group plus CORPACTIONS_LAG_GROUPS, sampled in the
+    # background; /metrics/ serves them with the engine's counters (see corpactions.ops).
+    watched = ("*",) if "*" in settings.lag_groups else (settings.app_id, *settings.lag_groups)
+    monitor = LagMonitor(
+        LagTracker(
+            settings.bootstrap_servers,
+            watched,
+            client_options=settings.security.client_options(),
+            intervals=settings.lag_window,
+        ),
+        settings.lag_interval_s,
+    )
+
+    @app.service
+    class LagMonitorService(Service):
+        async def on_start(self) -> None:
+            await monitor.start()
+
+        async def on_stop(self) -> None:
+            await monitor.stop()
+
+    registry = build_registry(
+        service=engine.stats,
+        timer_backlog=lambda: sum(p.state.timer_backlog for p in engine.partitions.values()),
+        ready=lambda: engine.ready,
+        monitor=monitor,
+    )
+    register_metrics(app, registry)
     return app

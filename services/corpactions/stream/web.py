@@ -84,3 +84,14 @@ def register_views(app: Any, engine: Engine) -> None:
             "partitions": sorted(tp.partition for tp in engine.partitions),
         }
         return self.json(body, status=200 if ok else 503)
+
+
+def register_metrics(app: Any, registry: Any) -> None:
+    """``/metrics/`` (and ``/metrics``, Prometheus' default path): the private registry."""
+    from corpactions.ops.metrics import CONTENT_TYPE, render
+
+    async def metrics(self: web.View, request: web.Request) -> web.Response:
+        return self.bytes(render(registry), headers={"Content-Type": CONTENT_TYPE})
+
+    app.page("/metrics/", name="metrics")(metrics)
+    app.page("/metrics", name="metrics_no_slash")(metrics)

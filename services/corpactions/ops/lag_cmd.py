@@ -1,0 +1,123 @@
+"""`corpactions lag`: the lag report as a rich table, refreshed with --watch, or as JSON.
+
+A one-shot run builds each partition's commit window from the whole
+``__consumer_offsets`` history; ``--watch`` keeps one tracker, so after the first
+refresh its windows also hold live commits, judged exactly as the worker's monitor does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from corpactions.ops.burrow import Status
+from corpactions.ops.lag import LagReport, LagTracker
+
+_STYLE = {
+    Status.NOTFOUND: "dim",
+    Status.OK: "green",
+    Status.WARN: "yellow",
+    Status.ERR: "bold red",
+    Status.STOP: "red",
+    Status.STALL: "red",
+    Status.REWIND: "magenta",
+}
+
+
+def _console(out: IO[str]) -> Console:
+    # Piped output has no terminal width: do not wrap group and topic names at 80 columns.
+    return Console(file=out, width=None if out.isatty() else 250)
+
+
+def render_table(report: LagReport) -> Table:
+    table = Table(title="consumer lag (verdicts: Burrow's rules over recent commits)")
+    for name, justify in (
+        ("group", "left"),
+        ("group status", "left"),
+        ("topic", "left"),
+        ("partition", "right"),
+        ("committed", "right"),
+        ("end", "right"),
+        ("lag", "right"),
+        ("seconds", "right"),
+        ("status", "left"),
+        ("commits", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for g in report.groups:
+        group_status = f"[{_STYLE[g.status]}]{g.status.name}[/]"
+        if not g.partitions:
+            table.add_row(g.group, group_status, *([""] * 8))
+            continue
+        for i, p in enumerate(g.partitions):
+            seconds = "?" if p.lag_seconds is None else f"{p.lag_seconds:.1f}"
+            table.add_row(
+                g.group if i == 0 else "",
+                group_status if i == 0 else "",
+                p.topic,
+                str(p.partition),
+                str(p.committed_offset),
+                str(p.end_offset),
+                str(p.lag),
+                seconds,
+                f"[{_STYLE[p.status]}]{p.status.name}[/]",
+                f"{p.commits}",
+            )
+    return table
+
+
+async def _run(
+    bootstrap: str,
+    groups: Sequence[str] | None,
+    watch: float | None,
+    as_json: bool,
+    client_options: Mapping[str, Any],
+    intervals: int,
+    out: IO[str],
+) -> int:
+    async with LagTracker(
+        bootstrap, groups, client_options=client_options, intervals=intervals
+    ) as tracker:
+        if watch is None:
+            report = await tracker.sample()
+            if as_json:
+                out.write(json.dumps(report.rows(), indent=2) + "\n")
+            else:
+                _console(out).print(render_table(report))
+            return 0
+        if as_json:
+            # --watch --json: one JSON list per line per refresh (JSON Lines)
+            while True:
+                report = await tracker.sample()
+                out.write(json.dumps(report.rows()) + "\n")
+                out.flush()
+                await asyncio.sleep(watch)
+        console = _console(out)
+        report = await tracker.sample()
+        with Live(render_table(report), console=console, auto_refresh=False) as live:
+            while True:
+                await asyncio.sleep(watch)
+                report = await tracker.sample()
+                live.update(render_table(report), refresh=True)
+
+
+def run_lag(
+    bootstrap: str,
+    groups: Sequence[str] | None,
+    *,
+    watch: float | None,
+    as_json: bool,
+    client_options: Mapping[str, Any],
+    intervals: int,
+    out: IO[str],
+) -> int:
+    try:
+        return asyncio.run(_run(bootstrap, groups, watch, as_json, client_options, intervals, out))
+    except KeyboardInterrupt:
+        return 0  # --watch ends with Ctrl-C

@@ -1,0 +1,79 @@
+"""The /metrics/ registry rendered from hand-made figures and parsed back."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from corpactions.ops.burrow import Status
+from corpactions.ops.lag import GroupLag, LagReport, LagTracker, PartitionLag
+from corpactions.ops.metrics import build_registry, render
+from corpactions.ops.monitor import LagMonitor
+from corpactions.stream.engine import EngineStats
+
+
+def _parse(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for f in text_string_to_metric_families(text)
+        for s in f.samples
+    }
+
+
+def _row(partition: int, lag: int, status: Status, seconds: float | None = None) -> PartitionLag:
+    return PartitionLag("g", "t", partition, 10, 10 + lag, lag, seconds, status, 0.5, 2.0, 5)
+
+
+def test_service_counters_and_lag_figures_render_with_burrow_codes() -> None:
+    stats = EngineStats(
+        verdicts=Counter({"scheduled": 3, "dead_letter": 1}),
+        dead_letter_reasons=Counter({"schema_violation": 1}),
+        emitted=Counter({"DividendScheduled": 3}),
+        transactions=4,
+        aborted_transactions=1,
+    )
+    monitor = LagMonitor(LagTracker("unused:9092", ["g"]), interval_s=1.0)
+    monitor.latest = LagReport(
+        taken_at=0.0,
+        groups=(
+            GroupLag("g", Status.ERR, 0.0, (_row(0, 0, Status.OK, 0.0), _row(1, 7, Status.STOP))),
+            GroupLag("h", Status.NOTFOUND, 0.0, ()),
+        ),
+        end_offsets={("t", 0): 10, ("t", 1): 17},
+    )  # fmt: skip
+    monitor.samples, monitor.last_success = 2, 1234.5
+    registry = build_registry(
+        service=stats, timer_backlog=lambda: 42, ready=lambda: True, monitor=monitor
+    )
+    m = _parse(render(registry).decode())
+
+    assert m[("corpactions_resolutions_total", (("verdict", "scheduled"),))] == 3
+    assert m[("corpactions_dead_letters_total", (("reason", "schema_violation"),))] == 1
+    assert m[("corpactions_events_emitted_total", (("type", "DividendScheduled"),))] == 3
+    assert m[("corpactions_transactions_total", ())] == 4
+    assert m[("corpactions_transactions_aborted_total", ())] == 1
+    assert m[("corpactions_timer_backlog", ())] == 42
+    assert m[("corpactions_ready", ())] == 1
+
+    p1 = (("group", "g"), ("partition", "1"), ("topic", "t"))
+    assert m[("kafka_consumergroup_group_lag", p1)] == 7
+    assert m[("kafka_consumergroup_group_offset", p1)] == 10
+    assert m[("kafka_consumergroup_partition_status", p1)] == 4  # Burrow's STOP
+    assert ("kafka_consumergroup_group_lag_seconds", p1) not in m  # unknown is not 0
+    assert m[("kafka_consumergroup_commit_rate", p1)] == 2.0
+    assert m[("kafka_consumergroup_group_status", (("group", "g"),))] == 3  # ERR
+    assert m[("kafka_consumergroup_group_status", (("group", "h"),))] == 0  # NOTFOUND
+    assert m[("kafka_consumergroup_group_sum_lag", (("group", "g"),))] == 7
+    assert m[("kafka_partition_latest_offset", (("partition", "1"), ("topic", "t")))] == 17
+    assert m[("corpactions_lag_monitor_samples_total", ())] == 2
+    assert m[("corpactions_lag_monitor_last_success_timestamp_seconds", ())] == 1234.5
+
+
+def test_before_the_first_sample_only_the_monitor_counters_are_exported() -> None:
+    monitor = LagMonitor(LagTracker("unused:9092"), interval_s=1.0)
+    names = {name for name, _ in _parse(render(build_registry(monitor=monitor)).decode())}
+    assert names == {
+        "corpactions_lag_monitor_samples_total",
+        "corpactions_lag_monitor_failures_total",
+    }
