@@ -31,10 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from corpactions.broker.local import KafkaDistribution, LocalKafka
 from corpactions.stream.topics import ensure_topics
 from tests.bench.bench_core import synthetic
-from tests.support.kafka import Namespace, WorkerProcess
+from tests.support.kafka import Namespace, WorkerProcess, env_or_local_broker
 
 
 async def produce_all(bootstrap: str, topic: str, values: list[bytes]) -> None:
@@ -272,20 +271,10 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-        broker = None
-        if not bootstrap:
-            broker = LocalKafka(KafkaDistribution.ensure(), Path(tmp) / "kafka", heap="1g")
-            broker.start()
-            bootstrap = broker.bootstrap_servers
-        try:
-            logs = Path(os.environ.get("BENCH_LOG_DIR", tmp))
-            logs.mkdir(parents=True, exist_ok=True)
-            asyncio.run(run(bootstrap, args.n, args.rate, args.seconds, logs))
-        finally:
-            if broker is not None:
-                broker.stop()
+    with tempfile.TemporaryDirectory() as tmp, env_or_local_broker(Path(tmp)) as bootstrap:
+        logs = Path(os.environ.get("BENCH_LOG_DIR", tmp))
+        logs.mkdir(parents=True, exist_ok=True)
+        asyncio.run(run(bootstrap, args.n, args.rate, args.seconds, logs))
     return 0
 
 

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
 import sys
 import tempfile
 import time
@@ -27,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
 
 from aiokafka import AIOKafkaProducer
 
-from corpactions.broker.local import KafkaDistribution, LocalKafka
 from corpactions.settings import Settings
 from corpactions.stream.engine import changelog_topic
 from corpactions.stream.lifecycle import Lifecycle
@@ -35,7 +33,12 @@ from corpactions.stream.state import Action, PartitionState
 from corpactions.stream.topics import ensure_topics
 from tests.bench.bench_stream import wait_ready
 from tests.faults.harness import rss_mb
-from tests.support.kafka import Namespace, WorkerProcess, example_resolution
+from tests.support.kafka import (
+    Namespace,
+    WorkerProcess,
+    env_or_local_broker,
+    example_resolution,
+)
 
 BASE = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 
@@ -131,20 +134,10 @@ def main() -> int:
         f"tick firing 100 due: {small * 1000:.2f} ms with 10,000 pending, "
         f"{large * 1000:.2f} ms with {args.timers:,} pending (ratio {large / small:.2f})"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-        broker = None
-        if not bootstrap:
-            broker = LocalKafka(KafkaDistribution.ensure(), Path(tmp) / "kafka", heap="1g")
-            broker.start()
-            bootstrap = broker.bootstrap_servers
-        try:
-            ready_s, rss_mb = asyncio.run(restart(bootstrap, Path(tmp), args.timers))
-        finally:
-            if broker is not None:
-                broker.stop()
+    with tempfile.TemporaryDirectory() as tmp, env_or_local_broker(Path(tmp)) as bootstrap:
+        ready_s, rss = asyncio.run(restart(bootstrap, Path(tmp), args.timers))
     print(
-        f"bench-timers: {args.timers:,} pending timers: worker RSS {rss_mb:,.0f} MB "
+        f"bench-timers: {args.timers:,} pending timers: worker RSS {rss:,.0f} MB "
         f"(goal <= 1024), restart to ready {ready_s:.1f} s (goal <= 60), "
         f"tick with 100 due {large * 1000:.2f} ms vs {small * 1000:.2f} ms at 10,000 pending"
     )

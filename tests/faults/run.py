@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -20,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from corpactions.broker.local import KafkaDistribution, LocalKafka
 from tests.faults import harness
+from tests.support.kafka import env_or_local_broker
 
 
 async def suite(bootstrap: str, workdir: Path, quick: bool) -> list[harness.Report]:
@@ -48,19 +47,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-        broker = None
-        if not bootstrap:
-            broker = LocalKafka(KafkaDistribution.ensure(), workdir / "kafka", heap="1g")
-            broker.start()
-            bootstrap = broker.bootstrap_servers
-        try:
-            reports = asyncio.run(suite(bootstrap, workdir, args.quick))
-        finally:
-            if broker is not None:
-                broker.stop()
+    with tempfile.TemporaryDirectory() as tmp, env_or_local_broker(Path(tmp)) as bootstrap:
+        reports = asyncio.run(suite(bootstrap, Path(tmp), args.quick))
     lost = sum(r.lost for r in reports)
     dup = sum(r.duplicated for r in reports)
     dl = sum(r.dead_lettered for r in reports)

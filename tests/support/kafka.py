@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,3 +193,16 @@ async def consume(
     finally:
         await consumer.stop()
     return out
+
+
+@contextlib.contextmanager
+def env_or_local_broker(workdir: Path) -> Iterator[str]:
+    """KAFKA_BOOTSTRAP_SERVERS when set, else a local broker for the block (benches, faults)."""
+    from corpactions.broker.local import KafkaDistribution, LocalKafka
+
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if bootstrap:
+        yield bootstrap
+        return
+    with LocalKafka(KafkaDistribution.ensure(), workdir / "kafka", heap="1g") as broker:
+        yield broker.bootstrap_servers

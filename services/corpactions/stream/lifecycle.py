@@ -40,7 +40,7 @@ from corpactions.contracts.events import (
 from corpactions.contracts.schedule import ScheduleView, compute_schedule, to_history_entry
 from corpactions.domain import DomainRejected, calendar_index
 from corpactions.settings import Topics
-from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState
+from corpactions.stream.state import RECORD, Action, PartitionState
 
 MAX_PAYLOAD_BYTES = 256 * 1024  # a resolution is ~1 KB; larger input is rejected unread
 DLQ_KEEP_BYTES = 64 * 1024  # of a rejected oversized payload, keep this much
@@ -344,31 +344,28 @@ class Lifecycle:
         for action, kind, due in state.pop_due(now):
             current = state.actions[action.event_id]  # may have changed earlier in this tick
             schedule = self._schedule_of(state, current)
+            common: dict[str, Any] = {
+                "event_id": current.event_id,
+                "version": current.version,
+                "security_key": current.security_key,
+                "due_at": due,
+                "emitted_at": now,
+                "schedule": schedule.view,
+            }
             event: RecordDateReached | PaymentDateReached
             if kind == RECORD:
                 event = RecordDateReached.model_construct(
                     id=deterministic_id("RecordDateReached", current.event_id, due.isoformat()),
-                    event_id=current.event_id,
-                    version=current.version,
-                    security_key=current.security_key,
-                    due_at=due,
-                    emitted_at=now,
                     record_date=schedule.view.record_date,
-                    schedule=schedule.view,
+                    **common,
                 )
                 topic = self.topics.record_dates
             else:
-                assert kind == PAYMENT
-                assert schedule.view.payment_date is not None
+                assert schedule.view.payment_date is not None  # else no payment timer
                 event = PaymentDateReached.model_construct(
                     id=deterministic_id("PaymentDateReached", current.event_id, due.isoformat()),
-                    event_id=current.event_id,
-                    version=current.version,
-                    security_key=current.security_key,
-                    due_at=due,
-                    emitted_at=now,
                     payment_date=schedule.view.payment_date,
-                    schedule=schedule.view,
+                    **common,
                 )
                 topic = self.topics.payment_dates
             outputs.append(self._emit(topic, current.security_key, event, now, schedule))
