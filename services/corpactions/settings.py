@@ -143,14 +143,22 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
 
-        def number(name: str, default: float) -> float:
+        def number(
+            name: str, default: float, low: float | None = None, high: float = float("inf")
+        ) -> float:
+            """The variable as a number in [low, high]; with no ``low``, it must be > 0."""
             raw = env.get(name)
             if raw is None or raw == "":
                 return default
             try:
-                return float(raw)
+                value = float(raw)
             except ValueError:
                 raise SettingsError(f"{name}={raw!r} is not a number") from None
+            too_low = value <= 0 if low is None else value < low
+            if too_low or value > high:
+                bound = "> 0" if low is None else f">= {low:g}"
+                raise SettingsError(f"{name}={raw!r} is out of range ({bound}, <= {high:g})")
+            return value
 
         level = env.get("CORPACTIONS_LOG_LEVEL", cls.log_level).lower()
         if level not in {"crit", "error", "warn", "info", "debug"}:
@@ -162,29 +170,29 @@ class Settings:
             security=KafkaSecurity.from_env(env),
             app_id=env.get("CORPACTIONS_APP_ID", cls.app_id),
             topics=Topics(prefix=env.get("CORPACTIONS_TOPIC_PREFIX", "")),
-            partitions=int(number("CORPACTIONS_PARTITIONS", cls.partitions)),
-            replication_factor=int(number("CORPACTIONS_REPLICATION_FACTOR", 1)),
+            partitions=int(number("CORPACTIONS_PARTITIONS", cls.partitions, 1, 10_000)),
+            replication_factor=int(number("CORPACTIONS_REPLICATION_FACTOR", 1, 1, 100)),
             web_enabled=env.get("CORPACTIONS_WEB_ENABLED", "true").lower() not in {"0", "false"},
             web_host=env.get("CORPACTIONS_WEB_HOST", cls.web_host),
-            web_port=int(number("CORPACTIONS_WEB_PORT", cls.web_port)),
+            web_port=int(number("CORPACTIONS_WEB_PORT", cls.web_port, 1, 65535)),
             log_level=level,
             session_timeout_s=number("CORPACTIONS_SESSION_TIMEOUT_S", cls.session_timeout_s),
             heartbeat_interval_s=number(
                 "CORPACTIONS_HEARTBEAT_INTERVAL_S", cls.heartbeat_interval_s
             ),
             rebalance_timeout_s=number("CORPACTIONS_REBALANCE_TIMEOUT_S", cls.rebalance_timeout_s),
-            batch_size=int(number("CORPACTIONS_BATCH_SIZE", cls.batch_size)),
+            batch_size=int(number("CORPACTIONS_BATCH_SIZE", cls.batch_size, 1, 1_000_000)),
             producer_linger_ms=int(
-                number("CORPACTIONS_PRODUCER_LINGER_MS", cls.producer_linger_ms)
+                number("CORPACTIONS_PRODUCER_LINGER_MS", cls.producer_linger_ms, 0, 10_000)
             ),
-            txn_backoff_ms=number("CORPACTIONS_TXN_BACKOFF_MS", cls.txn_backoff_ms),
+            txn_backoff_ms=number("CORPACTIONS_TXN_BACKOFF_MS", cls.txn_backoff_ms, None, 1000),
             tick_interval_s=number("CORPACTIONS_TICK_INTERVAL_S", cls.tick_interval_s),
             date_event_time=_time_of_day(env.get("CORPACTIONS_DATE_EVENT_TIME")),
             lag_interval_s=number("CORPACTIONS_LAG_INTERVAL_S", cls.lag_interval_s),
             lag_groups=tuple(
                 g.strip() for g in env.get("CORPACTIONS_LAG_GROUPS", "").split(",") if g.strip()
             ),
-            lag_window=int(number("CORPACTIONS_LAG_WINDOW", cls.lag_window)),
+            lag_window=int(number("CORPACTIONS_LAG_WINDOW", cls.lag_window, 1, 1000)),
         )
 
 

@@ -76,3 +76,24 @@ def test_sasl_ssl_needs_credentials_and_builds_a_tls_context() -> None:
 def test_unknown_security_protocol_is_refused() -> None:
     with pytest.raises(SettingsError, match="KAFKA_SECURITY_PROTOCOL"):
         Settings.from_env({"KAFKA_SECURITY_PROTOCOL": "KERBEROS"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CORPACTIONS_PARTITIONS", "0"),
+        ("CORPACTIONS_WEB_PORT", "70000"),
+        ("CORPACTIONS_LAG_INTERVAL_S", "0"),
+        ("CORPACTIONS_LAG_WINDOW", "0"),
+        ("CORPACTIONS_TICK_INTERVAL_S", "-1"),
+        ("CORPACTIONS_SESSION_TIMEOUT_S", "0"),
+        ("CORPACTIONS_TXN_BACKOFF_MS", "5000"),
+    ],
+)
+def test_out_of_range_values_are_refused_with_their_name(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=f"{name}=.*out of range"):
+        Settings.from_env({name: value})
+
+
+def test_zero_linger_is_allowed() -> None:
+    assert Settings.from_env({"CORPACTIONS_PRODUCER_LINGER_MS": "0"}).producer_linger_ms == 0
