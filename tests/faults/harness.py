@@ -295,7 +295,9 @@ async def hostile(bootstrap: str, workdir: Path, n_bad: int, n_valid: int) -> Re
     return report
 
 
-async def broker_loss(workdir: Path, n: int, rate: float) -> Report:
+async def broker_loss(
+    workdir: Path, n: int, rate: float, kill_after_s: float | None = None
+) -> Report:
     from corpactions.broker.local import KafkaDistribution, LocalKafkaCluster
 
     cluster = LocalKafkaCluster(KafkaDistribution.ensure(), workdir / "cluster", size=3)
@@ -310,7 +312,8 @@ async def broker_loss(workdir: Path, n: int, rate: float) -> Report:
         messages = valid_messages(n, f"bl{ns.token}")
         worker = WorkerProcess(ns, workdir, CORPACTIONS_REPLICATION_FACTOR="3").start()
         producing = asyncio.create_task(produce_stream(bootstrap, t.resolutions, messages, rate))
-        await asyncio.sleep(n / rate / 3)
+        # default: a third of the way through the stream (the worker may still be starting)
+        await asyncio.sleep(n / rate / 3 if kill_after_s is None else kill_after_s)
         victim = random.Random(5).randrange(3)
         cluster.kill(victim)
         await asyncio.sleep(5)

@@ -27,9 +27,10 @@ import datetime as dt
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.errors import KafkaError, ProducerFenced
@@ -44,6 +45,7 @@ from corpactions.stream.state import PartitionState
 from corpactions.stream.topics import ensure_topics
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -69,6 +71,26 @@ class EngineStats:
 
 def changelog_topic(settings: Settings) -> str:
     return f"{settings.topics.prefix}{settings.app_id}.state-changelog.v1"
+
+
+RETRY_WINDOW_S = 120.0  # how long start-up and partition set-up retry transient errors
+
+
+async def retrying(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run ``attempt`` until it succeeds, retrying Kafka errors (a broker down, a leader
+    moving) with backoff for up to RETRY_WINDOW_S; then the error propagates and the
+    worker stops, for its supervisor to restart."""
+    deadline = time.monotonic() + RETRY_WINDOW_S
+    delay = 0.2
+    while True:
+        try:
+            return await attempt()
+        except KafkaError as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("%s failed (%r); retrying in %.1fs", what, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 class PartitionProcessor:
@@ -239,21 +261,26 @@ class Engine:
         preload()  # build the exchange calendars now, not inside the first transaction
         set_concurrent_transactions_backoff(s.txn_backoff_ms / 1000)
         security = s.security.client_options()
-        await ensure_topics(
-            s.bootstrap_servers,
-            (s.topics.resolutions, *s.topics.outputs()),
-            s.partitions,
-            s.replication_factor,
-            client_options=security,
-        )
-        await ensure_topics(
-            s.bootstrap_servers,
-            [changelog_topic(s)],
-            s.partitions,
-            s.replication_factor,
-            configs={"cleanup.policy": "compact"},
-            client_options=security,
-        )
+        bootstrap = s.bootstrap_servers
+
+        async def create_topics() -> None:
+            await ensure_topics(
+                bootstrap,
+                (s.topics.resolutions, *s.topics.outputs()),
+                s.partitions,
+                s.replication_factor,
+                client_options=security,
+            )
+            await ensure_topics(
+                bootstrap,
+                [changelog_topic(s)],
+                s.partitions,
+                s.replication_factor,
+                configs={"cleanup.policy": "compact"},
+                client_options=security,
+            )
+
+        await retrying("creating topics", create_topics)
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=s.bootstrap_servers,
             **s.security.client_options(),
@@ -297,14 +324,23 @@ class Engine:
         async with self._lock:
             assert self.consumer is not None
             for tp in sorted(assigned - set(self.partitions)):
-                proc = PartitionProcessor(self, tp)
-                await proc.open()
-                committed = await self.consumer.committed(tp)
-                proc.next_offset = committed
-                if committed is not None:
-                    self.consumer.seek(tp, committed)
-                self.partitions[tp] = proc
+                self.partitions[tp] = await retrying(f"taking over {tp}", partial(self._take, tp))
             self.assigned_once.set()
+
+    async def _take(self, tp: TopicPartition) -> PartitionProcessor:
+        """Fence the previous owner, restore the state, seek to the committed offset."""
+        assert self.consumer is not None
+        proc = PartitionProcessor(self, tp)
+        try:
+            await proc.open()
+            committed = await self.consumer.committed(tp)
+        except BaseException:
+            await proc.close()
+            raise
+        proc.next_offset = committed
+        if committed is not None:
+            self.consumer.seek(tp, committed)
+        return proc
 
     async def _run(self) -> None:
         assert self.consumer is not None
@@ -348,12 +384,7 @@ class Engine:
             assert self.consumer is not None
             await asyncio.sleep(0.5)
             await proc.close()
-            fresh = PartitionProcessor(self, proc.tp)
-            await fresh.open()
-            committed = await self.consumer.committed(proc.tp)
-            fresh.next_offset = committed
-            if committed is not None:
-                self.consumer.seek(proc.tp, committed)
-            else:
+            fresh = await retrying(f"taking over {proc.tp}", partial(self._take, proc.tp))
+            if fresh.next_offset is None:
                 await self.consumer.seek_to_beginning(proc.tp)
             self.partitions[proc.tp] = fresh
