@@ -149,6 +149,21 @@ class Lifecycle:
             event_type=event.type,
         )
 
+    @staticmethod
+    def _envelope(
+        action: Action, due_at: dt.datetime, now: dt.datetime, schedule: Computed | None
+    ) -> dict[str, Any]:
+        """The fields every output event shares (model_construct: all built from
+        validated values here)."""
+        return {
+            "event_id": action.event_id,
+            "version": action.version,
+            "security_key": action.security_key,
+            "due_at": due_at,
+            "emitted_at": now,
+            "schedule": schedule.view if schedule is not None else None,
+        }
+
     def due_time(self, day: dt.date, mic: str) -> dt.datetime:
         """When a date "arrives": its configured time of day in the market's time zone."""
         tz = calendar_index(mic).tz  # from the maintained exchange calendar
@@ -255,29 +270,19 @@ class Lifecycle:
             state.put_action(new),
             state.put_history(resolution.security_key, (*entries, to_history_entry(resolution))),
         )
+        envelope = self._envelope(new, received, now, schedule)
         event: DividendScheduled | DividendScheduleReplaced
         if action is None:
-            # model_construct: every field is built here from validated values
             event = DividendScheduled.model_construct(
                 id=deterministic_id("DividendScheduled", new.event_id, str(new.version)),
-                event_id=new.event_id,
-                version=new.version,
-                security_key=new.security_key,
-                due_at=received,
-                emitted_at=now,
-                schedule=schedule.view,
+                **envelope,
             )
             verdict = Verdict.SCHEDULED
         else:
             event = DividendScheduleReplaced.model_construct(
                 id=deterministic_id("DividendScheduleReplaced", new.event_id, str(new.version)),
-                event_id=new.event_id,
-                version=new.version,
                 previous_version=action.version,
-                security_key=new.security_key,
-                due_at=received,
-                emitted_at=now,
-                schedule=schedule.view,
+                **envelope,
             )
             verdict = Verdict.REPLACED
         out = self._emit(self.topics.schedules, new.security_key, event, now, schedule)
@@ -314,13 +319,8 @@ class Lifecycle:
         fn: Literal["CANC", "WITH"] = "WITH" if resolution.function.value == "WITH" else "CANC"
         event = DividendCancelled.model_construct(
             id=deterministic_id("DividendCancelled", new.event_id, str(new.version)),
-            event_id=new.event_id,
-            version=new.version,
-            security_key=new.security_key,
-            due_at=received,
-            emitted_at=now,
             function=fn,
-            schedule=previous.view if previous else None,
+            **self._envelope(new, received, now, previous),
         )
         out = self._emit(self.topics.schedules, new.security_key, event, now, previous)
         return Outcome(Verdict.CANCELLED, (out,), tuple(changes))
@@ -344,14 +344,7 @@ class Lifecycle:
         for action, kind, due in state.pop_due(now):
             current = state.actions[action.event_id]  # may have changed earlier in this tick
             schedule = self._schedule_of(state, current)
-            common: dict[str, Any] = {
-                "event_id": current.event_id,
-                "version": current.version,
-                "security_key": current.security_key,
-                "due_at": due,
-                "emitted_at": now,
-                "schedule": schedule.view,
-            }
+            common = self._envelope(current, due, now, schedule)
             event: RecordDateReached | PaymentDateReached
             if kind == RECORD:
                 event = RecordDateReached.model_construct(
