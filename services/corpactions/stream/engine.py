@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.errors import KafkaError, ProducerFenced
+from aiokafka.partitioner import murmur2
 from aiokafka.structs import TopicPartition
 
 from corpactions.domain import preload
@@ -70,7 +71,7 @@ class EngineStats:
 
 
 def changelog_topic(settings: Settings) -> str:
-    return f"{settings.topics.prefix}{settings.app_id}.state-changelog.v1"
+    return f"{settings.topics.prefix}{settings.app_id}.state-changelog.v2"
 
 
 RETRY_WINDOW_S = 120.0  # how long start-up and partition set-up retry transient errors
@@ -167,37 +168,20 @@ class PartitionProcessor:
         self.engine.stats.last_restore_s = time.monotonic() - t0
         log.info("restored %s: %d records in %.2fs", self.tp, n, time.monotonic() - t0)
 
-    async def _send(self, outcome: Outcome) -> None:
-        producer = self.producer
-        for out in outcome.outputs:
-            await producer.send(out.topic, out.value, key=out.key, headers=list(out.headers))
-        changelog, partition = self.changelog.topic, self.changelog.partition
-        for key, value in outcome.changes:
-            await producer.send(changelog, value, key=key, partition=partition)
-        self.engine.stats.count(outcome)
-
     async def process(self, records: Iterable[Any], now: dt.datetime) -> None:
         """One transaction: every record's outputs and state, due timers, the offset."""
         lifecycle = self.engine.lifecycle
         tp = self.tp
+        outcomes: list[Outcome] = []
         last: int | None = None
-        await self.producer.begin_transaction()
-        try:
-            for r in records:
-                if self.next_offset is not None and r.offset < self.next_offset:
-                    continue  # fetched before a reset; already handled
-                source = Source(tp.topic, tp.partition, r.offset, r.timestamp)
-                await self._send(lifecycle.on_resolution(self.state, r.value or b"", source, now))
-                last = r.offset
-            await self._send(lifecycle.on_tick(self.state, now))
-            if last is not None:
-                offsets = {tp: last + 1}
-                await self.producer.send_offsets_to_transaction(offsets, self.engine.group_id)
-            await self.producer.commit_transaction()
-        except BaseException:
-            await self._abort()
-            raise
-        self.engine.stats.transactions += 1
+        for r in records:
+            if self.next_offset is not None and r.offset < self.next_offset:
+                continue  # fetched before a reset; already handled
+            source = Source(tp.topic, tp.partition, r.offset, r.timestamp)
+            outcomes.append(lifecycle.on_resolution(self.state, r.value or b"", source, now))
+            last = r.offset
+        outcomes.append(lifecycle.on_tick(self.state, now))
+        await self._commit(outcomes, None if last is None else {tp: last + 1})
         if last is not None:
             self.next_offset = last + 1
 
@@ -205,14 +189,67 @@ class PartitionProcessor:
         due = self.state.next_due()
         if due is None or due > now:
             return
-        await self.producer.begin_transaction()
+        await self._commit([self.engine.lifecycle.on_tick(self.state, now)], None)
+
+    async def _commit(
+        self, outcomes: list[Outcome], offsets: dict[TopicPartition, int] | None
+    ) -> None:
+        """Write ``outcomes`` and ``offsets`` in one transaction.
+
+        Everything is computed before the transaction opens, so it stays open only for
+        the Kafka round trips. Records go in as whole batches, one per topic-partition,
+        partitioned by key exactly as the producer's default partitioner would (murmur2):
+        ``send`` costs ~30 us a record in aiokafka, appending to a batch a few.
+        """
+        producer = self.producer
+        batches = await self._batches(outcomes)
+        await producer.begin_transaction()
         try:
-            await self._send(self.engine.lifecycle.on_tick(self.state, now))
-            await self.producer.commit_transaction()
+            for (topic, partition), builders in batches.items():
+                for builder in builders:
+                    await producer.send_batch(builder, topic, partition=partition)
+            if offsets is not None:
+                await producer.send_offsets_to_transaction(offsets, self.engine.group_id)
+            await producer.commit_transaction()
         except BaseException:
             await self._abort()
             raise
-        self.engine.stats.transactions += 1
+        stats = self.engine.stats
+        stats.transactions += 1
+        for outcome in outcomes:
+            stats.count(outcome)
+
+    async def _batches(self, outcomes: list[Outcome]) -> dict[tuple[str, int], list[Any]]:
+        producer = self.producer
+        partitions: dict[str, list[int]] = {}
+        batches: dict[tuple[str, int], list[Any]] = {}
+
+        def append(topic: str, partition: int, key: bytes, value: bytes, headers: Any) -> None:
+            builders = batches.setdefault((topic, partition), [])
+            if builders and builders[-1].append(
+                timestamp=None, key=key, value=value, headers=headers
+            ):
+                return
+            builder = producer.create_batch()
+            builders.append(builder)
+            if builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
+                raise ValueError(f"a {len(value)}-byte record does not fit in a batch")
+
+        changelog, own = self.changelog.topic, self.changelog.partition
+        for outcome in outcomes:
+            for out in outcome.outputs:
+                topic = out.topic
+                if topic not in partitions:
+                    partitions[topic] = sorted(await producer.partitions_for(topic))
+                choices = partitions[topic]
+                partition = choices[(murmur2(out.key) & 0x7FFFFFFF) % len(choices)]
+                append(topic, partition, out.key, out.value, list(out.headers))
+            for key, value in outcome.changes:
+                append(changelog, own, key, value, [])
+        for builders in batches.values():
+            for builder in builders:
+                builder.close()
+        return batches
 
     async def _abort(self) -> None:
         self.engine.stats.aborted_transactions += 1

@@ -20,11 +20,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 from pydantic import ValidationError
 
 from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.contracts.encoding import iso_datetime
 from corpactions.contracts.events import (
     CE_SOURCE,
     CE_SPECVERSION,
@@ -35,24 +36,17 @@ from corpactions.contracts.events import (
     DividendScheduleReplaced,
     PaymentDateReached,
     RecordDateReached,
+    _Event,
     deterministic_id,
+    event_json,
 )
-from corpactions.contracts.schedule import ScheduleView, compute_schedule, to_history_entry
-from corpactions.domain import DomainRejected, calendar_index
+from corpactions.contracts.schedule import schedule_json, to_history_entry
+from corpactions.domain import DividendHistory, DomainRejected, calendar_index, schedule_dividend
 from corpactions.settings import Topics
 from corpactions.stream.state import RECORD, Action, PartitionState
 
 MAX_PAYLOAD_BYTES = 256 * 1024  # a resolution is ~1 KB; larger input is rejected unread
 DLQ_KEEP_BYTES = 64 * 1024  # of a rejected oversized payload, keep this much
-
-Event = (
-    DividendScheduled
-    | DividendScheduleReplaced
-    | DividendCancelled
-    | RecordDateReached
-    | PaymentDateReached
-    | DeadLetter
-)
 
 
 class Verdict(StrEnum):
@@ -83,14 +77,20 @@ class Outgoing:
 
 @dataclass(frozen=True, slots=True)
 class Computed:
-    """A schedule computed by the core, with its JSON (made once, used by every event)."""
+    """A schedule computed by the core, as contract JSON made once for every event that
+    carries it (scheduled, record date, payment date), with the dates those events name."""
 
-    view: ScheduleView
     json: bytes
+    record_date: dt.date
+    payment_date: dt.date | None
 
     @classmethod
-    def of(cls, view: ScheduleView) -> Computed:
-        return cls(view, view.model_dump_json().encode())
+    def of(cls, resolution: BoardResolution, history: DividendHistory) -> Computed:
+        """Raises `DomainRejected` (with every reason) when the resolution breaks a rule."""
+        schedule = schedule_dividend(resolution, history)
+        return cls(
+            schedule_json(resolution, schedule), resolution.record_date, resolution.payment_date
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,45 +123,38 @@ class Lifecycle:
         self.date_event_time = date_event_time
 
     # -- building blocks ---------------------------------------------------------------
+    @staticmethod
     def _emit(
-        self,
         topic: str,
-        key: str,
-        event: Event,
+        model: type[_Event],
+        fields: dict[str, Any],
         at: dt.datetime,
-        schedule: Computed | None = None,
+        schedule: Computed | None,
     ) -> Outgoing:
-        """Serialize ``event``; a schedule already serialized is spliced in, not redone.
-
-        The schedule is most of an event's bytes and up to three events carry the same
-        one (scheduled, record date, payment date), so its JSON is made once per version.
-        """
-        if schedule is None:
-            value = event.model_dump_json().encode()
-        else:
-            envelope = event.model_dump_json(exclude={"schedule"}).encode()
-            value = envelope[:-1] + b',"schedule":' + schedule.json + b"}"
+        """One output event: its contract JSON (`event_json`, the schedule's JSON spliced
+        in), keyed by the security, with CloudEvents headers."""
+        kind: str = model.model_fields["type"].default
         return Outgoing(
             topic=topic,
-            key=key.encode(),
-            value=value,
-            headers=cloudevent_headers(event.id, event.type, at),
-            event_type=event.type,
+            key=fields["security_key"].encode(),
+            value=event_json(model, fields, schedule.json if schedule is not None else None),
+            headers=cloudevent_headers(fields["id"], kind, at),
+            event_type=kind,
         )
 
     @staticmethod
     def _envelope(
-        action: Action, due_at: dt.datetime, now: dt.datetime, schedule: Computed | None
+        kind: str, action: Action, due_at: dt.datetime, now: dt.datetime, *id_parts: str
     ) -> dict[str, Any]:
-        """The fields every output event shares (model_construct: all built from
-        validated values here)."""
+        """The fields every output event shares, JSON-ready; its id derives from ``kind``
+        and ``id_parts``."""
         return {
+            "id": deterministic_id(kind, action.event_id, *id_parts),
             "event_id": action.event_id,
             "version": action.version,
             "security_key": action.security_key,
-            "due_at": due_at,
-            "emitted_at": now,
-            "schedule": schedule.view if schedule is not None else None,
+            "due_at": iso_datetime(due_at),
+            "emitted_at": iso_datetime(now),
         }
 
     def due_time(self, day: dt.date, mic: str) -> dt.datetime:
@@ -191,8 +184,13 @@ class Lifecycle:
             payload_truncated=truncated,
             rejected_at=now,
         )
-        key = f"{source.topic}:{source.partition}"
-        out = self._emit(self.topics.dead_letters, key, letter, now)
+        out = Outgoing(
+            topic=self.topics.dead_letters,
+            key=f"{source.topic}:{source.partition}".encode(),
+            value=letter.model_dump_json().encode(),
+            headers=cloudevent_headers(letter.id, letter.type, now),
+            event_type=letter.type,
+        )
         return Outcome(Verdict.DEAD_LETTER, (out,), reason=code)
 
     # -- one input message ---------------------------------------------------------------
@@ -240,7 +238,7 @@ class Lifecycle:
 
         history = state.history_of(resolution.security_key)
         try:
-            schedule = Computed.of(compute_schedule(resolution, history))
+            schedule = Computed.of(resolution, history)
         except DomainRejected as exc:
             errors = [
                 {"code": r.code.value, "field": r.field, "message": r.message} for r in exc.reasons
@@ -270,22 +268,15 @@ class Lifecycle:
             state.put_action(new),
             state.put_history(resolution.security_key, (*entries, to_history_entry(resolution))),
         )
-        envelope = self._envelope(new, received, now, schedule)
-        event: DividendScheduled | DividendScheduleReplaced
+        model: type[DividendScheduled | DividendScheduleReplaced]
         if action is None:
-            event = DividendScheduled.model_construct(
-                id=deterministic_id("DividendScheduled", new.event_id, str(new.version)),
-                **envelope,
-            )
-            verdict = Verdict.SCHEDULED
+            model, verdict = DividendScheduled, Verdict.SCHEDULED
+            fields = self._envelope(model.__name__, new, received, now, str(new.version))
         else:
-            event = DividendScheduleReplaced.model_construct(
-                id=deterministic_id("DividendScheduleReplaced", new.event_id, str(new.version)),
-                previous_version=action.version,
-                **envelope,
-            )
-            verdict = Verdict.REPLACED
-        out = self._emit(self.topics.schedules, new.security_key, event, now, schedule)
+            model, verdict = DividendScheduleReplaced, Verdict.REPLACED
+            fields = self._envelope(model.__name__, new, received, now, str(new.version))
+            fields["previous_version"] = action.version
+        out = self._emit(self.topics.schedules, model, fields, now, schedule)
         return Outcome(verdict, (out,), changes)
 
     def _cancel(
@@ -316,13 +307,9 @@ class Lifecycle:
         kept = tuple(e for e in history if e.event_id != resolution.event_id)
         if kept != history:
             changes.append(state.put_history(resolution.security_key, kept))
-        fn: Literal["CANC", "WITH"] = "WITH" if resolution.function.value == "WITH" else "CANC"
-        event = DividendCancelled.model_construct(
-            id=deterministic_id("DividendCancelled", new.event_id, str(new.version)),
-            function=fn,
-            **self._envelope(new, received, now, previous),
-        )
-        out = self._emit(self.topics.schedules, new.security_key, event, now, previous)
+        fields = self._envelope("DividendCancelled", new, received, now, str(new.version))
+        fields["function"] = "WITH" if resolution.function.value == "WITH" else "CANC"
+        out = self._emit(self.topics.schedules, DividendCancelled, fields, now, previous)
         return Outcome(Verdict.CANCELLED, (out,), tuple(changes))
 
     def _schedule_of(self, state: PartitionState, action: Action) -> Computed:
@@ -332,7 +319,7 @@ class Lifecycle:
             return cast(Computed, cached)
         assert action.resolution is not None
         resolution = BoardResolution.model_validate_json(action.resolution)
-        schedule = Computed.of(compute_schedule(resolution, state.history_of(action.security_key)))
+        schedule = Computed.of(resolution, state.history_of(action.security_key))
         state.remember_schedule(action.event_id, action.version, schedule)
         return schedule
 
@@ -344,23 +331,16 @@ class Lifecycle:
         for action, kind, due in state.pop_due(now):
             current = state.actions[action.event_id]  # may have changed earlier in this tick
             schedule = self._schedule_of(state, current)
-            common = self._envelope(current, due, now, schedule)
-            event: RecordDateReached | PaymentDateReached
+            model: type[RecordDateReached | PaymentDateReached]
             if kind == RECORD:
-                event = RecordDateReached.model_construct(
-                    id=deterministic_id("RecordDateReached", current.event_id, due.isoformat()),
-                    record_date=schedule.view.record_date,
-                    **common,
-                )
-                topic = self.topics.record_dates
+                model, topic = RecordDateReached, self.topics.record_dates
+                fields = self._envelope(model.__name__, current, due, now, due.isoformat())
+                fields["record_date"] = schedule.record_date.isoformat()
             else:
-                assert schedule.view.payment_date is not None  # else no payment timer
-                event = PaymentDateReached.model_construct(
-                    id=deterministic_id("PaymentDateReached", current.event_id, due.isoformat()),
-                    payment_date=schedule.view.payment_date,
-                    **common,
-                )
-                topic = self.topics.payment_dates
-            outputs.append(self._emit(topic, current.security_key, event, now, schedule))
+                assert schedule.payment_date is not None  # else no payment timer
+                model, topic = PaymentDateReached, self.topics.payment_dates
+                fields = self._envelope(model.__name__, current, due, now, due.isoformat())
+                fields["payment_date"] = schedule.payment_date.isoformat()
+            outputs.append(self._emit(topic, model, fields, now, schedule))
             changes.append(state.put_action(current.mark_fired(kind, due)))
         return Outcome(None, tuple(outputs), tuple(changes))
