@@ -38,8 +38,13 @@ from corpactions.domain import preload, schedule_dividend
 GOAL = 100_000
 
 
-def synthetic(n: int, seed: int = 20161104) -> list[bytes]:
-    """`n` varied, valid board resolutions as JSON bytes."""
+def synthetic(
+    n: int,
+    seed: int = 20161104,
+    record_dates: tuple[dt.date, dt.date] = (dt.date(2001, 1, 1), dt.date(2030, 11, 30)),
+) -> list[bytes]:
+    """`n` varied, valid board resolutions as JSON bytes, record dates drawn from
+    ``record_dates`` (inclusive)."""
     rng = random.Random(seed)
     markets = [
         ("XTKS", "JPY", 0, "3774"),
@@ -48,7 +53,7 @@ def synthetic(n: int, seed: int = 20161104) -> list[bytes]:
         ("XNYS", "EUR", 3, "SAP"),
         ("XTKS", "GBP", 2, "9999"),
     ]
-    first, last = dt.date(2001, 1, 1).toordinal(), dt.date(2030, 11, 30).toordinal()
+    first, last = (d.toordinal() for d in record_dates)
     out = []
     for i in range(n):
         mic, currency, max_decimals, code = rng.choice(markets)

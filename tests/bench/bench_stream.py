@@ -2,6 +2,12 @@
 
 Run: .venv/bin/python tests/bench/bench_stream.py [--n 10000] [--rate 500] [--seconds 10]
 
+Resolutions are announced ahead of their dates, as boards do: record dates fall between
+a week and two years from today, so each one is validated, scheduled, kept with its
+history and two pending timers, and emits its schedule event (`--past-dates` draws
+2001-2030 instead: most dates have passed, so each resolution also fires its record
+and payment events at once, three events per resolution).
+
 1. The same N varied resolutions (one input partition) are consumed and re-produced by
    a plain aiokafka loop (getmany batches, send each, commit per batch), then processed
    by a real `corpactions worker` (validate, schedule, history, timers, one transaction
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import statistics
@@ -142,11 +149,21 @@ async def naive_faust(bootstrap: str, src: str, dst: str, n: int, workdir: Path)
     return (count - 1) / span if span else float("nan")
 
 
-async def latency(bootstrap: str, ns: Namespace, rate: int, seconds: float) -> list[float]:
+def resolutions(n: int, seed: int, past_dates: bool) -> list[bytes]:
+    if past_dates:
+        return synthetic(n, seed=seed)
+    today = dt.date.today()
+    last = min(today + dt.timedelta(days=730), dt.date(2030, 10, 31))  # calendars end 2030
+    return synthetic(n, seed=seed, record_dates=(today + dt.timedelta(days=7), last))
+
+
+async def latency(
+    bootstrap: str, ns: Namespace, rate: int, seconds: float, past_dates: bool
+) -> list[float]:
     """Produce at ``rate``/s for ``seconds``; return produce->read latencies (ms)."""
     t = ns.topics
     values = []
-    for i, v in enumerate(synthetic(int(rate * seconds), seed=7)):
+    for i, v in enumerate(resolutions(int(rate * seconds), 7, past_dates)):
         doc = json.loads(v)
         doc["event_id"], doc["message_id"] = f"latency-{i}", f"latency-msg-{i}"
         values.append(json.dumps(doc).encode())
@@ -221,8 +238,10 @@ async def wait_ready(worker: WorkerProcess, within: float = 90) -> None:
     raise TimeoutError(worker.log()[-2000:])
 
 
-async def run(bootstrap: str, n: int, rate: int, seconds: float, workdir: Path) -> None:
-    values = synthetic(n, seed=11)
+async def run(
+    bootstrap: str, n: int, rate: int, seconds: float, workdir: Path, past_dates: bool
+) -> None:
+    values = resolutions(n, 11, past_dates)
     ns = Namespace(bootstrap, partitions=1)
     t = ns.topics
     raw_out = f"{t.prefix}raw-out"
@@ -252,7 +271,7 @@ async def run(bootstrap: str, n: int, rate: int, seconds: float, workdir: Path) 
         count, span = await output_span(bootstrap, t.schedules, n, within=600)
         svc_rate = (count - 1) / span if span else float("nan")
         print(f"service (worker, 1 partition): {count} schedule events, {svc_rate:,.0f} ev/s")
-        lat = await latency(bootstrap, ns, rate, seconds)
+        lat = await latency(bootstrap, ns, rate, seconds, past_dates)
     finally:
         worker.stop()
     lat.sort()
@@ -270,11 +289,12 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--rate", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--past-dates", action="store_true", help="3 events per resolution")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, env_or_local_broker(Path(tmp)) as bootstrap:
         logs = Path(os.environ.get("BENCH_LOG_DIR", tmp))
         logs.mkdir(parents=True, exist_ok=True)
-        asyncio.run(run(bootstrap, args.n, args.rate, args.seconds, logs))
+        asyncio.run(run(bootstrap, args.n, args.rate, args.seconds, logs, args.past_dates))
     return 0
 
 

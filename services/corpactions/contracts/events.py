@@ -15,8 +15,8 @@ from hashlib import sha1
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import to_json
 
-from corpactions.contracts.encoding import dumps
 from corpactions.contracts.schedule import ScheduleView
 
 # Namespace for deterministic output ids (uuid5); never change it: ids are contracts.
@@ -155,10 +155,10 @@ _LAYOUT: dict[type[_Event], tuple[tuple[str, ...], str]] = {}
 def event_json(model: type[_Event], fields: Mapping[str, Any], schedule: bytes | None) -> bytes:
     """What ``model(**fields, schedule=...).model_dump_json()`` writes, byte for byte.
 
-    ``fields`` holds JSON-ready values (datetimes via `iso_datetime`, dates as ISO
-    text); they are written in the model's field order with its ``type``, and the
-    schedule's JSON, made once per version (see `schedule_json`), is spliced in as the
-    last field. The service's hot path: no model is built (tested against pydantic).
+    ``fields`` are written in the model's field order with its ``type`` by
+    pydantic-core's serializer (as `model_dump_json` would), and the schedule's JSON,
+    made once per version (see `schedule_json`), is spliced in as the last field. The
+    service's hot path: no model is built (tested against pydantic).
     """
     layout = _LAYOUT.get(model)
     if layout is None:
@@ -166,5 +166,5 @@ def event_json(model: type[_Event], fields: Mapping[str, Any], schedule: bytes |
         assert names[-1] == "schedule", f"{model.__name__}: schedule must be the last field"
         layout = _LAYOUT[model] = (names[:-1], model.model_fields["type"].default)
     names, kind = layout
-    envelope = dumps({name: kind if name == "type" else fields[name] for name in names})
+    envelope = to_json({name: kind if name == "type" else fields[name] for name in names})
     return envelope[:-1] + b',"schedule":' + (b"null" if schedule is None else schedule) + b"}"

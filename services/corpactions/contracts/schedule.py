@@ -18,9 +18,9 @@ from decimal import Decimal
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic_core import to_json
 
 from corpactions.contracts.board_resolution import BoardResolution, Function
-from corpactions.contracts.encoding import dumps
 from corpactions.domain import (
     Change,
     Consistency,
@@ -282,10 +282,6 @@ def to_history_entry(resolution: BoardResolution) -> PastDividend:
     )
 
 
-def _day(value: dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def _listing(s: ListingSchedule, resolution: BoardResolution) -> dict[str, Any]:
     d = s.dates
     return {
@@ -295,13 +291,13 @@ def _listing(s: ListingSchedule, resolution: BoardResolution) -> dict[str, Any]:
         "shares_per_unit": plain(s.shares_per_unit),
         "gross_amount_per_unit": plain(s.gross_amount_per_unit),
         "currency": resolution.currency,
-        "record_date": resolution.record_date.isoformat(),
-        "payment_date": _day(resolution.payment_date),
-        "last_cum_date": d.last_cum_date.isoformat(),
-        "ex_date": d.ex_date.isoformat(),
+        "record_date": resolution.record_date,
+        "payment_date": resolution.payment_date,
+        "last_cum_date": d.last_cum_date,
+        "ex_date": d.ex_date,
         "settlement_cycle_days": d.settlement_cycle,
-        "last_cum_settlement_date": d.last_cum_settles_on.isoformat(),
-        "ex_date_settlement_date": _day(d.ex_date_settles_on),
+        "last_cum_settlement_date": d.last_cum_settles_on,
+        "ex_date_settlement_date": d.ex_date_settles_on,
     }
 
 
@@ -309,7 +305,7 @@ def _year(y: FiscalYear | None) -> dict[str, Any] | None:
     if y is None:
         return None
     return {
-        "fiscal_year_end": y.fiscal_year_end.isoformat(),
+        "fiscal_year_end": y.fiscal_year_end,
         "components": [
             {
                 "dividend_type": c.dividend_type.value,
@@ -332,15 +328,16 @@ def _change(c: Change | None) -> dict[str, Any] | None:
     return {
         "reference_amount": plain(c.reference_amount),
         "change": plain(c.change),
-        "reference_fiscal_year_end": _day(c.reference_fiscal_year_end),
-        "reference_disclosed_on": _day(c.reference_disclosed_on),
+        "reference_fiscal_year_end": c.reference_fiscal_year_end,
+        "reference_disclosed_on": c.reference_disclosed_on,
     }
 
 
 def view_data(resolution: BoardResolution, schedule: DividendSchedule) -> dict[str, Any]:
-    """A computed schedule as JSON-ready data in `ScheduleView`'s field order: dates as
-    ISO text, money as plain decimal text and enums as their values, exactly as the
-    model serializes them, so `to_view` validates it and `schedule_json` dumps it."""
+    """A computed schedule as plain data in `ScheduleView`'s field order, with money as
+    plain decimal text and enums as their values, as the model serializes them; dates
+    stay dates (pydantic-core writes them as the model does). `to_view` validates it,
+    `schedule_json` dumps it."""
     amounts = schedule.amounts
     total = amounts.total
     declared = amounts.declared_total
@@ -355,9 +352,9 @@ def view_data(resolution: BoardResolution, schedule: DividendSchedule) -> dict[s
         "security_key": resolution.security_key,
         "event_type": schedule.event_type.value,
         "dividend_type": resolution.dividend_type.value,
-        "resolved_on": resolution.resolved_on.isoformat(),
-        "record_date": resolution.record_date.isoformat(),
-        "payment_date": _day(resolution.payment_date),
+        "resolved_on": resolution.resolved_on,
+        "record_date": resolution.record_date,
+        "payment_date": resolution.payment_date,
         "primary_listing": _listing(schedule.primary, resolution),
         "other_listings": [_listing(o, resolution) for o in schedule.other_listings],
         "amounts": {
@@ -389,7 +386,7 @@ def view_data(resolution: BoardResolution, schedule: DividendSchedule) -> dict[s
             "consistency": amounts.consistency.value,
         },
         "fiscal": {
-            "fiscal_year_end": fiscal.fiscal_year_end.isoformat(),
+            "fiscal_year_end": fiscal.fiscal_year_end,
             "dividend_type": fiscal.dividend_type.value,
             "quarter": fiscal.quarter,
             "this_year": _year(fiscal.this_year),
@@ -415,9 +412,15 @@ def to_view(resolution: BoardResolution, schedule: DividendSchedule) -> Schedule
 
 
 def schedule_json(resolution: BoardResolution, schedule: DividendSchedule) -> bytes:
-    """`to_view(...).model_dump_json()`, byte for byte, without building the models
-    (the service's hot path; see `corpactions.contracts.encoding`)."""
-    return dumps(view_data(resolution, schedule))
+    """`to_view(...).model_dump_json()`, byte for byte, without building the models.
+
+    The service's hot path: validating the nested view only to serialize it again cost
+    ~40 us a schedule. pydantic-core's own serializer writes the plain data (same
+    escaping, dates and field order as the model; 3-4x faster than `json.dumps`
+    here). Enums go in as their values: it takes a slow path for str subclasses.
+    `tests/unit/test_encoding.py` holds the two paths equal.
+    """
+    return to_json(view_data(resolution, schedule))
 
 
 def compute_schedule(

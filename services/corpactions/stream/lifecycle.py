@@ -20,12 +20,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, cast
 
 from pydantic import ValidationError
 
 from corpactions.contracts.board_resolution import BoardResolution
-from corpactions.contracts.encoding import iso_datetime
 from corpactions.contracts.events import (
     CE_SOURCE,
     CE_SPECVERSION,
@@ -101,6 +101,12 @@ class Outcome:
     reason: str | None = None  # dead-letter reason code
 
 
+@lru_cache(maxsize=65_536)  # many actions share a date; the zone lookup is the cost
+def _arrival(day: dt.date, mic: str, at: dt.time) -> dt.datetime:
+    tz = calendar_index(mic).tz  # from the maintained exchange calendar
+    return dt.datetime.combine(day, at, tzinfo=tz).astimezone(dt.UTC)
+
+
 def cloudevent_headers(
     event_id: str, ce_type: str, at: dt.datetime
 ) -> tuple[tuple[str, bytes], ...]:
@@ -146,22 +152,20 @@ class Lifecycle:
     def _envelope(
         kind: str, action: Action, due_at: dt.datetime, now: dt.datetime, *id_parts: str
     ) -> dict[str, Any]:
-        """The fields every output event shares, JSON-ready; its id derives from ``kind``
-        and ``id_parts``."""
+        """The fields every output event shares; its id derives from ``kind`` and
+        ``id_parts``."""
         return {
             "id": deterministic_id(kind, action.event_id, *id_parts),
             "event_id": action.event_id,
             "version": action.version,
             "security_key": action.security_key,
-            "due_at": iso_datetime(due_at),
-            "emitted_at": iso_datetime(now),
+            "due_at": due_at,
+            "emitted_at": now,
         }
 
     def due_time(self, day: dt.date, mic: str) -> dt.datetime:
         """When a date "arrives": its configured time of day in the market's time zone."""
-        tz = calendar_index(mic).tz  # from the maintained exchange calendar
-        local = dt.datetime.combine(day, self.date_event_time, tzinfo=tz)
-        return local.astimezone(dt.UTC)
+        return _arrival(day, mic, self.date_event_time)
 
     def dead_letter(
         self,
@@ -303,7 +307,7 @@ class Lifecycle:
             payment_fired=action.payment_fired if action else None,
         )
         changes = [state.put_action(new)]
-        history = state.history.get(resolution.security_key, ())
+        history = state.history_of(resolution.security_key).entries
         kept = tuple(e for e in history if e.event_id != resolution.event_id)
         if kept != history:
             changes.append(state.put_history(resolution.security_key, kept))
@@ -335,12 +339,12 @@ class Lifecycle:
             if kind == RECORD:
                 model, topic = RecordDateReached, self.topics.record_dates
                 fields = self._envelope(model.__name__, current, due, now, due.isoformat())
-                fields["record_date"] = schedule.record_date.isoformat()
+                fields["record_date"] = schedule.record_date
             else:
                 assert schedule.payment_date is not None  # else no payment timer
                 model, topic = PaymentDateReached, self.topics.payment_dates
                 fields = self._envelope(model.__name__, current, due, now, due.isoformat())
-                fields["payment_date"] = schedule.payment_date.isoformat()
+                fields["payment_date"] = schedule.payment_date
             outputs.append(self._emit(topic, model, fields, now, schedule))
             changes.append(state.put_action(current.mark_fired(kind, due)))
         return Outcome(None, tuple(outputs), tuple(changes))
