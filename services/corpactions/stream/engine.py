@@ -11,10 +11,16 @@ the host (worker lifecycle, signals, web server) and does the Kafka work itself:
   owner (init_transactions aborts its open transaction): the classic exactly-once
   pattern for consume-transform-produce (KIP-98, one producer per input partition);
 - per batch of one partition, ONE transaction holds the output events, the state
-  changelog records and the consumer offsets: all become visible to ``read_committed``
-  readers together, or none do;
-- state is restored from the compacted changelog (``read_committed``) when a partition
-  is assigned, after the producer has fenced the previous owner;
+  changelog records and the next input offset (a changelog record too): all become
+  visible to ``read_committed`` readers together, or none do;
+- state and offset are restored from the compacted changelog (``read_committed``) when
+  a partition is assigned, after the producer has fenced the previous owner. Keeping
+  the offset there, not in the group (``send_offsets_to_transaction``), spares each
+  transaction the AddOffsetsToTxn and TxnOffsetCommit round trips: one transaction
+  went from 4.5 to 1.7 ms (p50) and from 8-17 to 5-6 ms (p99) on the local broker.
+  The group's offsets still follow, committed after the transactions (at most every
+  GROUP_COMMIT_INTERVAL_S), for lag monitoring and for tools; they never decide where
+  processing resumes, unless the changelog holds no offset yet;
 - timers: each partition's due-time heap is checked after every poll; firing costs the
   number of due dates, in a transaction of its own (or with the batch that made it due).
 """
@@ -76,6 +82,7 @@ def changelog_topic(settings: Settings) -> str:
 
 
 RETRY_WINDOW_S = 120.0  # how long start-up and partition set-up retry transient errors
+GROUP_COMMIT_INTERVAL_S = 1.0  # the group's offsets follow the transactions this closely
 
 
 async def retrying(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -107,7 +114,6 @@ class PartitionProcessor:
         self.tp = tp
         self.changelog = TopicPartition(changelog_topic(engine.settings), tp.partition)
         self.state = PartitionState()
-        self.next_offset: int | None = None
         s = engine.settings
         self.producer = AIOKafkaProducer(
             bootstrap_servers=s.bootstrap_servers,
@@ -172,30 +178,30 @@ class PartitionProcessor:
     async def process(self, records: Iterable[Any], now: dt.datetime) -> None:
         """One transaction: every record's outputs and state, due timers, the offset."""
         lifecycle = self.engine.lifecycle
-        tp = self.tp
+        tp, state = self.tp, self.state
         outcomes: list[Outcome] = []
         last: int | None = None
         for r in records:
-            if self.next_offset is not None and r.offset < self.next_offset:
+            if state.next_offset is not None and r.offset < state.next_offset:
                 continue  # fetched before a reset; already handled
             source = Source(tp.topic, tp.partition, r.offset, r.timestamp)
-            outcomes.append(lifecycle.on_resolution(self.state, r.value or b"", source, now))
+            outcomes.append(lifecycle.on_resolution(state, r.value or b"", source, now))
             last = r.offset
-        outcomes.append(lifecycle.on_tick(self.state, now))
-        await self._commit(outcomes, None if last is None else {tp: last + 1})
+        outcomes.append(lifecycle.on_tick(state, now))
         if last is not None:
-            self.next_offset = last + 1
+            outcomes.append(Outcome(None, changes=(state.put_next_offset(last + 1),)))
+        await self._commit(outcomes)
+        if last is not None:
+            self.engine.progress[tp] = last + 1
 
     async def tick(self, now: dt.datetime) -> None:
         due = self.state.next_due()
         if due is None or due > now:
             return
-        await self._commit([self.engine.lifecycle.on_tick(self.state, now)], None)
+        await self._commit([self.engine.lifecycle.on_tick(self.state, now)])
 
-    async def _commit(
-        self, outcomes: list[Outcome], offsets: dict[TopicPartition, int] | None
-    ) -> None:
-        """Write ``outcomes`` and ``offsets`` in one transaction.
+    async def _commit(self, outcomes: list[Outcome]) -> None:
+        """Write ``outcomes`` in one transaction.
 
         Everything is computed before the transaction opens, so it stays open only for
         the Kafka round trips. Records go in as whole batches, one per topic-partition,
@@ -209,8 +215,6 @@ class PartitionProcessor:
             for (topic, partition), builders in batches.items():
                 for builder in builders:
                     await producer.send_batch(builder, topic, partition=partition)
-            if offsets is not None:
-                await producer.send_offsets_to_transaction(offsets, self.engine.group_id)
             await producer.commit_transaction()
         except BaseException:
             await self._abort()
@@ -281,6 +285,12 @@ class Engine:
         self.group_id = settings.app_id
         self.stats = EngineStats()
         self.partitions: dict[TopicPartition, PartitionProcessor] = {}
+        # next input offset per partition, as committed by the transactions / as last
+        # committed to the group (which only follows, see the module docstring)
+        self.progress: dict[TopicPartition, int] = {}
+        self._group_offsets: dict[TopicPartition, int] = {}
+        self._group_commit: asyncio.Task[None] | None = None
+        self._group_committed_at = 0.0
         self.assigned_once = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -349,7 +359,11 @@ class Engine:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
+        if self._group_commit is not None:
+            with contextlib.suppress(Exception):
+                await self._group_commit
         async with self._lock:
+            await self._commit_group(self._uncommitted(self.partitions))
             for proc in self.partitions.values():
                 await proc.close()
             self.partitions.clear()
@@ -358,6 +372,7 @@ class Engine:
 
     async def revoke(self, revoked: set[TopicPartition]) -> None:
         async with self._lock:  # wait for the batch in flight to commit or abort
+            await self._commit_group(self._uncommitted(revoked))
             for tp in revoked:
                 proc = self.partitions.pop(tp, None)
                 if proc is not None:
@@ -371,18 +386,20 @@ class Engine:
             self.assigned_once.set()
 
     async def _take(self, tp: TopicPartition) -> PartitionProcessor:
-        """Fence the previous owner, restore the state, seek to the committed offset."""
+        """Fence the previous owner, restore the state and offset, seek there."""
         assert self.consumer is not None
         proc = PartitionProcessor(self, tp)
         try:
             await proc.open()
-            committed = await self.consumer.committed(tp)
+            resume = proc.state.next_offset
+            if resume is None:  # no transaction recorded one yet: the group's, if any
+                resume = await self.consumer.committed(tp)
         except BaseException:
             await proc.close()
             raise
-        proc.next_offset = committed
-        if committed is not None:
-            self.consumer.seek(tp, committed)
+        proc.state.next_offset = resume
+        if resume is not None:
+            self.consumer.seek(tp, resume)
         return proc
 
     async def _run(self) -> None:
@@ -401,6 +418,7 @@ class Engine:
                     for tp, proc in list(self.partitions.items()):
                         if tp not in batch:
                             await self._guarded(proc, proc.tick(now))
+                    self._follow_with_group()
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # a failure with no safe policy: stop the worker
@@ -409,11 +427,37 @@ class Engine:
                 self.on_fatal(exc)
             raise
 
+    def _uncommitted(self, tps: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
+        progress, group = self.progress, self._group_offsets
+        return {tp: progress[tp] for tp in tps if tp in progress and group.get(tp) != progress[tp]}
+
+    def _follow_with_group(self) -> None:
+        """Commit the group's offsets to where the transactions got, in the background,
+        at most every GROUP_COMMIT_INTERVAL_S (lag monitoring reads them)."""
+        if self._group_commit is not None and not self._group_commit.done():
+            return
+        if time.monotonic() - self._group_committed_at < GROUP_COMMIT_INTERVAL_S:
+            return
+        offsets = self._uncommitted(self.partitions)
+        if offsets:
+            self._group_committed_at = time.monotonic()
+            self._group_commit = asyncio.create_task(self._commit_group(offsets))
+
+    async def _commit_group(self, offsets: dict[TopicPartition, int]) -> None:
+        if not offsets or self.consumer is None:
+            return
+        try:
+            await self.consumer.commit(offsets)
+        except KafkaError as exc:  # e.g. a rebalance under way: the changelog has it
+            log.info("group offsets not committed (%r); processing is unaffected", exc)
+            return
+        self._group_offsets.update(offsets)
+
     async def _guarded(self, proc: PartitionProcessor, work: Any) -> None:
         """Run one transaction; on a Kafka error, rewind the partition and retry later.
 
         The aborted transaction left nothing visible, so the partition's state is
-        restored from the changelog and its position reset to the committed offset.
+        restored from the changelog and its position reset to the offset stored there.
         A fenced producer means another worker owns the partition now: drop it.
         """
         try:
@@ -428,6 +472,6 @@ class Engine:
             await asyncio.sleep(0.5)
             await proc.close()
             fresh = await retrying(f"taking over {proc.tp}", partial(self._take, proc.tp))
-            if fresh.next_offset is None:
+            if fresh.state.next_offset is None:
                 await self.consumer.seek_to_beginning(proc.tp)
             self.partitions[proc.tp] = fresh

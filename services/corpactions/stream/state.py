@@ -29,6 +29,7 @@ from corpactions.domain import DividendHistory, DividendKind, EntryStatus, PastD
 
 ACTION_PREFIX = "a:"
 HISTORY_PREFIX = "h:"
+OFFSET_KEY = b"o:"  # the next input offset to process, written with the outputs it led to
 RECORD = "record"
 PAYMENT = "payment"
 
@@ -229,6 +230,9 @@ class PartitionState:
     # security -> its dividends as `_history_row` tuples; read through `history_of`
     history: dict[str, tuple[tuple[Any, ...], ...]] = field(default_factory=dict)
     _heap: list[tuple[dt.datetime, str, str]] = field(default_factory=list)
+    # Where processing of the input partition resumes: the state, the outputs and this
+    # offset commit in one transaction, so a new owner restores all three together.
+    next_offset: int | None = None
     # Recently computed schedules by (event_id, version), so a date that falls due in the
     # batch that scheduled it does not recompute. Bounded: a cache, not state.
     schedule_cache: OrderedDict[tuple[str, int], Any] = field(default_factory=OrderedDict)
@@ -242,6 +246,9 @@ class PartitionState:
 
     # -- changelog ---------------------------------------------------------------------
     def apply_changelog(self, key: bytes, value: bytes | None) -> None:
+        if key == OFFSET_KEY:
+            self.next_offset = None if value is None else int(value)
+            return
         k = key.decode()
         if k.startswith(ACTION_PREFIX):
             event_id = k[len(ACTION_PREFIX) :]
@@ -266,6 +273,10 @@ class PartitionState:
     def put_history(self, security: str, entries: tuple[PastDividend, ...]) -> tuple[bytes, bytes]:
         self.history[security] = tuple(map(_history_row, entries))
         return (HISTORY_PREFIX + security).encode(), encode_history(entries)
+
+    def put_next_offset(self, offset: int) -> tuple[bytes, bytes]:
+        self.next_offset = offset
+        return OFFSET_KEY, str(offset).encode()
 
     def history_of(self, security: str) -> DividendHistory:
         return DividendHistory(tuple(map(_past_dividend, self.history.get(security, ()))))
