@@ -8,6 +8,7 @@ Built by :func:`create_app`; nothing connects at import time.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,9 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
         settings.app_id,
         broker=[f"kafka://{hp.strip()}" for hp in settings.bootstrap_servers.split(",")],
         store="memory://",
-        datadir=str(datadir) if datadir else None,
+        # faust's table directory: no faust tables here, but it creates the folder; keep
+        # it out of the working directory (it defaulted to ./<app id>-data)
+        datadir=str(datadir or Path(tempfile.gettempdir()) / f"{settings.app_id}-faust"),
         web_enabled=settings.web_enabled,
         web_host=settings.web_host,
         web_port=settings.web_port,

@@ -107,17 +107,27 @@ def _arrival(day: dt.date, mic: str, at: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=tz).astimezone(dt.UTC)
 
 
+_SPECVERSION = ("ce_specversion", CE_SPECVERSION.encode())
+_SOURCE = ("ce_source", CE_SOURCE.encode())
+_CONTENT_TYPE = ("content-type", b"application/json")
+
+
+@lru_cache(maxsize=16)  # one emission time per batch: made once, not per event
+def _ce_time(at: dt.datetime) -> tuple[str, bytes]:
+    return ("ce_time", at.isoformat().encode())
+
+
 def cloudevent_headers(
     event_id: str, ce_type: str, at: dt.datetime
 ) -> tuple[tuple[str, bytes], ...]:
     """CloudEvents Kafka protocol binding, binary mode: attributes as ``ce_*`` headers."""
     return (
-        ("ce_specversion", CE_SPECVERSION.encode()),
+        _SPECVERSION,
         ("ce_id", event_id.encode()),
         ("ce_type", ce_type.encode()),
-        ("ce_source", CE_SOURCE.encode()),
-        ("ce_time", at.isoformat().encode()),
-        ("content-type", b"application/json"),
+        _SOURCE,
+        _ce_time(at),
+        _CONTENT_TYPE,
     )
 
 
@@ -275,10 +285,10 @@ class Lifecycle:
         model: type[DividendScheduled | DividendScheduleReplaced]
         if action is None:
             model, verdict = DividendScheduled, Verdict.SCHEDULED
-            fields = self._envelope(model.__name__, new, received, now, str(new.version))
         else:
             model, verdict = DividendScheduleReplaced, Verdict.REPLACED
-            fields = self._envelope(model.__name__, new, received, now, str(new.version))
+        fields = self._envelope(model.__name__, new, received, now, str(new.version))
+        if action is not None:
             fields["previous_version"] = action.version
         out = self._emit(self.topics.schedules, model, fields, now, schedule)
         return Outcome(verdict, (out,), changes)

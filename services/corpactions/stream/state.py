@@ -217,6 +217,9 @@ def _past_dividend(row: tuple[Any, ...]) -> PastDividend:
     return PastDividend(fy, DividendKind(kind), amount, currency, EntryStatus(status), *rest)
 
 
+_NO_HISTORY = DividendHistory(())
+
+
 @dataclass
 class PartitionState:
     """The in-memory state of one input partition, with a due-time heap for its timers.
@@ -279,7 +282,8 @@ class PartitionState:
         return OFFSET_KEY, str(offset).encode()
 
     def history_of(self, security: str) -> DividendHistory:
-        return DividendHistory(tuple(map(_past_dividend, self.history.get(security, ()))))
+        rows = self.history.get(security)
+        return DividendHistory(tuple(map(_past_dividend, rows))) if rows else _NO_HISTORY
 
     # -- timers ------------------------------------------------------------------------
     @property

@@ -155,11 +155,14 @@ def test_state_restored_from_its_changelog_keeps_pending_and_fired_dates(
     state = PartitionState()
     changes = list(life.on_resolution(state, *msg(0), ANNOUNCED).changes)
     changes += life.on_tick(state, ANNOUNCED).changes
+    changes.append(state.put_next_offset(1))
     restored = PartitionState()
     for key, value in changes:
         restored.apply_changelog(key, value)
     restored.rebuild_timers()
     assert restored.actions == state.actions
+    assert restored.history == state.history
+    assert restored.next_offset == 1  # where the next owner resumes
     assert life.on_tick(restored, ANNOUNCED).outputs == ()  # record date fired before
     [payment] = events(life.on_tick(restored, PAYMENT_DUE))
     assert payment["type"] == "PaymentDateReached"
