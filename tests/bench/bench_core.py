@@ -9,7 +9,9 @@ GBP, some with an ADS listing, a declared total, eligible shares or a forecast):
 - core+view: `compute_schedule`, i.e. core plus building the pydantic ScheduleView
 - parse-only: `BoardResolution.model_validate_json` on raw JSON bytes
 - core+parse: raw JSON bytes -> BoardResolution -> `schedule_dividend`
-- full: raw JSON bytes -> `compute_schedule` -> schedule JSON bytes
+- full via models: raw JSON bytes -> `compute_schedule` -> `model_dump_json`
+- full as the service does: raw JSON bytes -> `schedule_dividend` -> `schedule_json`
+  (the same bytes without building the view models), and its ratio to the line above
 The last line is `bench-core: core S/s, parse-only P/s, core+parse C/s`.
 
 Calendars are built before timing (as the service does at start-up, `preload`); the
@@ -32,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
 
 from corpactions.contracts.board_resolution import BoardResolution
-from corpactions.contracts.schedule import compute_schedule
+from corpactions.contracts.schedule import compute_schedule, schedule_json
 from corpactions.domain import preload, schedule_dividend
 
 GOAL = 100_000
@@ -144,12 +146,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         lambda b: schedule_dividend(BoardResolution.model_validate_json(b)),
         args.seconds,
     )
-    rate(
-        "full (JSON bytes -> compute_schedule -> JSON bytes)",
+    models = rate(
+        "full via models (JSON bytes -> compute_schedule -> model_dump_json)",
         raw,
         lambda b: compute_schedule(BoardResolution.model_validate_json(b)).model_dump_json(),
         args.seconds,
     )
+
+    def service_path(b: bytes) -> bytes:
+        resolution = BoardResolution.model_validate_json(b)
+        return schedule_json(resolution, schedule_dividend(resolution))
+
+    fast = rate("full as the service does (-> schedule_json, same bytes)", raw, service_path,
+                args.seconds)  # fmt: skip
+    print(f"full: service path / models = {fast / models:.2f}x")
     verdict = "meets" if core >= GOAL else "BELOW"
     print(f"goal {GOAL:,}/s for the core: {verdict}")
     print(f"bench-core: core {core:,.0f}/s, parse-only {parse:,.0f}/s, core+parse {both:,.0f}/s")

@@ -158,14 +158,15 @@ def resolutions(n: int, seed: int, past_dates: bool) -> list[bytes]:
 
 
 async def latency(
-    bootstrap: str, ns: Namespace, rate: int, seconds: float, past_dates: bool
+    bootstrap: str, ns: Namespace, rate: int, seconds: float, past_dates: bool, label: str = "lat"
 ) -> list[float]:
-    """Produce at ``rate``/s for ``seconds``; return produce->read latencies (ms)."""
+    """Produce at ``rate``/s for ``seconds``; return produce->read latencies (ms).
+    ``label`` names the actions (a second run needs a new one: same ids are duplicates)."""
     t = ns.topics
     values = []
     for i, v in enumerate(resolutions(int(rate * seconds), 7, past_dates)):
         doc = json.loads(v)
-        doc["event_id"], doc["message_id"] = f"latency-{i}", f"latency-msg-{i}"
+        doc["event_id"], doc["message_id"] = f"{label}-{i}", f"{label}-msg-{i}"
         values.append(json.dumps(doc).encode())
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed",
                                 enable_auto_commit=False)  # fmt: skip
