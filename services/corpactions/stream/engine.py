@@ -240,7 +240,10 @@ class PartitionProcessor:
             if builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
                 raise ValueError(f"a {len(value)}-byte record does not fit in a batch")
 
-        changelog, own = self.changelog.topic, self.changelog.partition
+        # A state key written several times in one transaction (an action scheduled and
+        # its past dates fired at once, or a security's history) goes out once, with its
+        # last value: the transaction is atomic, so no restore could see the others.
+        latest: dict[bytes, bytes] = {}
         for outcome in outcomes:
             for out in outcome.outputs:
                 topic = out.topic
@@ -249,8 +252,10 @@ class PartitionProcessor:
                 choices = partitions[topic]
                 partition = choices[(murmur2(out.key) & 0x7FFFFFFF) % len(choices)]
                 append(topic, partition, out.key, out.value, list(out.headers))
-            for key, value in outcome.changes:
-                append(changelog, own, key, value, [])
+            latest.update(outcome.changes)
+        changelog, own = self.changelog.topic, self.changelog.partition
+        for key, value in latest.items():
+            append(changelog, own, key, value, [])
         for builders in batches.values():
             for builder in builders:
                 builder.close()
