@@ -68,7 +68,7 @@ schemas: setup ## Regenerate schemas/ (JSON Schema 2020-12 + AsyncAPI 3) from th
 
 bench: setup kafka ## Benchmarks: the core vs pydantic parsing; the service vs raw aiokafka, latency
 	$(BIN)/python tests/bench/bench_core.py
-	$(BIN)/python tests/bench/bench_stream.py
+	$(BIN)/python tests/bench/bench_stream.py --scale 2
 
 bench-timers: setup kafka ## A million pending timers: worker memory, restart-to-ready, tick cost
 	$(BIN)/python tests/bench/bench_timers.py

@@ -17,6 +17,8 @@ and payment events at once, three events per resolution).
 2. Latency: resolutions produced at a steady rate to a running worker; for each, the
    time from its produce timestamp to the moment its schedule event is read
    (read_committed) by a consumer in this process. p50/p99 are printed.
+3. With `--scale N`: N workers on N input partitions, the same resolutions, their
+   combined rate against the one worker's.
 
 Uses KAFKA_BOOTSTRAP_SERVERS when set, else starts the project's local broker.
 """
@@ -270,8 +272,34 @@ async def wait_ready(worker: WorkerProcess, within: float = 90) -> None:
     raise TimeoutError(worker.log()[-2000:])
 
 
+async def scale_out(bootstrap: str, values: list[bytes], workdir: Path, workers: int) -> float:
+    """``workers`` worker processes sharing as many input partitions, all ready before
+    the same resolutions are produced; their combined schedule-event rate."""
+    ns = Namespace(bootstrap, partitions=workers)
+    await ns.create()
+    procs = [WorkerProcess(ns, workdir, CORPACTIONS_BATCH_SIZE="2000").start()
+             for _ in range(workers)]  # fmt: skip
+    try:
+        for worker in procs:
+            await wait_ready(worker)
+        await asyncio.sleep(3)  # the last join's rebalance settles
+        producing = asyncio.create_task(produce_all(bootstrap, ns.topics.resolutions, values))
+        count, span = await output_span(bootstrap, ns.topics.schedules, len(values), within=600)
+        await producing
+    finally:
+        for worker in procs:
+            worker.stop()
+    return (count - 1) / span if span else float("nan")
+
+
 async def run(
-    bootstrap: str, n: int, rate: int, seconds: float, workdir: Path, past_dates: bool
+    bootstrap: str,
+    n: int,
+    rate: int,
+    seconds: float,
+    workdir: Path,
+    past_dates: bool,
+    scale: int,
 ) -> None:
     values = resolutions(n, 11, past_dates)
     ns = Namespace(bootstrap, partitions=1)
@@ -320,6 +348,10 @@ async def run(
     print(f"latency at {rate}/s for {seconds:.0f}s: {len(lat)} events, "
           f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {lat[-1]:.1f} ms")  # fmt: skip
     print(f"latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms at {rate}/s (goal p99 <= 25 ms)")
+    if scale > 1:
+        scaled = await scale_out(bootstrap, values, workdir, scale)
+        print(f"service, {scale} partitions x {scale} workers on this machine: {scaled:,.0f} "
+              f"ev/s ({scaled / svc_rate:.2f}x one worker)")  # fmt: skip
     print(f"service / exactly-once pass-through = {svc_rate / tx_rate:.3f}: what validating, "
           "scheduling and keeping state cost beyond the guarantee")  # fmt: skip
     print(f"bench: service/raw = {svc_rate / raw_rate:.3f} (service {svc_rate:,.0f} ev/s, "
@@ -332,11 +364,14 @@ def main() -> int:
     parser.add_argument("--rate", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--past-dates", action="store_true", help="3 events per resolution")
+    parser.add_argument("--scale", type=int, default=1, help="also run N workers, N partitions")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, env_or_local_broker(Path(tmp)) as bootstrap:
         logs = Path(os.environ.get("BENCH_LOG_DIR", tmp))
         logs.mkdir(parents=True, exist_ok=True)
-        asyncio.run(run(bootstrap, args.n, args.rate, args.seconds, logs, args.past_dates))
+        asyncio.run(
+            run(bootstrap, args.n, args.rate, args.seconds, logs, args.past_dates, args.scale)
+        )
     return 0
 
 
