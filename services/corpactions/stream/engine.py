@@ -83,6 +83,7 @@ def changelog_topic(settings: Settings) -> str:
 
 RETRY_WINDOW_S = 120.0  # how long start-up and partition set-up retry transient errors
 GROUP_COMMIT_INTERVAL_S = 1.0  # the group's offsets follow the transactions this closely
+GROUP_COMMIT_TIMEOUT_S = 5.0  # best effort: never let a revocation or a stop wait longer
 
 
 async def retrying(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -379,6 +380,8 @@ class Engine:
         async with self._lock:  # wait for the batch in flight to commit or abort
             await self._commit_group(self._uncommitted(revoked))
             for tp in revoked:
+                self.progress.pop(tp, None)  # the next owner moves it on
+                self._group_offsets.pop(tp, None)
                 proc = self.partitions.pop(tp, None)
                 if proc is not None:
                     await proc.close()
@@ -403,8 +406,10 @@ class Engine:
             await proc.close()
             raise
         proc.state.next_offset = resume
+        self._group_offsets.pop(tp, None)
         if resume is not None:
             self.consumer.seek(tp, resume)
+            self.progress[tp] = resume  # the group's offset catches up if it lagged
         return proc
 
     async def _run(self) -> None:
@@ -452,8 +457,8 @@ class Engine:
         if not offsets or self.consumer is None:
             return
         try:
-            await self.consumer.commit(offsets)
-        except KafkaError as exc:  # e.g. a rebalance under way: the changelog has it
+            await asyncio.wait_for(self.consumer.commit(offsets), GROUP_COMMIT_TIMEOUT_S)
+        except (KafkaError, TimeoutError) as exc:  # e.g. a rebalance: the changelog has it
             log.info("group offsets not committed (%r); processing is unaffected", exc)
             return
         self._group_offsets.update(offsets)
