@@ -86,6 +86,13 @@ GROUP_COMMIT_INTERVAL_S = 1.0  # the group's offsets follow the transactions thi
 GROUP_COMMIT_TIMEOUT_S = 5.0  # best effort: never let a revocation or a stop wait longer
 
 
+def partition_for(key: bytes, partitions: list[int]) -> int:
+    """The partition Kafka's default partitioner picks for ``key`` (murmur2, as the Java
+    client and aiokafka's ``send``): consumers of a security's events rely on it."""
+    hashed: int = murmur2(key)  # aiokafka ships no types
+    return partitions[(hashed & 0x7FFFFFFF) % len(partitions)]
+
+
 async def retrying(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
     """Run ``attempt`` until it succeeds, retrying Kafka errors (a broker down, a leader
     moving) with backoff for up to RETRY_WINDOW_S; then the error propagates and the
@@ -250,8 +257,7 @@ class PartitionProcessor:
                 topic = out.topic
                 if topic not in partitions:
                     partitions[topic] = sorted(await producer.partitions_for(topic))
-                choices = partitions[topic]
-                partition = choices[(murmur2(out.key) & 0x7FFFFFFF) % len(choices)]
+                partition = partition_for(out.key, partitions[topic])
                 append(topic, partition, out.key, out.value, list(out.headers))
             latest.update(outcome.changes)
         changelog, own = self.changelog.topic, self.changelog.partition
