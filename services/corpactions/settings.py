@@ -131,7 +131,7 @@ class Settings:
     # engine
     batch_size: int = 2000  # max records per poll, and so per transaction
     producer_linger_ms: int = 5
-    txn_backoff_ms: float = 2.0  # CONCURRENT_TRANSACTIONS retry (see stream/kafka_tuning.py)
+    txn_backoff_ms: float = 0.5  # CONCURRENT_TRANSACTIONS retry (see stream/kafka_tuning.py)
     tick_interval_s: float = 0.5  # how often due dates are checked when no input arrives
     date_event_time: dt.time = dt.time(0, 0)  # when a date "arrives", market-local time
     # ops: the worker's lag monitor (see corpactions.ops)
