@@ -32,6 +32,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 KAFKA_VERSION = "4.1.1"
 _PR_SET_PDEATHSIG = 1
@@ -228,7 +229,29 @@ logger.state.level = WARN
 """
 
 
-class LocalKafka:
+class _StartStop:
+    """``with broker:`` starts it and stops it, also when the block raises."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class LocalKafka(_StartStop):
     """One KRaft node (broker + controller) on loopback, in ``workdir``.
 
     ``owned=True`` ties the broker's life to this process (tests, demo); ``owned=False``
@@ -413,18 +436,6 @@ class LocalKafka:
             _signal_group(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
 
-    def __enter__(self) -> LocalKafka:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 def min_heap(heap: str) -> str:
     """-Xms: a quarter of -Xmx, at least 128m, so a small broker starts small."""
@@ -438,7 +449,7 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
         os.killpg(pid, sig)
 
 
-class LocalKafkaCluster:
+class LocalKafkaCluster(_StartStop):
     """N KRaft nodes (each broker + controller) on loopback: a real multi-broker cluster.
 
     Internal topics get replication factor ``min(3, size)`` and ``min.insync.replicas``
@@ -503,15 +514,3 @@ class LocalKafkaCluster:
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
-
-    def __enter__(self) -> LocalKafkaCluster:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
