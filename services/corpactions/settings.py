@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import socket
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,6 +125,9 @@ class Settings:
     web_enabled: bool = True
     web_host: str = "127.0.0.1"
     web_port: int = 6066
+    # the URL other workers reach this one at (queries are forwarded between workers);
+    # None: http://<web_host>:<web_port>, or this host's name when bound to every address
+    web_advertised_url: str | None = None
     log_level: str = "warn"
     # faust group-membership timings: defaults suit a real cluster; tests lower them.
     session_timeout_s: float = 30.0
@@ -138,6 +143,17 @@ class Settings:
     lag_interval_s: float = 15.0  # how often lag and verdicts are sampled
     lag_groups: tuple[str, ...] = ()  # groups watched besides app_id; ("*",) = every group
     lag_window: int = 10  # commits per partition window (Burrow's `intervals`, default 10)
+
+    @property
+    def advertised_url(self) -> str:
+        if self.web_advertised_url:
+            return self.web_advertised_url
+        host = self.web_host
+        if host in {"", "0.0.0.0", "::"}:  # noqa: S104 (compared, not bound)
+            host = socket.getfqdn()
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.web_port}"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -175,6 +191,7 @@ class Settings:
             web_enabled=env.get("CORPACTIONS_WEB_ENABLED", "true").lower() not in {"0", "false"},
             web_host=env.get("CORPACTIONS_WEB_HOST", cls.web_host),
             web_port=int(number("CORPACTIONS_WEB_PORT", cls.web_port, 1, 65535)),
+            web_advertised_url=_url(env.get("CORPACTIONS_WEB_ADVERTISED_URL")),
             log_level=level,
             session_timeout_s=number("CORPACTIONS_SESSION_TIMEOUT_S", cls.session_timeout_s),
             heartbeat_interval_s=number(
@@ -194,6 +211,17 @@ class Settings:
             ),
             lag_window=int(number("CORPACTIONS_LAG_WINDOW", cls.lag_window, 1, 1000)),
         )
+
+
+def _url(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    parsed = urllib.parse.urlsplit(raw)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise SettingsError(
+            f"CORPACTIONS_WEB_ADVERTISED_URL={raw!r} is not an http(s)://host:port URL"
+        )
+    return raw.rstrip("/")
 
 
 def _time_of_day(raw: str | None) -> dt.time:

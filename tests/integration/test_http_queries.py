@@ -62,3 +62,78 @@ async def test_queries_return_current_state_and_dates(
         assert missing["error"] == "not_found"
         async with session.get(f"{base}/table/") as resp:
             assert resp.status == 404  # faust's table dumps are disabled
+
+
+async def wait_ready(
+    session: aiohttp.ClientSession, bases: list[str], members: int, within: float = 90
+) -> dict[str, Any]:
+    """Poll /ready/ until every worker is ready and sees ``members`` in the group map."""
+    deadline = time.monotonic() + within
+    bodies: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        try:
+            for base in bases:
+                status, bodies[base] = await get(session, f"{base}/ready/")
+                assert status == 200
+                assert len(bodies[base]["group"]) == members
+            return bodies
+        except (aiohttp.ClientError, AssertionError):
+            await asyncio.sleep(0.3)
+    raise AssertionError(f"workers not ready with {members} members: {bodies}")
+
+
+async def test_any_worker_answers_for_the_whole_group(
+    namespace: Namespace, spawn_worker: Callable[..., WorkerProcess]
+) -> None:
+    """Two workers share 3 partitions; each answers queries about actions the other holds,
+    says 503 (not 404) while a peer it would need is down, and after the rebalance the
+    survivor holds and answers everything."""
+    t = namespace.topics
+    workers = [spawn_worker(), spawn_worker()]
+    bases = [f"http://127.0.0.1:{w.env['CORPACTIONS_WEB_PORT']}" for w in workers]
+    n = 12
+    async with aiohttp.ClientSession() as session:
+        ready = await wait_ready(session, bases, members=2)
+        assert {b["url"] for b in ready.values()} == set(bases)
+
+        messages = []
+        for i in range(n):
+            doc = example_resolution(
+                message_id=f"m{i}",
+                event_id=f"E{i}",
+                security={"local_code": f"{1000 + i}", "mic": "XTKS"},
+                other_listings=[],
+            )
+            messages.append((f"XTKS:{1000 + i}".encode(), json.dumps(doc).encode()))
+        await produce(namespace.bootstrap, t.resolutions, messages)
+        await consume(namespace.bootstrap, [t.schedules], expected=n)
+
+        holders = {}
+        for base in bases:  # ask each worker about every action
+            for i in range(n):
+                status, body = await get(session, f"{base}/actions/E{i}/")
+                assert status == 200, body
+                assert body["event_id"] == f"E{i}"
+                assert holders.setdefault(i, body["worker"]) == body["worker"]
+            status, dates = await get(session, f"{base}/securities/XTKS:1003/dates/")
+            assert status == 200
+            assert [(d["event_id"], d["kind"]) for d in dates["past"]] == [
+                ("E3", "record"),
+                ("E3", "payment"),
+            ]
+            status, missing = await get(session, f"{base}/actions/nope/")
+            assert status == 404
+            assert missing["workers_asked"] == [b for b in bases if b != base]
+        assert set(holders.values()) == set(bases)  # both workers hold some actions
+
+        # A peer that is gone before the group notices: the answer may be its, so 503.
+        workers[1].kill()
+        status, body = await get(session, f"{bases[0]}/actions/nope/")
+        assert status == 503
+        assert body["unreachable"] == [bases[1]]
+
+        await wait_ready(session, bases[:1], members=1)
+        for i in range(n):
+            status, body = await get(session, f"{bases[0]}/actions/E{i}/")
+            assert status == 200
+            assert body["worker"] == bases[0]

@@ -46,8 +46,20 @@ def test_every_configured_variable_is_one_the_service_reads() -> None:
     deployment = load(K8S / "deployment.yaml")
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     names = set(config) | {e["name"] for e in container["env"]}
-    unknown = sorted(n for n in names if f'"{n}"' not in source)
+    # a variable only expanded into another one (Kubernetes' $(NAME)) is not read itself
+    expanded = {n for n in names for e in container["env"] if f"$({n})" in e.get("value", "")}
+    unknown = sorted(n for n in names - expanded if f'"{n}"' not in source)
     assert unknown == []
+
+
+def test_each_worker_advertises_its_own_pod_address_for_forwarded_queries() -> None:
+    deployment = load(K8S / "deployment.yaml")
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["POD_IP"]["valueFrom"]["fieldRef"]["fieldPath"] == "status.podIP"
+    port = container["ports"][0]["containerPort"]
+    assert env["CORPACTIONS_WEB_ADVERTISED_URL"]["value"] == f"http://$(POD_IP):{port}"
+    assert list(env).index("POD_IP") < list(env).index("CORPACTIONS_WEB_ADVERTISED_URL")
 
 
 def test_readiness_probe_is_the_ready_endpoint_and_workers_form_one_group() -> None:

@@ -40,6 +40,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
+from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.partitioner import murmur2
 from aiokafka.structs import TopicPartition
@@ -49,6 +50,7 @@ from corpactions.settings import Settings
 from corpactions.stream.clock import Clock
 from corpactions.stream.kafka_tuning import set_concurrent_transactions_backoff
 from corpactions.stream.lifecycle import Lifecycle, Outcome, Source
+from corpactions.stream.members import GroupMembers, MembersAssignor
 from corpactions.stream.state import PartitionState
 from corpactions.stream.topics import ensure_topics
 
@@ -297,6 +299,9 @@ class Engine:
         self.group_id = settings.app_id
         self.stats = EngineStats()
         self.partitions: dict[TopicPartition, PartitionProcessor] = {}
+        # the group's members and what each holds, for queries (see stream/members.py)
+        self.members = GroupMembers(settings.advertised_url)
+        self._members_seen = 0
         # next input offset per partition, as committed by the transactions / as last
         # committed to the group (which only follows, see the module docstring)
         self.progress: dict[TopicPartition, int] = {}
@@ -360,6 +365,10 @@ class Engine:
             rebalance_timeout_ms=int(s.rebalance_timeout_s * 1000),
             max_partition_fetch_bytes=4 * 1024 * 1024,
             fetch_max_bytes=32 * 1024 * 1024,
+            partition_assignment_strategy=(
+                MembersAssignor(self.members),
+                RoundRobinPartitionAssignor,  # shared with versions that lack the map
+            ),
         )
         self.consumer.subscribe([s.topics.resolutions], listener=_Rebalance(self))
         await self.consumer.start()
@@ -393,6 +402,9 @@ class Engine:
                     await proc.close()
 
     async def assign(self, assigned: set[TopicPartition]) -> None:
+        if self.members.generation == self._members_seen:  # the plain roundrobin was used
+            self.members.by_url = {}
+        self._members_seen = self.members.generation
         async with self._lock:
             assert self.consumer is not None
             for tp in sorted(assigned - set(self.partitions)):

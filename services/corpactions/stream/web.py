@@ -1,10 +1,20 @@
-"""HTTP queries on the worker: an action's current state, a security's dates, health."""
+"""HTTP queries on the worker: an action's current state, a security's dates, health.
+
+Any worker answers for the whole group: what it does not hold itself it asks the other
+workers for (their URLs come with each rebalance, see stream/members.py), in parallel,
+marking the request as forwarded so that they answer from their own state only. When a
+worker cannot be reached and the answer may be there, the reply is 503 with the workers
+that did not answer, never a 404 or a partial list that would look complete.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import urllib.parse
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from faust import web
 
 if TYPE_CHECKING:
@@ -41,20 +51,68 @@ def _dates(action: Any) -> list[dict[str, Any]]:
     return out
 
 
+FORWARDED = "X-Corpactions-Forwarded-By"  # a peer's request: answer from local state only
+PEER_TIMEOUT_S = 3.0
+
+
+async def _ask_peers(engine: Engine, path: str) -> tuple[list[tuple[str, int, Any]], list[str]]:
+    """GET ``path`` from every other worker: (url, status, body) of those that answered
+    200 or 404, and the URLs of those that did not."""
+    peers = engine.members.peers()
+    if not peers:
+        return [], []
+    timeout = aiohttp.ClientTimeout(total=PEER_TIMEOUT_S)
+    headers = {FORWARDED: engine.members.self_url}
+    async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
+
+        async def one(url: str) -> tuple[str, int, Any]:
+            try:
+                async with session.get(url + path) as resp:
+                    return url, resp.status, await resp.json()
+            except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+                return url, 0, repr(exc)
+
+        results = await asyncio.gather(*(one(url) for url in peers))
+    answered = [r for r in results if r[1] in (200, 404)]
+    return answered, [url for url, status, _ in results if status not in (200, 404)]
+
+
+def _unreachable(failed: list[str]) -> dict[str, Any]:
+    return {
+        "error": "workers_unreachable",
+        "message": "some workers of the group did not answer; the answer may be theirs",
+        "unreachable": failed,
+    }
+
+
+def _quote(segment: str) -> str:
+    return urllib.parse.quote(segment, safe="")
+
+
 def register_views(app: Any, engine: Engine) -> None:
     @app.page("/actions/{event_id}/")  # type: ignore[untyped-decorator]
     async def action(self: web.View, request: web.Request, event_id: str) -> web.Response:
         found = _action_view(engine, event_id)
-        if found is None:
-            return self.json(
-                {
-                    "error": "not_found",
-                    "message": f"{event_id} is not held by this worker",
-                    "partitions": sorted(tp.partition for tp in engine.partitions),
-                },
-                status=404,
-            )
-        return self.json(found)
+        if found is not None:
+            return self.json({**found, "worker": engine.members.self_url})
+        asked: list[str] = []
+        if FORWARDED not in request.headers:
+            answered, failed = await _ask_peers(engine, f"/actions/{_quote(event_id)}/")
+            for _url, status, body in answered:
+                if status == 200:
+                    return self.json(body)
+            if failed:
+                return self.json(_unreachable(failed), status=503)
+            asked = [url for url, _, _ in answered]
+        return self.json(
+            {
+                "error": "not_found",
+                "message": f"{event_id} is held by no worker of the group",
+                "partitions": sorted(tp.partition for tp in engine.partitions),
+                "workers_asked": asked,
+            },
+            status=404,
+        )
 
     @app.page("/securities/{security_key}/dates/")  # type: ignore[untyped-decorator]
     async def dates(self: web.View, request: web.Request, security_key: str) -> web.Response:
@@ -63,7 +121,15 @@ def register_views(app: Any, engine: Engine) -> None:
             for a in proc.state.actions.values():
                 if a.security_key == security_key:
                     items += [{"event_id": a.event_id, **d} for d in _dates(a)]
-        items.sort(key=lambda d: d["due_at"])
+        if FORWARDED not in request.headers:
+            path = f"/securities/{_quote(security_key)}/dates/"
+            answered, failed = await _ask_peers(engine, path)
+            if failed:
+                return self.json(_unreachable(failed), status=503)
+            for _url, status, body in answered:
+                if status == 200:
+                    items += body["pending"] + body["past"]
+        items.sort(key=lambda d: (d["due_at"], d["event_id"], d["kind"]))
         return self.json(
             {
                 "security_key": security_key,
@@ -82,6 +148,8 @@ def register_views(app: Any, engine: Engine) -> None:
         body = {
             "ready": ok,
             "partitions": sorted(tp.partition for tp in engine.partitions),
+            "url": engine.members.self_url,
+            "group": {url: list(p) for url, p in sorted(engine.members.by_url.items())},
         }
         return self.json(body, status=200 if ok else 503)
 
