@@ -19,7 +19,7 @@ from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.schedule import compute_schedule
 from corpactions.domain.amounts import DeclaredTotal, declared_range, total_amount
 from corpactions.domain.calendars import calendar_index
-from corpactions.domain.exdates import compute_ex_dates
+from corpactions.domain.exdates import compute_ex_dates, ex_dates_after_payment
 from corpactions.domain.money import MINOR_UNITS, Rounding
 from corpactions.domain.settlement import CYCLES_BY_MIC, cycle_on
 
@@ -33,6 +33,24 @@ def settles_on(mic: str, trade: dt.date) -> dt.date:
     """T + n sessions, n from the settlement table for the trade date."""
     sessions = calendar_index(mic).sessions
     return sessions[sessions.index(trade) + cycle_on(CYCLES_BY_MIC[mic], trade)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(mic=st.sampled_from(("XNYS", "XNAS")), payment=record_dates)
+def test_a_large_distribution_goes_ex_on_the_first_weekday_session_after_payment(
+    mic: str, payment: dt.date
+) -> None:
+    got = ex_dates_after_payment(calendar_index(mic), payment)
+    sessions = set(calendar_index(mic).sessions)
+    assert got.ex_date > payment
+    # no session strictly between the payment date and the ex-date
+    day = payment + dt.timedelta(days=1)
+    while day < got.ex_date:
+        assert day not in sessions
+        day += dt.timedelta(days=1)
+    assert got.ex_date in sessions
+    assert got.last_cum_date <= payment
+    assert settles_on(mic, got.last_cum_date) == got.last_cum_settles_on
 
 
 @settings(max_examples=400, deadline=None)

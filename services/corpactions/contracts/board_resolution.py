@@ -225,6 +225,19 @@ class Forecast(_Strict):
     )
 
 
+class ReferencePrice(_Strict):
+    """The security's value a distribution is measured against (FINRA Rule 11140)."""
+
+    amount: Money = Field(
+        gt=0,
+        description="Closing price per share, in the dividend currency",
+        examples=["25.50"],
+    )
+    priced_on: IsoDate = Field(
+        description="Trading day of that close (the declaration date)", examples=["2019-12-05"]
+    )
+
+
 _IIJ_EXAMPLE: Final[dict[str, Any]] = {
     "message_id": "iij-3774-fy2016-interim-msg-1",
     "event_id": "JP3152820001-DVCA-FY2016-INTERIM",
@@ -353,6 +366,14 @@ class BoardResolution(_Strict):
         default=None,
         description="The latest forecast of this dividend and when it was disclosed",
         examples=[{"amount": "13.50", "disclosed_on": "2016-05-13"}],
+    )
+    reference_price: ReferencePrice | None = Field(
+        default=None,
+        description="Closing price per share on the declaration date, in the dividend "
+        "currency, or null. On US markets a distribution of 25% or more of it goes ex on the "
+        "first business day after the payment date (FINRA Rule 11140(b)(2)) instead of by "
+        "the settlement cycle; without it the general rule applies",
+        examples=[{"amount": "25.50", "priced_on": "2019-12-05"}],
     )
 
     @property

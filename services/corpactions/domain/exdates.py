@@ -10,8 +10,10 @@ Around a cycle change two trade dates can settle on the same day, so one session
 becomes an ex-date: US record 2017-09-06 gives last cum 08-31 and ex 09-01, record
 2017-09-07 gives last cum 09-05 and ex 09-06; nothing went ex on 2017-09-05.
 
-Not covered: distributions of 25% or more of the share price, which in the US go ex
-the business day after payment (FINRA Rule 11140); the core does not know the price.
+Distributions of 25% or more of the share's value go ex, on US markets, on the first
+business day after the payable date (FINRA Rule 11140(b)(2)): `ex_dates_after_payment`.
+The last cum day is then the session before it, which settles after the record date
+(those trades carry due bills). The resolution gives the price it is measured against.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class ExDates(NamedTuple):
     last_cum_date: dt.date
     ex_date: dt.date
     settlement_cycle: int  # cycle in force on the last cum day (sessions)
-    last_cum_settles_on: dt.date  # <= record date
+    last_cum_settles_on: dt.date  # <= record date (but after it, past payment, when large)
     ex_date_cycle: int
     ex_date_settles_on: dt.date | None  # > record date; None past the calendar's end
 
@@ -70,6 +72,27 @@ def compute_ex_dates(index: CalendarIndex, record_date: dt.date) -> ExDates:
         ex_date=sessions[ex],
         settlement_cycle=cycles[i],
         last_cum_settles_on=sessions[i + cycles[i]],
+        ex_date_cycle=cycles[ex],
+        ex_date_settles_on=sessions[ex_settle] if ex_settle < len(sessions) else None,
+    )
+
+
+def ex_dates_after_payment(index: CalendarIndex, payment_date: dt.date) -> ExDates:
+    """Ex-date on the first session after `payment_date` (FINRA Rule 11140(b)(2), a
+    distribution of 25% or more); the last cum day is the session before it."""
+    if not _FIRST <= payment_date.toordinal() <= _LAST:
+        raise OutOfCalendarRange(payment_date)
+    sessions, cycles = index.sessions, index.cycles
+    ex = index.index_on_or_before(payment_date) + 1  # a payment on a holiday: same
+    last = ex - 1
+    if last < 0 or ex >= len(sessions) or last + cycles[last] >= len(sessions):
+        raise OutOfCalendarRange(payment_date)
+    ex_settle = ex + cycles[ex]
+    return ExDates(
+        last_cum_date=sessions[last],
+        ex_date=sessions[ex],
+        settlement_cycle=cycles[last],
+        last_cum_settles_on=sessions[last + cycles[last]],
         ex_date_cycle=cycles[ex],
         ex_date_settles_on=sessions[ex_settle] if ex_settle < len(sessions) else None,
     )

@@ -51,6 +51,20 @@ class DeclaredTotalLike(Protocol):
     def rounding(self) -> Rounding: ...
 
 
+class PriceLike(Protocol):
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def priced_on(self) -> dt.date: ...
+
+
+class Price(NamedTuple):
+    """A closing price per share in the dividend's currency (satisfies PriceLike)."""
+
+    amount: Decimal
+    priced_on: dt.date
+
+
 class ResolutionLike(Protocol):
     """The fields of a board resolution the core uses."""
 
@@ -84,6 +98,8 @@ class ResolutionLike(Protocol):
     def source_of_funds(self) -> SourceOfFunds: ...
     @property
     def forecast_per_share(self) -> ForecastLike | None: ...
+    @property
+    def reference_price(self) -> PriceLike | None: ...
 
 
 class SecurityRef(NamedTuple):
@@ -115,3 +131,4 @@ class DividendInput(NamedTuple):
     forecast_per_share: Forecast | None = None
     source_of_funds: SourceOfFunds = SourceOfFunds.RETAINED_EARNINGS
     subject_to_approval: bool = False
+    reference_price: Price | None = None

@@ -23,16 +23,19 @@ class ReasonCode(StrEnum):
     UNKNOWN_MIC = "unknown_mic"
     UNSUPPORTED_MIC = "unsupported_mic"
     RECORD_DATE_OUT_OF_CALENDAR_RANGE = "record_date_out_of_calendar_range"
+    PAYMENT_DATE_OUT_OF_CALENDAR_RANGE = "payment_date_out_of_calendar_range"
     PAYMENT_BEFORE_RECORD = "payment_before_record"
     PAYMENT_BEFORE_RESOLUTION = "payment_before_resolution"
     INVALID_DECLARED_UNIT = "invalid_declared_unit"
     DUPLICATE_LISTING = "duplicate_listing"
+    LARGE_DISTRIBUTION_WITHOUT_PAYMENT_DATE = "large_distribution_without_payment_date"
     # Warnings: the schedule is computed, but a human should look.
     DECLARED_TOTAL_INCONSISTENT = "declared_total_inconsistent"
     DECLARED_TOTAL_UNREACHABLE = "declared_total_unreachable"
     RECORD_DATE_OUTSIDE_FISCAL_YEAR = "record_date_outside_fiscal_year"
     PAYMENT_DATE_NOT_A_SESSION = "payment_date_not_a_session"
     HISTORY_CURRENCY_MISMATCH = "history_currency_mismatch"
+    EX_DATE_AFTER_PAYMENT = "ex_date_after_payment"
 
 
 class Reason(NamedTuple):

@@ -32,11 +32,17 @@ from corpactions.domain.calendars import (
     UnsupportedMic,
     calendar_index,
 )
-from corpactions.domain.exdates import ExDates, OutOfCalendarRange, ex_dates
+from corpactions.domain.exdates import (
+    ExDates,
+    OutOfCalendarRange,
+    ex_dates,
+    ex_dates_after_payment,
+)
 from corpactions.domain.fiscal import DividendHistory, FiscalRollUp, one_year_earlier, roll_up
 from corpactions.domain.inputs import (
     DeclaredTotalLike,
     ListingLike,
+    PriceLike,
     ResolutionLike,
     SourceOfFunds,
 )
@@ -48,6 +54,7 @@ from corpactions.domain.money import (
     Rounding,
 )
 from corpactions.domain.reasons import DomainRejected, Reason, ReasonCode
+from corpactions.domain.settlement import EX_AFTER_PAYMENT_WHEN_LARGE, LARGE_DISTRIBUTION_SHARE
 
 
 class EventType(StrEnum):
@@ -185,6 +192,54 @@ def _dates_on(
         return None
 
 
+def _is_large(rate: Decimal, price: PriceLike | None, reasons: list[Reason]) -> bool:
+    """Is the distribution 25% or more of the reference price (FINRA Rule 11140(b)(2))?"""
+    if price is None:
+        return False
+    amount = price.amount
+    _positive(amount, "reference_price.amount", ReasonCode.NON_POSITIVE_AMOUNT, reasons)
+    if not (amount.is_finite() and amount > _ZERO and rate.is_finite()):
+        return False
+    return rate * LARGE_DISTRIBUTION_SHARE >= amount  # exact: both have <= 18 digits
+
+
+def _after_payment(
+    listings: list[tuple[str, CalendarIndex, ExDates]],
+    payment: dt.date | None,
+    reasons: list[Reason],
+) -> list[ExDates]:
+    """Each listing's dates under the large-distribution rule where it governs (US
+    markets: ex on the first session after payment), else as given."""
+    out = []
+    for mic, index, dates in listings:
+        if mic in EX_AFTER_PAYMENT_WHEN_LARGE:
+            if payment is None:
+                reasons.append(
+                    Reason(
+                        ReasonCode.LARGE_DISTRIBUTION_WITHOUT_PAYMENT_DATE,
+                        "payment_date",
+                        f"a distribution of 25% or more of the reference price goes ex on "
+                        f"{mic} the business day after payment (FINRA Rule 11140(b)(2)): "
+                        "the payment date is needed to schedule it",
+                    )
+                )
+                return []
+            try:
+                dates = ex_dates_after_payment(index, payment)
+            except OutOfCalendarRange:
+                reasons.append(
+                    Reason(
+                        ReasonCode.PAYMENT_DATE_OUT_OF_CALENDAR_RANGE,
+                        "payment_date",
+                        f"{payment.isoformat()} needs {mic} sessions outside the calendar "
+                        f"built for {CALENDAR_START.isoformat()}..{CALENDAR_END.isoformat()}",
+                    )
+                )
+                return []
+        out.append(dates)
+    return out
+
+
 def _check_dates(res: ResolutionLike, reasons: list[Reason]) -> None:
     payment = res.payment_date
     if payment is None:
@@ -255,9 +310,10 @@ def schedule_dividend(
     if forecast is not None:
         _not_negative(forecast.amount, "forecast_per_share.amount", reasons)
 
+    large = _is_large(rate, res.reference_price, reasons)
     security = res.security
     primary = _dates_on(security.mic, "security.mic", record_date, reasons)
-    others: list[tuple[ListingLike, ExDates]] = []
+    others: list[tuple[ListingLike, CalendarIndex, ExDates]] = []
     if res.other_listings:
         seen = {(security.mic, security.local_code)}
         for n, listing in enumerate(res.other_listings):
@@ -284,9 +340,19 @@ def schedule_dividend(
             seen.add(key)
             found = _dates_on(listing.mic, "other_listings.{n}.mic", record_date, reasons, n)
             if found is not None:
-                others.append((listing, found[1]))
+                others.append((listing, *found))
 
-    if reasons or primary is None:
+    primary_dates = primary[1] if primary is not None else None
+    large_on: list[str] = []
+    if large and primary is not None:
+        listed = [(security.mic, *primary), *((o.mic, i, d) for o, i, d in others)]
+        moved = _after_payment(listed, res.payment_date, reasons)
+        if moved:
+            primary_dates = moved[0]
+            others = [(o, i, d) for (o, i, _), d in zip(others, moved[1:], strict=True)]
+            large_on = [mic for mic, _, _ in listed if mic in EX_AFTER_PAYMENT_WHEN_LARGE]
+
+    if reasons or primary is None or primary_dates is None:
         raise DomainRejected(reasons)
 
     # --- Every input is valid from here on: compute. ---
@@ -309,6 +375,19 @@ def schedule_dividend(
         )
     index = primary[0]
     payment = res.payment_date
+    if large_on:
+        price = res.reference_price
+        assert price is not None and payment is not None
+        warnings.append(
+            Reason(
+                ReasonCode.EX_DATE_AFTER_PAYMENT,
+                "reference_price",
+                f"{rate} is 25% or more of the reference price {price.amount} "
+                f"({price.priced_on.isoformat()}): on {', '.join(sorted(set(large_on)))} it "
+                f"goes ex on the first business day after payment {payment.isoformat()} "
+                "(FINRA Rule 11140(b)(2)); trades until then carry due bills",
+            )
+        )
     if payment is not None and payment <= CALENDAR_END and not index.is_session(payment):
         warnings.append(
             Reason(
@@ -375,7 +454,7 @@ def schedule_dividend(
     return DividendSchedule(
         EventType.CAPD if res.source_of_funds == _CAPITAL_SURPLUS else EventType.DVCA,
         ListingSchedule(
-            ListingRole.PRIMARY, security.mic, security.local_code, _ONE, rate, primary[1]
+            ListingRole.PRIMARY, security.mic, security.local_code, _ONE, rate, primary_dates
         ),
         tuple(
             ListingSchedule(
@@ -386,7 +465,7 @@ def schedule_dividend(
                 per_unit(rate, listing.shares_per_unit),
                 dates,
             )
-            for listing, dates in others
+            for listing, _, dates in others
         ),
         Amounts(total, declared, rng, consistency),
         fiscal,

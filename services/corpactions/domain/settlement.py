@@ -45,6 +45,16 @@ CYCLES_BY_MIC: Final = MappingProxyType(
 )
 
 
+# FINRA Rule 11140(b)(2) (and the exchanges' matching rules): a distribution of 25% or
+# more of the security's value goes ex on the first business day after the payable date,
+# not by the settlement cycle; trades between the record date and then carry due bills.
+# The markets it governs: the US MICs above.
+LARGE_DISTRIBUTION_SHARE: Final = 4  # 25%: rate x 4 >= price
+EX_AFTER_PAYMENT_WHEN_LARGE: Final = frozenset(
+    mic for mic, cycles in CYCLES_BY_MIC.items() if cycles is UNITED_STATES
+)
+
+
 def cycle_on(cycles: Cycles, trade_date: dt.date) -> int:
     """Settlement cycle (sessions) in force for a trade on `trade_date`."""
     current = cycles[0][1]
