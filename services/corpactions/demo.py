@@ -17,9 +17,11 @@ import time
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from pydantic import ValidationError
 
 from corpactions.broker import daemon
 from corpactions.broker.local import project_root
+from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.settings import Settings
 from corpactions.stream.topics import ensure_topics
 
@@ -79,10 +81,19 @@ async def _feed_and_wait(
         await consumer.stop()
 
 
+def _security_key(seed: bytes) -> bytes:
+    """The key the service requires (the ISIN, else MIC:local_code); none for a seed that
+    is not a valid resolution, which the service dead-letters for its content anyway."""
+    try:
+        return BoardResolution.model_validate_json(seed).security_key.encode()
+    except ValidationError:
+        return b""
+
+
 def run_demo(seed_path: str | None, keep_running: bool = True) -> int:
     seed_file = Path(seed_path) if seed_path else project_root() / SEED
     seed = seed_file.read_bytes()
-    key = str(json.loads(seed)["security"].get("isin") or "demo").encode()
+    key = _security_key(seed)
 
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     started_broker = False

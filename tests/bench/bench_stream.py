@@ -44,7 +44,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from corpactions.stream.topics import ensure_topics
 from tests.bench.bench_core import synthetic
-from tests.support.kafka import Namespace, WorkerProcess, env_or_local_broker
+from tests.support.kafka import Namespace, WorkerProcess, env_or_local_broker, key_of
 
 
 async def produce_all(bootstrap: str, topic: str, values: list[bytes]) -> None:
@@ -52,8 +52,7 @@ async def produce_all(bootstrap: str, topic: str, values: list[bytes]) -> None:
                                 max_batch_size=512 * 1024)  # fmt: skip
     await producer.start()
     try:
-        futures = [await producer.send(topic, v, key=str(i % 997).encode())
-                   for i, v in enumerate(values)]  # fmt: skip
+        futures = [await producer.send(topic, v, key=key_of(v)) for v in values]
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -226,7 +225,7 @@ async def latency(
         event_id = json.loads(v)["event_id"]
         sent[event_id] = time.perf_counter()
         sent_wall[event_id] = time.time() * 1000
-        await producer.send(t.resolutions, v, key=event_id.encode())
+        await producer.send(t.resolutions, v, key=key_of(v))
     await producer.flush()
     try:
         await asyncio.wait_for(task, timeout=60)

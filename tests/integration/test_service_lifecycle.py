@@ -190,14 +190,13 @@ async def test_two_workers_share_the_partitions_and_emit_each_event_once(
     spawn_worker()
     messages = []
     for i in range(30):
-        isin = f"JP{i:09d}0"
         doc = example_resolution(
             message_id=f"m{i}",
             event_id=f"E{i}",
             security={"local_code": f"{1000 + i}", "mic": "XTKS"},
             other_listings=[],
         )
-        messages.append((isin.encode(), json.dumps(doc).encode()))
+        messages.append((f"XTKS:{1000 + i}".encode(), json.dumps(doc).encode()))
     await produce(namespace.bootstrap, t.resolutions, messages)
     # 30 schedules + 30 record dates + 30 payment dates (real clock: all dates past)
     outs = await wait_for(namespace, [t.schedules, t.record_dates, t.payment_dates], 90)

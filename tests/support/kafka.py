@@ -32,6 +32,24 @@ def example_resolution(**changes: Any) -> dict[str, Any]:
     return data
 
 
+def security_key(doc: Any) -> bytes:
+    """The Kafka key a resolution must carry: its ISIN, else MIC:local_code (b"" when the
+    document has neither, e.g. a hostile payload, whose key does not matter)."""
+    try:
+        sec = doc["security"]
+        return str(sec.get("isin") or f"{sec['mic']}:{sec['local_code']}").encode()
+    except (TypeError, KeyError, AttributeError):
+        return b""
+
+
+def key_of(raw: bytes) -> bytes:
+    """``security_key`` of raw JSON bytes (b"" when they are not a JSON object)."""
+    try:
+        return security_key(json.loads(raw))
+    except (ValueError, RecursionError):
+        return b""
+
+
 @dataclass
 class Namespace:
     """A fresh set of topics (by prefix) and a fresh consumer group for one test."""

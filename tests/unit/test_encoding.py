@@ -34,6 +34,7 @@ from corpactions.settings import Topics
 from corpactions.stream.lifecycle import Lifecycle, Outgoing, Source
 from corpactions.stream.state import Action, PartitionState
 from tests.bench.bench_core import synthetic
+from tests.support.kafka import key_of
 from tests.unit.resolutions import iij_dict
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -74,7 +75,7 @@ def iij_sequence() -> list[bytes]:
 def emitted(raws: list[bytes]) -> list[Outgoing]:
     life, state, out = Lifecycle(Topics(prefix="")), PartitionState(), []
     for offset, raw in enumerate(raws):
-        source = Source("in", 0, offset, 1_478_239_200_000)
+        source = Source("in", 0, offset, 1_478_239_200_000, key_of(raw))
         out += life.on_resolution(state, raw, source, LATER).outputs
         out += life.on_tick(state, LATER).outputs
     return out

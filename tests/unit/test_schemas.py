@@ -14,7 +14,7 @@ from corpactions.contracts.generate import MODELS, main, render
 from corpactions.settings import Topics
 from corpactions.stream.lifecycle import Lifecycle, Source
 from corpactions.stream.state import PartitionState
-from tests.support.kafka import EXAMPLE, example_resolution
+from tests.support.kafka import EXAMPLE, example_resolution, key_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"
@@ -54,7 +54,7 @@ def test_emitted_events_conform_to_their_published_schemas() -> None:
     later = dt.datetime(2016, 12, 31, tzinfo=dt.UTC)
 
     def feed(raw: bytes, offset: int) -> list[dict[str, Any]]:
-        out = life.on_resolution(state, raw, Source("in", 0, offset), now)
+        out = life.on_resolution(state, raw, Source("in", 0, offset, key=key_of(raw)), now)
         return [json.loads(o.value) for o in out.outputs]
 
     events = feed(json.dumps(example_resolution()).encode(), 0)

@@ -121,7 +121,8 @@ class DeadLetterReason(BaseModel):
 
     code: str = Field(
         description="Machine-readable reason: payload_too_large, undecodable, "
-        "schema_violation, domain_rule, event_cancelled.",
+        "schema_violation, domain_rule, event_cancelled, wrong_key (the record's key is "
+        "not the security key).",
         examples=["schema_violation"],
     )
     message: str = Field(description="A human summary of the first problem.")

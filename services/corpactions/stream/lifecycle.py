@@ -64,6 +64,7 @@ class Source:
     partition: int
     offset: int
     timestamp_ms: int | None = None
+    key: bytes | None = None  # the record's Kafka key: must be the security's
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +233,19 @@ class Lifecycle:
                 raw, source, code, f"{first['field']}: {first['message']}", errors, now
             )
 
+        security_key = resolution.security_key
+        if source.key != security_key.encode():
+            # Another key would put this security's events, or one event's versions, in
+            # other partitions: another worker's state, a second schedule, timers firing
+            # twice. Refused whole, for the publisher to re-key and replay.
+            msg = (
+                f"record key {source.key!r} is not the security key {security_key!r} "
+                "(the ISIN, else MIC:local_code): every message about a security must "
+                "share its partition"
+            )
+            errors = [{"code": "wrong_key", "field": "(record key)", "message": msg}]
+            return self.dead_letter(raw, source, "wrong_key", msg, errors, now)
+
         action = state.actions.get(resolution.event_id)
         if action is not None:
             if resolution.message_id in action.message_ids:
@@ -250,7 +264,7 @@ class Lifecycle:
             errors = [{"code": "event_cancelled", "field": "event_id", "message": msg}]
             return self.dead_letter(raw, source, "event_cancelled", msg, errors, now)
 
-        history = state.history_of(resolution.security_key)
+        history = state.history_of(security_key)
         try:
             schedule = Computed.of(resolution, history)
         except DomainRejected as exc:

@@ -11,7 +11,7 @@ import pytest
 from corpactions.settings import Topics
 from corpactions.stream.lifecycle import Lifecycle, Outcome, Source, Verdict
 from corpactions.stream.state import PartitionState
-from tests.support.kafka import example_resolution
+from tests.support.kafka import example_resolution, key_of
 
 TOPICS = Topics(prefix="")
 # Tokyo is UTC+9 all year (no DST): a date "arrives" at 00:00 JST = 15:00 UTC the day before.
@@ -22,7 +22,7 @@ ANNOUNCED = dt.datetime(2016, 11, 4, 6, 0, tzinfo=dt.UTC)  # IIJ's release day
 
 def msg(offset: int, **changes: Any) -> tuple[bytes, Source]:
     raw = json.dumps(example_resolution(**changes)).encode()
-    return raw, Source(TOPICS.resolutions, 0, offset, 1478239200000)
+    return raw, Source(TOPICS.resolutions, 0, offset, 1478239200000, key_of(raw))
 
 
 def events(outcome: Outcome) -> list[dict[str, Any]]:
@@ -138,7 +138,7 @@ def test_bad_input_becomes_one_dead_letter_with_a_reason(
     life: Lifecycle, raw: bytes, code: str
 ) -> None:
     state = PartitionState()
-    out = life.on_resolution(state, raw, Source("in", 2, 41), ANNOUNCED)
+    out = life.on_resolution(state, raw, Source("in", 2, 41, key=key_of(raw)), ANNOUNCED)
     assert out.verdict is Verdict.DEAD_LETTER
     assert out.reason == code
     [letter] = events(out)
@@ -200,3 +200,26 @@ def test_history_rolls_interim_and_year_end_into_the_annual_total(life: Lifecycl
     fiscal = events(out)[0]["schedule"]["fiscal"]
     assert fiscal["vs_prior_year_same_period"]["change"] == "2.50"  # 13.50 - 11.00
     assert fiscal["prior_year"]["annual_total"] == "22.00"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [None, b"", b"3774", b"XTKS:3774", b"JP3152820001-DVCA-FY2016-INTERIM", b"jp3152820001"],
+)
+def test_a_record_not_keyed_by_its_security_is_dead_lettered_not_processed(
+    life: Lifecycle, key: bytes | None
+) -> None:
+    """IIJ has an ISIN, so its key is the ISIN: its local code, MIC:code, the event id or
+    a null key would put its versions and its security's history in other partitions."""
+    state = PartitionState()
+    raw = json.dumps(example_resolution()).encode()
+    out = life.on_resolution(state, raw, Source("in", 0, 7, key=key), ANNOUNCED)
+    assert out.verdict is Verdict.DEAD_LETTER
+    assert out.reason == "wrong_key"
+    [letter] = events(out)
+    assert letter["reason"]["errors"][0]["code"] == "wrong_key"
+    assert "JP3152820001" in letter["reason"]["message"]
+    assert state.actions == {}
+    # the same bytes under the right key are scheduled
+    good = life.on_resolution(state, raw, Source("in", 0, 8, key=b"JP3152820001"), ANNOUNCED)
+    assert good.verdict is Verdict.SCHEDULED
