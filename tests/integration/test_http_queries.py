@@ -11,7 +11,14 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.support.kafka import Namespace, WorkerProcess, consume, example_resolution, produce
+from tests.support.kafka import (
+    Namespace,
+    WorkerProcess,
+    consume,
+    example_resolution,
+    produce,
+    tokyo_resolutions,
+)
 
 pytestmark = pytest.mark.kafka
 
@@ -96,19 +103,10 @@ async def test_any_worker_answers_for_the_whole_group(
         ready = await wait_ready(session, bases, members=2)
         assert {b["url"] for b in ready.values()} == set(bases)
 
-        messages = []
-        for i in range(n):
-            doc = example_resolution(
-                message_id=f"m{i}",
-                event_id=f"E{i}",
-                security={"local_code": f"{1000 + i}", "mic": "XTKS"},
-                other_listings=[],
-            )
-            messages.append((f"XTKS:{1000 + i}".encode(), json.dumps(doc).encode()))
-        await produce(namespace.bootstrap, t.resolutions, messages)
+        await produce(namespace.bootstrap, t.resolutions, tokyo_resolutions(n))
         await consume(namespace.bootstrap, [t.schedules], expected=n)
 
-        holders = {}
+        holders: dict[int, str] = {}
         for base in bases:  # ask each worker about every action
             for i in range(n):
                 status, body = await get(session, f"{base}/actions/E{i}/")

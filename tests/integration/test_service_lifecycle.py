@@ -23,6 +23,7 @@ from tests.support.kafka import (
     consume,
     example_resolution,
     produce,
+    tokyo_resolutions,
 )
 
 pytestmark = pytest.mark.kafka
@@ -188,16 +189,7 @@ async def test_two_workers_share_the_partitions_and_emit_each_event_once(
     t = namespace.topics
     spawn_worker()
     spawn_worker()
-    messages = []
-    for i in range(30):
-        doc = example_resolution(
-            message_id=f"m{i}",
-            event_id=f"E{i}",
-            security={"local_code": f"{1000 + i}", "mic": "XTKS"},
-            other_listings=[],
-        )
-        messages.append((f"XTKS:{1000 + i}".encode(), json.dumps(doc).encode()))
-    await produce(namespace.bootstrap, t.resolutions, messages)
+    await produce(namespace.bootstrap, t.resolutions, tokyo_resolutions(30))
     # 30 schedules + 30 record dates + 30 payment dates (real clock: all dates past)
     outs = await wait_for(namespace, [t.schedules, t.record_dates, t.payment_dates], 90)
     assert by_type(outs) == {

@@ -50,6 +50,21 @@ def key_of(raw: bytes) -> bytes:
         return b""
 
 
+def tokyo_resolutions(n: int) -> list[tuple[bytes, bytes]]:
+    """(key, value) of ``n`` resolutions E0.. of the IIJ example moved to Tokyo securities
+    1000.. without ISINs or other listings (so keyed XTKS:1000..)."""
+    out = []
+    for i in range(n):
+        doc = example_resolution(
+            message_id=f"m{i}",
+            event_id=f"E{i}",
+            security={"local_code": f"{1000 + i}", "mic": "XTKS"},
+            other_listings=[],
+        )
+        out.append((security_key(doc), json.dumps(doc).encode()))
+    return out
+
+
 @dataclass
 class Namespace:
     """A fresh set of topics (by prefix) and a fresh consumer group for one test."""

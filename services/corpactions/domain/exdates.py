@@ -64,17 +64,7 @@ def compute_ex_dates(index: CalendarIndex, record_date: dt.date) -> ExDates:
         i -= 1
     if i < 0:
         raise OutOfCalendarRange(record_date)
-    ex = i + 1  # <= r, so always inside the calendar
-    ex_settle = ex + cycles[ex]
-    sessions = index.sessions
-    return ExDates(
-        last_cum_date=sessions[i],
-        ex_date=sessions[ex],
-        settlement_cycle=cycles[i],
-        last_cum_settles_on=sessions[i + cycles[i]],
-        ex_date_cycle=cycles[ex],
-        ex_date_settles_on=sessions[ex_settle] if ex_settle < len(sessions) else None,
-    )
+    return _last_cum_at(index, i)  # its settlement is <= r, so inside the calendar
 
 
 def ex_dates_after_payment(index: CalendarIndex, payment_date: dt.date) -> ExDates:
@@ -82,17 +72,23 @@ def ex_dates_after_payment(index: CalendarIndex, payment_date: dt.date) -> ExDat
     distribution of 25% or more); the last cum day is the session before it."""
     if not _FIRST <= payment_date.toordinal() <= _LAST:
         raise OutOfCalendarRange(payment_date)
-    sessions, cycles = index.sessions, index.cycles
-    ex = index.index_on_or_before(payment_date) + 1  # a payment on a holiday: same
-    last = ex - 1
-    if last < 0 or ex >= len(sessions) or last + cycles[last] >= len(sessions):
+    last = index.index_on_or_before(payment_date)  # a payment on a holiday: the same
+    if last < 0 or last + index.cycles[last] >= len(index.sessions):
         raise OutOfCalendarRange(payment_date)
+    return _last_cum_at(index, last)
+
+
+def _last_cum_at(index: CalendarIndex, i: int) -> ExDates:
+    """The dates when sessions[i] is the last cum day (its settlement inside the
+    calendar): the ex-date is the next session."""
+    sessions, cycles = index.sessions, index.cycles
+    ex = i + 1
     ex_settle = ex + cycles[ex]
     return ExDates(
-        last_cum_date=sessions[last],
+        last_cum_date=sessions[i],
         ex_date=sessions[ex],
-        settlement_cycle=cycles[last],
-        last_cum_settles_on=sessions[last + cycles[last]],
+        settlement_cycle=cycles[i],
+        last_cum_settles_on=sessions[i + cycles[i]],
         ex_date_cycle=cycles[ex],
         ex_date_settles_on=sessions[ex_settle] if ex_settle < len(sessions) else None,
     )
