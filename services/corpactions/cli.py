@@ -1,4 +1,4 @@
-"""`corpactions`: schedule | worker | lag | broker fetch|start|stop|status | demo. Thin wiring."""
+"""`corpactions`: schedule | worker | lag | dlq | broker | demo. Thin wiring."""
 
 from __future__ import annotations
 
@@ -85,6 +85,27 @@ def _cmd_lag(args: argparse.Namespace) -> int:
     )
 
 
+def _cmd_dlq(args: argparse.Namespace) -> int:
+    from corpactions.ops.dlq import run_dlq
+    from corpactions.settings import Settings
+
+    if args.action == "replay" and not (args.reason or args.all):
+        print("corpactions dlq replay: name the --reason(s) to replay, or --all", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    return run_dlq(
+        args.action,
+        settings.bootstrap_servers or _bootstrap_or_local(),
+        settings.topics.dead_letters,
+        settings.security.client_options(),
+        sys.stdout,
+        reasons=args.reason or (),
+        rekey=args.rekey,
+        dry_run=args.dry_run,
+        as_json=args.json,
+    )
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from corpactions.demo import run_demo
 
@@ -123,6 +144,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print a JSON list of partitions")
     p.set_defaults(func=_cmd_lag)
+
+    p = sub.add_parser(
+        "dlq", help="dead letters: count them by reason (list), or send them back (replay)"
+    )
+    p.add_argument("action", choices=["list", "replay"])
+    p.add_argument("--reason", action="append", metavar="CODE", help="replay: only this reason")
+    p.add_argument("--all", action="store_true", help="replay: every letter")
+    p.add_argument(
+        "--rekey", action="store_true", help="replay keyed by the security (wrong_key letters)"
+    )
+    p.add_argument("--dry-run", action="store_true", help="replay: count, send nothing")
+    p.add_argument("--json", action="store_true", help="list: one JSON object per letter")
+    p.set_defaults(func=_cmd_dlq)
 
     p = sub.add_parser("demo", help="local broker + worker + the example resolution (make run)")
     p.add_argument(

@@ -131,6 +131,13 @@ class DeadLetterReason(BaseModel):
     )
 
 
+class SourceHeader(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    value_base64: str | None = Field(description="The header's bytes (null: a null value).")
+
+
 class DeadLetter(BaseModel):
     """Input the service could not use, kept whole so it can be repaired and replayed."""
 
@@ -143,6 +150,12 @@ class DeadLetter(BaseModel):
     source_partition: int = Field(ge=0)
     source_offset: int = Field(ge=0)
     source_timestamp_ms: int | None = None
+    source_key_base64: str | None = Field(
+        default=None, description="The original record's key, byte for byte (null: no key)."
+    )
+    source_headers: list[SourceHeader] = Field(
+        default_factory=list, description="The original record's headers, in order."
+    )
     payload_base64: str = Field(description="The original message value, byte for byte.")
     payload_truncated: bool = Field(
         default=False, description="True when only the first bytes of a huge payload are kept."

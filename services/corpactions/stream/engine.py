@@ -194,7 +194,7 @@ class PartitionProcessor:
         for r in records:
             if state.next_offset is not None and r.offset < state.next_offset:
                 continue  # fetched before a reset; already handled
-            source = Source(tp.topic, tp.partition, r.offset, r.timestamp, r.key)
+            source = Source(tp.topic, tp.partition, r.offset, r.timestamp, r.key, r.headers)
             outcomes.append(lifecycle.on_resolution(state, r.value or b"", source, now))
             last = r.offset
         outcomes.append(lifecycle.on_tick(state, now))

@@ -36,6 +36,7 @@ from corpactions.contracts.events import (
     DividendScheduleReplaced,
     PaymentDateReached,
     RecordDateReached,
+    SourceHeader,
     _Event,
     deterministic_id,
     event_json,
@@ -65,6 +66,7 @@ class Source:
     offset: int
     timestamp_ms: int | None = None
     key: bytes | None = None  # the record's Kafka key: must be the security's
+    headers: Sequence[tuple[str, bytes | None]] = ()  # kept in a dead letter
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,10 @@ def cloudevent_headers(
     )
 
 
+def _b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode()
+
+
 class Lifecycle:
     """Turns messages and clock ticks into events and state changes for one service."""
 
@@ -195,6 +201,8 @@ class Lifecycle:
             source_partition=source.partition,
             source_offset=source.offset,
             source_timestamp_ms=source.timestamp_ms,
+            source_key_base64=_b64(source.key),
+            source_headers=[SourceHeader(name=n, value_base64=_b64(v)) for n, v in source.headers],
             payload_base64=base64.b64encode(raw[:DLQ_KEEP_BYTES]).decode(),
             payload_truncated=truncated,
             rejected_at=now,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from typing import Any
@@ -219,7 +220,22 @@ def test_a_record_not_keyed_by_its_security_is_dead_lettered_not_processed(
     [letter] = events(out)
     assert letter["reason"]["errors"][0]["code"] == "wrong_key"
     assert "JP3152820001" in letter["reason"]["message"]
+    kept = letter["source_key_base64"]  # the record whole: key too, for a replay
+    assert (None if kept is None else base64.b64decode(kept)) == key
     assert state.actions == {}
     # the same bytes under the right key are scheduled
     good = life.on_resolution(state, raw, Source("in", 0, 8, key=b"JP3152820001"), ANNOUNCED)
     assert good.verdict is Verdict.SCHEDULED
+
+
+def test_a_dead_letter_keeps_the_record_whole_key_headers_and_value(life: Lifecycle) -> None:
+    raw = b'{"message_id": "trunc'
+    headers = (("traceparent", b"00-4bf92f3577b34da6-00f067aa0ba902b7-01"), ("empty", None))
+    source = Source("in", 1, 9, 1478239200000, b"JP3152820001", headers)
+    [letter] = events(life.on_resolution(PartitionState(), raw, source, ANNOUNCED))
+    assert base64.b64decode(letter["payload_base64"]) == raw
+    assert base64.b64decode(letter["source_key_base64"]) == b"JP3152820001"
+    assert letter["source_headers"] == [
+        {"name": "traceparent", "value_base64": base64.b64encode(headers[0][1] or b"").decode()},
+        {"name": "empty", "value_base64": None},
+    ]

@@ -1,0 +1,188 @@
+"""`corpactions dlq`: what was dead-lettered, and replaying it once it can be processed.
+
+A dead letter holds the rejected record whole: value, key, headers and where it came
+from (see ``DeadLetter``). ``list`` counts the letters by reason; ``replay`` produces the
+chosen ones back to the topic they came from, with their key and headers and a header
+``corpactions-replayed-from`` naming the letter, once the publisher or the service has
+been fixed. ``--rekey`` keys each by its security instead (for ``wrong_key`` letters).
+
+Replaying is safe to repeat: the service ignores a ``message_id`` it has already
+processed, and what is still invalid is dead-lettered again. A letter whose payload
+was truncated (an oversized record) cannot be replayed and is skipped, as is, with
+``--rekey``, one that is not a resolution at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from pydantic import ValidationError
+
+from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.contracts.events import DeadLetter
+
+REPLAYED_FROM = "corpactions-replayed-from"
+_IDLE_POLLS = 3  # empty polls of 1 s that end a read short of the end offsets
+
+
+@dataclass(frozen=True)
+class Letter:
+    partition: int
+    offset: int
+    letter: DeadLetter
+
+    @property
+    def reason(self) -> str:
+        return self.letter.reason.code
+
+    def summary(self) -> dict[str, Any]:
+        x = self.letter
+        return {
+            "partition": self.partition,
+            "offset": self.offset,
+            "reason": x.reason.code,
+            "message": x.reason.message,
+            "source": f"{x.source_topic}/{x.source_partition}/{x.source_offset}",
+            "rejected_at": x.rejected_at.isoformat(),
+        }
+
+
+async def read_letters(
+    bootstrap: str, topic: str, client_options: Mapping[str, Any]
+) -> tuple[list[Letter], int]:
+    """Every committed letter now in ``topic``, and how many records were not letters."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        **client_options,
+        isolation_level="read_committed",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    letters: list[Letter] = []
+    unreadable = 0
+    try:
+        parts = consumer.partitions_for_topic(topic)
+        if not parts:
+            await consumer._client.force_metadata_update()
+            parts = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        if not tps:
+            return [], 0
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        end = await consumer.end_offsets(tps)
+        idle = 0
+        while idle < _IDLE_POLLS:
+            positions = [await consumer.position(tp) for tp in tps]
+            if all(pos >= end[tp] for pos, tp in zip(positions, tps, strict=True)):
+                break
+            batch = await consumer.getmany(timeout_ms=1000)
+            idle = 0 if batch else idle + 1
+            for tp, records in batch.items():
+                for r in records:
+                    try:
+                        letters.append(
+                            Letter(tp.partition, r.offset, DeadLetter.model_validate_json(r.value))
+                        )
+                    except ValidationError:
+                        unreadable += 1
+    finally:
+        await consumer.stop()
+    return letters, unreadable
+
+
+def _b64(data: str | None) -> bytes | None:
+    return None if data is None else base64.b64decode(data)
+
+
+@dataclass
+class ReplayResult:
+    replayed: Counter[str]  # by reason
+    skipped: Counter[str]  # by why: truncated, not_a_resolution
+
+
+async def replay(
+    bootstrap: str,
+    letters: Iterable[Letter],
+    dlq_topic: str,
+    client_options: Mapping[str, Any],
+    rekey: bool = False,
+    dry_run: bool = False,
+) -> ReplayResult:
+    result = ReplayResult(Counter(), Counter())
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, **client_options, acks="all", enable_idempotence=True
+    )
+    if not dry_run:
+        await producer.start()
+    try:
+        sent = []
+        for item in letters:
+            x = item.letter
+            if x.payload_truncated:
+                result.skipped["truncated"] += 1
+                continue
+            value = base64.b64decode(x.payload_base64)
+            key = _b64(x.source_key_base64)
+            if rekey:
+                try:
+                    key = BoardResolution.model_validate_json(value).security_key.encode()
+                except ValidationError:
+                    result.skipped["not_a_resolution"] += 1
+                    continue
+            headers = [(h.name, _b64(h.value_base64)) for h in x.source_headers]
+            headers.append((REPLAYED_FROM, f"{dlq_topic}/{item.partition}/{item.offset}".encode()))
+            if not dry_run:
+                sent.append(await producer.send(x.source_topic, value, key=key, headers=headers))
+            result.replayed[item.reason] += 1
+        await asyncio.gather(*sent)
+    finally:
+        if not dry_run:
+            await producer.stop()
+    return result
+
+
+def run_dlq(
+    action: str,
+    bootstrap: str,
+    dlq_topic: str,
+    client_options: Mapping[str, Any],
+    out: IO[str],
+    reasons: Iterable[str] = (),
+    rekey: bool = False,
+    dry_run: bool = False,
+    as_json: bool = False,
+) -> int:
+    async def main() -> int:
+        letters, unreadable = await read_letters(bootstrap, dlq_topic, client_options)
+        if action == "list":
+            if as_json:
+                json.dump([x.summary() for x in letters], out, indent=2)
+                out.write("\n")
+                return 0
+            counts = Counter(x.reason for x in letters)
+            out.write(f"{dlq_topic}: {len(letters)} dead letters\n")
+            for reason, n in counts.most_common():
+                out.write(f"  {reason:<24} {n}\n")
+            if unreadable:
+                out.write(f"  (not dead letters: {unreadable} records)\n")
+            return 0
+        wanted = set(reasons)
+        chosen = [x for x in letters if not wanted or x.reason in wanted]
+        result = await replay(bootstrap, chosen, dlq_topic, client_options, rekey, dry_run)
+        verb = "would replay" if dry_run else "replayed"
+        by_reason = ", ".join(f"{r} {n}" for r, n in result.replayed.most_common()) or "none"
+        out.write(f"{verb} {sum(result.replayed.values())} of {len(letters)} ({by_reason})\n")
+        if result.skipped:
+            skipped = ", ".join(f"{why} {n}" for why, n in result.skipped.most_common())
+            out.write(f"skipped: {skipped}\n")
+        return 0
+
+    return asyncio.run(main())
