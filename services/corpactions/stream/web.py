@@ -3,8 +3,9 @@
 Any worker answers for the whole group: what it does not hold itself it asks the other
 workers for (their URLs come with each rebalance, see stream/members.py), in parallel,
 marking the request as forwarded so that they answer from their own state only. When a
-worker cannot be reached and the answer may be there, the reply is 503 with the workers
-that did not answer, never a 404 or a partial list that would look complete.
+worker that may hold the answer cannot give it in full (not reached; starting; restoring
+a partition the group's map already gives it, during a rebalance), the reply is 503
+naming those workers and why, never a 404 or a partial list that would look complete.
 """
 
 from __future__ import annotations
@@ -55,12 +56,23 @@ FORWARDED = "X-Corpactions-Forwarded-By"  # a peer's request: answer from local 
 PEER_TIMEOUT_S = 3.0
 
 
-async def _ask_peers(engine: Engine, path: str) -> tuple[list[tuple[str, int, Any]], list[str]]:
-    """GET ``path`` from every other worker: (url, status, body) of those that answered
-    200 or 404, and the URLs of those that did not."""
+def local_gap(engine: Engine) -> str | None:
+    """Why this worker's own state may miss an answer right now, or None when it holds
+    everything the group's map gives it."""
+    if not engine.ready:
+        return "starting: no partitions restored yet"
+    owned = engine.members.by_url.get(engine.members.self_url, ())
+    held = {tp.partition for tp in engine.partitions}
+    missing = [p for p in owned if p not in held]
+    return f"restoring partitions {missing}" if missing else None
+
+
+async def _ask_peers(engine: Engine, path: str) -> list[tuple[str, int, Any]]:
+    """GET ``path`` from every other worker, in parallel: (url, status, body); status 0
+    (body: the error) when one could not be reached."""
     peers = engine.members.peers()
     if not peers:
-        return [], []
+        return []
     timeout = aiohttp.ClientTimeout(total=PEER_TIMEOUT_S)
     headers = {FORWARDED: engine.members.self_url}
     async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
@@ -72,16 +84,32 @@ async def _ask_peers(engine: Engine, path: str) -> tuple[list[tuple[str, int, An
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
                 return url, 0, repr(exc)
 
-        results = await asyncio.gather(*(one(url) for url in peers))
-    answered = [r for r in results if r[1] in (200, 404)]
-    return answered, [url for url, status, _ in results if status not in (200, 404)]
+        return list(await asyncio.gather(*(one(url) for url in peers)))
 
 
-def _unreachable(failed: list[str]) -> dict[str, Any]:
+def unavailable(
+    results: list[tuple[str, int, Any]], self_url: str, gap: str | None
+) -> list[dict[str, str]]:
+    """The workers whose answer is missing: not reached, or not (yet) holding all their
+    partitions (this one included, per ``gap``)."""
+    out = [{"url": self_url, "why": gap}] if gap else []
+    for url, status, body in results:
+        if status == 0:
+            out.append({"url": url, "why": f"unreachable: {body}"})
+        elif status not in (200, 404):
+            theirs = body.get("unavailable") if isinstance(body, dict) else None
+            if isinstance(theirs, list) and theirs:  # a peer restoring: its own words
+                out += [{"url": str(x.get("url", url)), "why": str(x.get("why"))} for x in theirs]
+            else:
+                out.append({"url": url, "why": f"HTTP {status}"})
+    return out
+
+
+def _incomplete(missing: list[dict[str, str]]) -> dict[str, Any]:
     return {
-        "error": "workers_unreachable",
-        "message": "some workers of the group did not answer; the answer may be theirs",
-        "unreachable": failed,
+        "error": "workers_unavailable",
+        "message": "some workers of the group could not answer in full; the answer may be theirs",
+        "unavailable": missing,
     }
 
 
@@ -95,21 +123,22 @@ def register_views(app: Any, engine: Engine) -> None:
         found = _action_view(engine, event_id)
         if found is not None:
             return self.json({**found, "worker": engine.members.self_url})
-        asked: list[str] = []
+        gap = local_gap(engine)
+        results: list[tuple[str, int, Any]] = []
         if FORWARDED not in request.headers:
-            answered, failed = await _ask_peers(engine, f"/actions/{_quote(event_id)}/")
-            for _url, status, body in answered:
+            results = await _ask_peers(engine, f"/actions/{_quote(event_id)}/")
+            for _url, status, body in results:
                 if status == 200:
                     return self.json(body)
-            if failed:
-                return self.json(_unreachable(failed), status=503)
-            asked = [url for url, _, _ in answered]
+        missing = unavailable(results, engine.members.self_url, gap)
+        if missing:
+            return self.json(_incomplete(missing), status=503)
         return self.json(
             {
                 "error": "not_found",
                 "message": f"{event_id} is held by no worker of the group",
                 "partitions": sorted(tp.partition for tp in engine.partitions),
-                "workers_asked": asked,
+                "workers_asked": [url for url, _, _ in results],
             },
             status=404,
         )
@@ -121,14 +150,15 @@ def register_views(app: Any, engine: Engine) -> None:
             for a in proc.state.actions.values():
                 if a.security_key == security_key:
                     items += [{"event_id": a.event_id, **d} for d in _dates(a)]
+        results: list[tuple[str, int, Any]] = []
         if FORWARDED not in request.headers:
-            path = f"/securities/{_quote(security_key)}/dates/"
-            answered, failed = await _ask_peers(engine, path)
-            if failed:
-                return self.json(_unreachable(failed), status=503)
-            for _url, status, body in answered:
-                if status == 200:
-                    items += body["pending"] + body["past"]
+            results = await _ask_peers(engine, f"/securities/{_quote(security_key)}/dates/")
+        missing = unavailable(results, engine.members.self_url, local_gap(engine))
+        if missing:
+            return self.json(_incomplete(missing), status=503)
+        for _url, status, body in results:
+            if status == 200:
+                items += body["pending"] + body["past"]
         items.sort(key=lambda d: (d["due_at"], d["event_id"], d["kind"]))
         return self.json(
             {
