@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
@@ -102,11 +103,46 @@ async def warm_up(bootstrap: str, topic: str) -> None:
         await producer.stop()
 
 
-async def passthrough(bootstrap: str, src: str, dst: str, n: int, exactly_once: bool) -> None:
+async def send_as_the_service(
+    records: list[Any], producer: AIOKafkaProducer, dst: str, state: str
+) -> list[Any]:
+    """Per record: itself to ``dst``, an action- and a history-sized record to ``state``,
+    appended to whole batches per topic (both have one partition) and sent as batches."""
+    futures: list[Any] = []
+    builders: dict[str, Any] = {}
+
+    async def append(topic: str, key: bytes, value: bytes) -> None:
+        builder = builders.get(topic)
+        if builder is None:
+            builder = builders[topic] = producer.create_batch()
+        if builder.append(key=key, value=value, timestamp=None) is None:  # full: send it
+            builder.close()
+            futures.append(await producer.send_batch(builder, topic, partition=0))
+            builder = builders[topic] = producer.create_batch()
+            builder.append(key=key, value=value, timestamp=None)
+
+    for r in records:
+        key = r.key or b""
+        await append(dst, key, r.value)
+        await append(state, b"a:" + key, r.value)
+        await append(state, b"h:" + key, r.value[:200])
+    for topic, builder in builders.items():
+        builder.close()
+        futures.append(await producer.send_batch(builder, topic, partition=0))
+    return futures
+
+
+async def passthrough(
+    bootstrap: str, src: str, dst: str, n: int, exactly_once: bool, state: str | None = None
+) -> None:
     """Re-produce ``n`` records as a hand-written aiokafka loop would: getmany batches,
     send each, then commit the batch's offsets; with ``exactly_once`` (the service's
-    guarantee), read_committed and one transaction per batch holding records and offsets."""
-    group = f"{'rawtx' if exactly_once else 'raw'}-{src}"
+    guarantee), read_committed and one transaction per batch holding records and offsets.
+    With ``state``, each record also writes two records to that (compacted) topic, as
+    the service writes an action and a history record per resolution, and every record
+    goes out in whole batches per partition, as the service sends them: the same writes,
+    with no processing at all."""
+    group = f"{'rawtx' if exactly_once else 'raw'}{'-state' if state else ''}-{src}"
     consumer = AIOKafkaConsumer(src, bootstrap_servers=bootstrap, group_id=group,
                                 auto_offset_reset="earliest", enable_auto_commit=False,
                                 isolation_level="read_committed" if exactly_once
@@ -124,9 +160,13 @@ async def passthrough(bootstrap: str, src: str, dst: str, n: int, exactly_once: 
                 continue
             if exactly_once:
                 await producer.begin_transaction()
-            futures = [await producer.send(dst, r.value, key=r.key)
-                       for records in batch.values() for r in records]  # fmt: skip
-            seen += len(futures)
+            if state is None:
+                futures = [await producer.send(dst, r.value, key=r.key)
+                           for records in batch.values() for r in records]  # fmt: skip
+            else:
+                futures = await send_as_the_service([r for rs in batch.values() for r in rs],
+                                                    producer, dst, state)  # fmt: skip
+            seen += sum(len(records) for records in batch.values())
             if exactly_once:
                 offsets = {tp: records[-1].offset + 1 for tp, records in batch.items()}
                 await producer.send_offsets_to_transaction(offsets, group)
@@ -305,6 +345,19 @@ async def run(
         rates[exactly_once] = (count - 1) / span if span else float("nan")
         print(f"raw aiokafka pass-through{label}: {count} msgs, {rates[exactly_once]:,.0f} msg/s")
     raw_rate, tx_rate = rates[False], rates[True]
+    # The ceiling of service/raw with free processing: the service's records, written as
+    # the service writes them (whole batches, one transaction per poll).
+    out, state = f"{t.prefix}rawstate-out", f"{t.prefix}rawstate-state"
+    await ensure_topics(bootstrap, [out], 1)
+    await ensure_topics(bootstrap, [state], 1, configs={"cleanup.policy": "compact"})
+    task = asyncio.create_task(passthrough(bootstrap, t.resolutions, out, n, True, state))
+    count, span = await output_span(bootstrap, out, n, within=300)
+    await task
+    state_rate = (count - 1) / span if span else float("nan")
+    print(f"raw aiokafka pass-through, exactly once, writing what the service writes "
+          f"(1 event + 2 compacted state records per input, no processing): "
+          f"{state_rate:,.0f} msg/s: these writes alone would allow service/raw = "
+          f"{state_rate / raw_rate:.2f}; the rest of the gap is processing")  # fmt: skip
 
     faust_rate = await naive_faust(bootstrap, t.resolutions, f"{t.prefix}faust-out", n, workdir)
     print(f"naive faust relay (await topic.send per message): {faust_rate:,.0f} msg/s")
