@@ -18,7 +18,7 @@ import asyncio
 import base64
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -55,18 +55,19 @@ class Letter:
 
 
 async def read_letters(
-    bootstrap: str, topic: str, client_options: Mapping[str, Any]
-) -> tuple[list[Letter], int]:
-    """Every committed letter now in ``topic``, and how many records were not letters."""
+    bootstrap: str, topic: str, client_options: Mapping[str, Any], unreadable: Counter[str]
+) -> AsyncIterator[Letter]:
+    """Every committed letter in ``topic`` up to its end offsets at the start, one at a
+    time (a DLQ may be large: nothing is held); records that are not letters are counted
+    in ``unreadable``."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         **client_options,
         isolation_level="read_committed",
         enable_auto_commit=False,
+        max_poll_records=500,
     )
     await consumer.start()
-    letters: list[Letter] = []
-    unreadable = 0
     try:
         parts = consumer.partitions_for_topic(topic)
         if not parts:
@@ -74,7 +75,7 @@ async def read_letters(
             parts = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(parts)]
         if not tps:
-            return [], 0
+            return
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         end = await consumer.end_offsets(tps)
@@ -87,15 +88,16 @@ async def read_letters(
             idle = 0 if batch else idle + 1
             for tp, records in batch.items():
                 for r in records:
+                    if r.offset >= end[tp]:
+                        continue  # arrived after the start: not this run's
                     try:
-                        letters.append(
-                            Letter(tp.partition, r.offset, DeadLetter.model_validate_json(r.value))
-                        )
+                        letter = DeadLetter.model_validate_json(r.value)
                     except ValidationError:
-                        unreadable += 1
+                        unreadable["not a dead letter"] += 1
+                        continue
+                    yield Letter(tp.partition, r.offset, letter)
     finally:
         await consumer.stop()
-    return letters, unreadable
 
 
 def _b64(data: str | None) -> bytes | None:
@@ -110,7 +112,7 @@ class ReplayResult:
 
 async def replay(
     bootstrap: str,
-    letters: Iterable[Letter],
+    letters: AsyncIterator[Letter],
     dlq_topic: str,
     client_options: Mapping[str, Any],
     rekey: bool = False,
@@ -124,7 +126,7 @@ async def replay(
         await producer.start()
     try:
         sent = []
-        for item in letters:
+        async for item in letters:
             x = item.letter
             if x.payload_truncated:
                 result.skipped["truncated"] += 1
@@ -141,6 +143,9 @@ async def replay(
             headers.append((REPLAYED_FROM, f"{dlq_topic}/{item.partition}/{item.offset}".encode()))
             if not dry_run:
                 sent.append(await producer.send(x.source_topic, value, key=key, headers=headers))
+                if len(sent) >= 1000:  # bounded: wait for these before reading on
+                    await asyncio.gather(*sent)
+                    sent.clear()
             result.replayed[item.reason] += 1
         await asyncio.gather(*sent)
     finally:
@@ -161,25 +166,38 @@ def run_dlq(
     as_json: bool = False,
 ) -> int:
     async def main() -> int:
-        letters, unreadable = await read_letters(bootstrap, dlq_topic, client_options)
+        unreadable: Counter[str] = Counter()
+        letters = read_letters(bootstrap, dlq_topic, client_options, unreadable)
         if action == "list":
+            counts: Counter[str] = Counter()
             if as_json:
-                json.dump([x.summary() for x in letters], out, indent=2)
-                out.write("\n")
+                out.write("[")
+            async for x in letters:
+                if as_json:
+                    out.write(("\n" if not counts.total() else ",\n") + json.dumps(x.summary()))
+                counts[x.reason] += 1
+            if as_json:
+                out.write("\n]\n")
                 return 0
-            counts = Counter(x.reason for x in letters)
-            out.write(f"{dlq_topic}: {len(letters)} dead letters\n")
+            out.write(f"{dlq_topic}: {counts.total()} dead letters\n")
             for reason, n in counts.most_common():
                 out.write(f"  {reason:<24} {n}\n")
             if unreadable:
-                out.write(f"  (not dead letters: {unreadable} records)\n")
+                out.write(f"  (not dead letters: {unreadable.total()} records)\n")
             return 0
         wanted = set(reasons)
-        chosen = [x for x in letters if not wanted or x.reason in wanted]
-        result = await replay(bootstrap, chosen, dlq_topic, client_options, rekey, dry_run)
+        seen = Counter[str]()
+
+        async def chosen() -> AsyncIterator[Letter]:
+            async for x in letters:
+                seen[x.reason] += 1
+                if not wanted or x.reason in wanted:
+                    yield x
+
+        result = await replay(bootstrap, chosen(), dlq_topic, client_options, rekey, dry_run)
         verb = "would replay" if dry_run else "replayed"
         by_reason = ", ".join(f"{r} {n}" for r, n in result.replayed.most_common()) or "none"
-        out.write(f"{verb} {sum(result.replayed.values())} of {len(letters)} ({by_reason})\n")
+        out.write(f"{verb} {result.replayed.total()} of {seen.total()} ({by_reason})\n")
         if result.skipped:
             skipped = ", ".join(f"{why} {n}" for why, n in result.skipped.most_common())
             out.write(f"skipped: {skipped}\n")
