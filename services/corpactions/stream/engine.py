@@ -519,4 +519,3 @@ class Engine:
             if fresh.state.next_offset is None:
                 await self.consumer.seek_to_beginning(proc.tp)
             self.partitions[proc.tp] = fresh
-            _keep_out_of_gc([fresh.state])
