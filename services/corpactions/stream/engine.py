@@ -287,19 +287,6 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         await self.engine.assign(set(assigned))
 
 
-def _keep_out_of_gc(states: Iterable[PartitionState]) -> None:
-    """Move what exists now, the partitions' state containers among it, out of the cyclic
-    GC's view. The state's rows are untracked tuples, but their containers (the actions'
-    and histories' dicts, the timers' heap) are tracked, and every full collection walked
-    their every entry: 10-28 ms passes that collected nothing, every ~1.5 s at 500
-    resolutions/s once 100,000 were held, the latency tail. Frozen objects are still
-    freed by reference counting when a partition is dropped."""
-    gc.collect()
-    for state in states:
-        state.track_containers()
-    gc.freeze()
-
-
 class Engine:
     """The service's Kafka loop (see module docstring)."""
 
@@ -420,11 +407,8 @@ class Engine:
         self._members_seen = self.members.generation
         async with self._lock:
             assert self.consumer is not None
-            taken = sorted(assigned - set(self.partitions))
-            for tp in taken:
+            for tp in sorted(assigned - set(self.partitions)):
                 self.partitions[tp] = await retrying(f"taking over {tp}", partial(self._take, tp))
-            if taken:
-                _keep_out_of_gc(proc.state for proc in self.partitions.values())
             self.assigned_once.set()
 
     async def _take(self, tp: TopicPartition) -> PartitionProcessor:

@@ -218,7 +218,6 @@ def _past_dividend(row: tuple[Any, ...]) -> PastDividend:
 
 
 _NO_HISTORY = DividendHistory(())
-_TRACK = "\x00track"  # a key no event id or security key can be (see track_containers)
 
 
 @dataclass
@@ -241,20 +240,6 @@ class PartitionState:
     # batch that scheduled it does not recompute. Bounded: a cache, not state.
     schedule_cache: OrderedDict[tuple[str, int], Any] = field(default_factory=OrderedDict)
     schedule_cache_size: int = 4096
-
-    def track_containers(self) -> None:
-        """Make the state's dicts GC-tracked now, for a `gc.freeze()` to take them.
-
-        CPython does not track a dict until a tracked object goes in: an empty dict at
-        freeze time stays out of the permanent generation, becomes tracked with its first
-        row, and each full collection then walks every entry (16-28 ms passes with
-        100,000 actions, the latency tail). A tracked value put in and taken out again
-        tracks the dict; frozen, it is never walked, however large it grows."""
-        tracked: list[str] = []  # a list is always GC-tracked
-        tables: tuple[dict[str, Any], ...] = (self.actions._rows, self.history)
-        for table in tables:
-            table[_TRACK] = tracked
-            del table[_TRACK]
 
     def remember_schedule(self, event_id: str, version: int, schedule: Any) -> None:
         cache = self.schedule_cache
