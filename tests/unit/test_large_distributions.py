@@ -28,8 +28,9 @@ D = dt.date.fromisoformat
 def nortonlifelock(**changes: Any) -> Any:
     """NortonLifeLock's special dividend of USD 12.00 (Nasdaq: NLOK), paid Fri 2020-01-31
     through DTC's due-bill process (Gen Digital investor relations, "Special Dividend"
-    page); record date 2020-01-21. The reference price is illustrative: any close up to
-    USD 48.00 makes 12.00 at least 25% of it."""
+    page). The record date, 2020-01-21, is as the company announced it, not from that page;
+    under this rule the ex-date does not depend on it. The reference price is
+    illustrative: any close up to USD 48.00 makes 12.00 at least 25% of it."""
     data: dict[str, Any] = {
         "message_id": "nlok-special-1",
         "event_id": "US6687711084-DVCA-2020-SPECIAL",
