@@ -289,7 +289,7 @@ class Lifecycle:
         )
         new = Action(
             event_id=resolution.event_id,
-            security_key=resolution.security_key,
+            security_key=security_key,
             version=resolution.version,
             function=resolution.function.value,
             message_ids=((action.message_ids if action else ()) + (resolution.message_id,)),
@@ -302,7 +302,7 @@ class Lifecycle:
         entries = tuple(e for e in history.entries if e.event_id != resolution.event_id)
         changes = (
             state.put_action(new),
-            state.put_history(resolution.security_key, (*entries, to_history_entry(resolution))),
+            state.put_history(security_key, (*entries, to_history_entry(resolution))),
         )
         model: type[DividendScheduled | DividendScheduleReplaced]
         if action is None:
