@@ -38,17 +38,12 @@ class GroupMembers:
 
     self_url: str
     by_url: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    generation: int = 0  # assignments seen (a changing map, for /ready and logs)
+    # maps received; the engine tells a plain round-robin assignment by it not moving
+    generation: int = 0
 
     def peers(self) -> list[str]:
         """Every other member's URL (empty when the map is unknown)."""
         return sorted(url for url in self.by_url if url != self.self_url)
-
-    def owner(self, partition: int) -> str | None:
-        for url, partitions in self.by_url.items():
-            if partition in partitions:
-                return url
-        return None
 
     def update(self, by_url: Mapping[str, Iterable[int]]) -> None:
         self.by_url = {url: tuple(sorted(p)) for url, p in by_url.items()}
