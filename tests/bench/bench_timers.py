@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
 from aiokafka import AIOKafkaProducer
 
 from corpactions.settings import Settings
-from corpactions.stream.engine import changelog_topic
+from corpactions.stream.engine import changelog_topic, keep_out_of_gc
 from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.state import Action, PartitionState
 from corpactions.stream.topics import ensure_topics
@@ -73,6 +73,7 @@ def tick_cost(pending_timers: int, due: int = 100, repeats: int = 5) -> float:
         for a in actions(pending_timers // 2):
             state.actions[a.event_id] = a
         state.rebuild_timers()
+        keep_out_of_gc([state])  # as the engine does once it has taken a partition
         # the first `due` record dates fall due at BASE + due - 1 minutes
         now = BASE + dt.timedelta(minutes=due - 1)
         t0 = time.perf_counter()

@@ -287,6 +287,23 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         await self.engine.assign(set(assigned))
 
 
+def keep_out_of_gc(states: Iterable[PartitionState]) -> None:
+    """Move what exists now, the partitions' state containers among it, to the cyclic
+    GC's permanent generation, which its passes never walk.
+
+    The state's rows are tuples of atomic values that the GC stops tracking, but their
+    containers (the actions' and histories' dicts, the timers' heap) stay tracked, and
+    each full pass walked every entry: passes of 16-68 ms that collected nothing, every
+    second or two at 500 resolutions/s with 100,000 actions held (measured with a gc
+    callback in the worker), the latency tail. Frozen objects are still freed by
+    reference counting when a partition is dropped. No collection runs first: the
+    young garbage this may freeze is what one poll left, once per partition taken.
+    """
+    for state in states:
+        state.track_containers()
+    gc.freeze()
+
+
 class Engine:
     """The service's Kafka loop (see module docstring)."""
 
@@ -312,6 +329,7 @@ class Engine:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._taken = False  # a partition's state was (re)built: freeze it (keep_out_of_gc)
         self.consumer: AIOKafkaConsumer | None = None
         self.on_fatal: Callable[[BaseException], None] | None = None
 
@@ -424,6 +442,7 @@ class Engine:
             await proc.close()
             raise
         proc.state.next_offset = resume
+        self._taken = True
         self._group_offsets.pop(tp, None)
         if resume is not None:
             self.consumer.seek(tp, resume)
@@ -447,6 +466,9 @@ class Engine:
                         if tp not in batch:
                             await self._guarded(proc, proc.tick(now))
                     self._follow_with_group()
+                    if self._taken:  # here, not in aiokafka's rebalance callback
+                        self._taken = False
+                        keep_out_of_gc(proc.state for proc in self.partitions.values())
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # a failure with no safe policy: stop the worker

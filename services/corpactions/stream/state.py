@@ -218,6 +218,7 @@ def _past_dividend(row: tuple[Any, ...]) -> PastDividend:
 
 
 _NO_HISTORY = DividendHistory(())
+_TRACK = "\x00track"  # a key no event id or security key can be (see track_containers)
 
 
 @dataclass
@@ -240,6 +241,19 @@ class PartitionState:
     # batch that scheduled it does not recompute. Bounded: a cache, not state.
     schedule_cache: OrderedDict[tuple[str, int], Any] = field(default_factory=OrderedDict)
     schedule_cache_size: int = 4096
+
+    def track_containers(self) -> None:
+        """Make the state's dicts GC-tracked now, so that a `gc.freeze()` takes them.
+
+        CPython does not track an empty dict, nor one holding only untracked values. Such
+        a dict escapes a freeze, becomes tracked again with its next fresh row, and each
+        full collection then walks every entry. A tracked value put in and taken out
+        tracks it; frozen, it is never walked, however large it grows."""
+        tracked: list[str] = []  # a list is always GC-tracked
+        tables: tuple[dict[str, Any], ...] = (self.actions._rows, self.history)
+        for table in tables:
+            table[_TRACK] = tracked
+            del table[_TRACK]
 
     def remember_schedule(self, event_id: str, version: int, schedule: Any) -> None:
         cache = self.schedule_cache
