@@ -137,6 +137,9 @@ class Settings:
     batch_size: int = 2000  # max records per poll, and so per transaction
     producer_linger_ms: int = 5
     txn_backoff_ms: float = 0.5  # CONCURRENT_TRANSACTIONS retry (see stream/kafka_tuning.py)
+    # the longest a producer start, commit, abort or stop may take before the partition's
+    # producer is replaced (see stream/engine.py, `bounded`)
+    txn_timeout_s: float = 60.0
     tick_interval_s: float = 0.5  # how often due dates are checked when no input arrives
     date_event_time: dt.time = dt.time(0, 0)  # when a date "arrives", market-local time
     # ops: the worker's lag monitor (see corpactions.ops)
@@ -203,6 +206,7 @@ class Settings:
                 number("CORPACTIONS_PRODUCER_LINGER_MS", cls.producer_linger_ms, 0, 10_000)
             ),
             txn_backoff_ms=number("CORPACTIONS_TXN_BACKOFF_MS", cls.txn_backoff_ms, None, 1000),
+            txn_timeout_s=number("CORPACTIONS_TXN_TIMEOUT_S", cls.txn_timeout_s, 1, 3600),
             tick_interval_s=number("CORPACTIONS_TICK_INTERVAL_S", cls.tick_interval_s),
             date_event_time=_time_of_day(env.get("CORPACTIONS_DATE_EVENT_TIME")),
             lag_interval_s=number("CORPACTIONS_LAG_INTERVAL_S", cls.lag_interval_s),

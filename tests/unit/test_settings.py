@@ -88,6 +88,7 @@ def test_unknown_security_protocol_is_refused() -> None:
         ("CORPACTIONS_TICK_INTERVAL_S", "-1"),
         ("CORPACTIONS_SESSION_TIMEOUT_S", "0"),
         ("CORPACTIONS_TXN_BACKOFF_MS", "5000"),
+        ("CORPACTIONS_TXN_TIMEOUT_S", "0.5"),
     ],
 )
 def test_out_of_range_values_are_refused_with_their_name(name: str, value: str) -> None:

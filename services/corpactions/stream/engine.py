@@ -22,7 +22,11 @@ the host (worker lifecycle, signals, web server) and does the Kafka work itself:
   GROUP_COMMIT_INTERVAL_S), for lag monitoring and for tools; they never decide where
   processing resumes, unless the changelog holds no offset yet;
 - timers: each partition's due-time heap is checked after every poll; firing costs the
-  number of due dates, in a transaction of its own (or with the batch that made it due).
+  number of due dates, in a transaction of its own (or with the batch that made it due);
+- latency: while a transaction commits, the records fetched meanwhile are taken from the
+  consumer (`Engine.fetch_ahead`) so that it fetches more during the commit's round
+  trips, and the partitions' state lives in the GC's permanent generation
+  (`keep_out_of_gc`), out of reach of its full passes.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
-from aiokafka.errors import KafkaError, ProducerFenced
+from aiokafka.errors import KafkaError, KafkaTimeoutError, ProducerFenced
 from aiokafka.partitioner import murmur2
 from aiokafka.structs import TopicPartition
 
@@ -86,6 +90,9 @@ def changelog_topic(settings: Settings) -> str:
 RETRY_WINDOW_S = 120.0  # how long start-up and partition set-up retry transient errors
 GROUP_COMMIT_INTERVAL_S = 1.0  # the group's offsets follow the transactions this closely
 GROUP_COMMIT_TIMEOUT_S = 5.0  # best effort: never let a revocation or a stop wait longer
+# Aborting a transaction or stopping a producer that is being given up: its successor's
+# init_transactions fences it and aborts what it left open, so waiting longer buys nothing.
+CLEANUP_TIMEOUT_S = 5.0
 
 
 def partition_for(key: bytes, partitions: list[int]) -> int:
@@ -93,6 +100,22 @@ def partition_for(key: bytes, partitions: list[int]) -> int:
     client and aiokafka's ``send``): consumers of a security's events rely on it."""
     hashed: int = murmur2(key)  # aiokafka ships no types
     return partitions[(hashed & 0x7FFFFFFF) % len(partitions)]
+
+
+async def bounded(what: str, step: Awaitable[T], timeout_s: float) -> T:
+    """``step``, or `KafkaTimeoutError` after ``timeout_s``.
+
+    aiokafka can wait for ever on a transaction: with a broker killed and restarted while
+    a worker was starting, a commit never completed and the worker held its partitions
+    for five minutes without processing (the broker-loss fault scenario, lost=60000; a
+    stale transaction coordinator, as in aiokafka#1145, is the likely cause). Bounded,
+    the step fails as a Kafka error does: the partition's producer is replaced, and its
+    successor's init_transactions fences it and completes or aborts what it left open.
+    """
+    try:
+        return await asyncio.wait_for(step, timeout_s)
+    except TimeoutError:
+        raise KafkaTimeoutError(f"{what} took over {timeout_s:g}s") from None
 
 
 async def retrying(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -125,6 +148,7 @@ class PartitionProcessor:
         self.changelog = TopicPartition(changelog_topic(engine.settings), tp.partition)
         self.state = PartitionState()
         s = engine.settings
+        self.timeout_s = s.txn_timeout_s
         self.producer = AIOKafkaProducer(
             bootstrap_servers=s.bootstrap_servers,
             **s.security.client_options(),
@@ -145,12 +169,12 @@ class PartitionProcessor:
     async def open(self) -> None:
         # Fence the previous owner first: its open transaction is aborted, so the
         # changelog's last stable offset is final when we restore from it.
-        await self.producer.start()
+        await bounded("starting the producer", self.producer.start(), self.timeout_s)
         await self.restore()
 
     async def close(self) -> None:
         with contextlib.suppress(KafkaError):
-            await self.producer.stop()
+            await bounded("stopping the producer", self.producer.stop(), CLEANUP_TIMEOUT_S)
 
     async def restore(self) -> None:
         t0 = time.monotonic()
@@ -220,12 +244,13 @@ class PartitionProcessor:
         """
         producer = self.producer
         batches = await self._batches(outcomes)
-        await producer.begin_transaction()
+        await bounded("beginning", producer.begin_transaction(), self.timeout_s)
         try:
             for (topic, partition), builders in batches.items():
                 for builder in builders:
                     await producer.send_batch(builder, topic, partition=partition)
-            await producer.commit_transaction()
+            await self.engine.fetch_ahead()  # while the commit's round trips run
+            await bounded("committing", producer.commit_transaction(), self.timeout_s)
         except BaseException:
             await self._abort()
             raise
@@ -273,7 +298,7 @@ class PartitionProcessor:
     async def _abort(self) -> None:
         self.engine.stats.aborted_transactions += 1
         with contextlib.suppress(KafkaError, AssertionError):
-            await self.producer.abort_transaction()
+            await bounded("aborting", self.producer.abort_transaction(), CLEANUP_TIMEOUT_S)
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -330,6 +355,10 @@ class Engine:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._taken = False  # a partition's state was (re)built: freeze it (keep_out_of_gc)
+        # records taken from the consumer while a transaction committed (fetch_ahead), for
+        # the next poll, each partition's with the processor that was current then
+        self._early: dict[TopicPartition, tuple[PartitionProcessor, list[Any]]] = {}
+        self._early_error: Exception | None = None
         self.consumer: AIOKafkaConsumer | None = None
         self.on_fatal: Callable[[BaseException], None] | None = None
 
@@ -449,18 +478,59 @@ class Engine:
             self.progress[tp] = resume  # the group's offset catches up if it lagged
         return proc
 
+    async def fetch_ahead(self) -> None:
+        """Take what the consumer has fetched, while a transaction commits, for the next
+        poll.
+
+        aiokafka fetches a partition again only once its buffered records are taken. So
+        records arriving during a commit used to wait for the next poll to be fetched,
+        and then for that poll's transaction: up to two commits of waiting. Taken here,
+        the fetcher asks for more during the commit's round trips. They are processed
+        only by the processor that was current when they were taken: a partition
+        rebuilt since (a failed transaction, a rebalance) was seeked back to its stored
+        offset, and fetches them again.
+        """
+        if self.consumer is None or self._early_error is not None:
+            return
+        try:
+            batch = await self.consumer.getmany(timeout_ms=0)
+        except Exception as exc:  # raised by the loop, where its own poll would have
+            self._early_error = exc
+            return
+        for tp, records in batch.items():
+            proc = self.partitions.get(tp)
+            if proc is None or not records:
+                continue
+            held = self._early.get(tp)
+            if held is not None and held[0] is proc:
+                held[1].extend(records)
+            else:
+                self._early[tp] = (proc, list(records))
+
+    async def _poll(self, timeout_ms: int) -> dict[TopicPartition, tuple[Any, list[Any]]]:
+        """The next records by partition, each with the processor that must handle them
+        (None: whichever holds the partition then)."""
+        if self._early_error is not None:
+            exc, self._early_error = self._early_error, None
+            raise exc
+        if self._early:
+            early, self._early = self._early, {}
+            return dict(early)
+        assert self.consumer is not None
+        batch = await self.consumer.getmany(timeout_ms=timeout_ms)
+        return {tp: (None, records) for tp, records in batch.items()}
+
     async def _run(self) -> None:
         assert self.consumer is not None
-        consumer = self.consumer
         tick_ms = int(self.settings.tick_interval_s * 1000)
         try:
             while not self._stopping:
-                batch = await consumer.getmany(timeout_ms=tick_ms)
+                batch = await self._poll(tick_ms)
                 async with self._lock:
                     now = self.clock()
-                    for tp, records in batch.items():
+                    for tp, (owner, records) in batch.items():
                         proc = self.partitions.get(tp)
-                        if proc is not None and records:
+                        if proc is not None and records and owner in (None, proc):
                             await self._guarded(proc, proc.process(records, now))
                     for tp, proc in list(self.partitions.items()):
                         if tp not in batch:
