@@ -1,4 +1,4 @@
-"""`corpactions schedule FILE` through `schedule_cmd.run`, with in-memory streams."""
+"""`corpactions schedule FILE` via `commands.schedule.print_schedule`, in-memory streams."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from corpactions.schedule_cmd import run
+from corpactions.commands.schedule import print_schedule
 
 from .resolutions import EXAMPLE, iij_dict
 
@@ -22,7 +22,7 @@ def _walk(value: Any) -> list[Any]:
 
 def test_valid_example_prints_the_schedule_and_exits_0() -> None:
     out, err = io.StringIO(), io.StringIO()
-    assert run(str(EXAMPLE), out, err) == 0
+    assert print_schedule(str(EXAMPLE), out, err) == 0
     assert err.getvalue() == ""
     doc = json.loads(out.getvalue(), parse_float=lambda s: pytest_fail_float(s))
     primary = doc["primary_listing"]
@@ -55,7 +55,7 @@ def pytest_fail_float(text: str) -> Any:
 
 def test_stdin_dash_reads_the_resolution() -> None:
     out, err = io.StringIO(), io.StringIO()
-    assert run("-", out, err, stdin=io.StringIO(EXAMPLE.read_text())) == 0
+    assert print_schedule("-", out, err, stdin=io.StringIO(EXAMPLE.read_text())) == 0
     assert json.loads(out.getvalue())["event_id"] == "JP3152820001-DVCA-FY2016-INTERIM"
 
 
@@ -63,7 +63,7 @@ def test_domain_invalid_resolution_exits_2_with_one_reason_per_line(tmp_path: Pa
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(iij_dict(payment_date="2016-09-01", currency="XXX")))
     out, err = io.StringIO(), io.StringIO()
-    assert run(str(bad), out, err) == 2
+    assert print_schedule(str(bad), out, err) == 2
     assert out.getvalue() == ""
     lines = err.getvalue().splitlines()
     # 2016-09-01 is before the record date (09-30) and the resolution (11-04).
@@ -77,17 +77,17 @@ def test_domain_invalid_resolution_exits_2_with_one_reason_per_line(tmp_path: Pa
 def test_schema_invalid_resolution_exits_2_with_pydantic_types() -> None:
     out, err = io.StringIO(), io.StringIO()
     data = json.dumps(iij_dict(gross_amount_per_share=13.5))
-    assert run("-", out, err, stdin=io.StringIO(data)) == 2
+    assert print_schedule("-", out, err, stdin=io.StringIO(data)) == 2
     assert err.getvalue().startswith("money_is_float gross_amount_per_share: ")
 
 
 def test_not_json_exits_2() -> None:
     out, err = io.StringIO(), io.StringIO()
-    assert run("-", out, err, stdin=io.StringIO("{nope")) == 2
+    assert print_schedule("-", out, err, stdin=io.StringIO("{nope")) == 2
     assert err.getvalue().startswith("json_invalid -: ")
 
 
 def test_missing_file_exits_1(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
-    assert run(str(tmp_path / "absent.json"), out, err) == 1
+    assert print_schedule(str(tmp_path / "absent.json"), out, err) == 1
     assert "unreadable" in err.getvalue()

@@ -5,5 +5,8 @@
 - ``offsets_topic``: decoding of ``__consumer_offsets`` offset-commit records;
 - ``lag``: the Kafka I/O - committed and end offsets, lag in offsets and seconds;
 - ``monitor``: the worker's periodic sampler; ``metrics``: the Prometheus registry;
-- ``lag_cmd``: ``corpactions lag``.
+- ``dlq``: reading and replaying dead letters;
+- ``aiokafka_private``: the service's only uses of aiokafka's private API.
+
+The `corpactions lag` and `corpactions dlq` commands are in ``corpactions.commands``.
 """

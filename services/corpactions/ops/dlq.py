@@ -1,26 +1,26 @@
-"""`corpactions dlq`: what was dead-lettered, and replaying it once it can be processed.
+"""Dead letters: reading them back, and replaying them once they can be processed.
 
 A dead letter holds the rejected record whole: value, key, headers and where it came
-from (see ``DeadLetter``). ``list`` counts the letters by reason; ``replay`` produces the
-chosen ones back to the topic they came from, with their key and headers and a header
-``corpactions-replayed-from`` naming the letter, once the publisher or the service has
-been fixed. ``--rekey`` keys each by its security instead (for ``wrong_key`` letters).
+from (see ``DeadLetter``). ``read_letters`` reads every letter of the DLQ topic;
+``replay`` produces chosen ones back to the topic they came from, with their key and
+headers and a header ``corpactions-replayed-from`` naming the letter, once the publisher
+or the service has been fixed; with ``rekey`` it keys each by its security instead (for
+``wrong_key`` letters). `corpactions dlq` (``commands/dlq.py``) is the command.
 
 Replaying is safe to repeat: the service ignores a ``message_id`` it has already
 processed, and what is still invalid is dead-lettered again. A letter whose payload
 was truncated (an oversized record) cannot be replayed and is skipped, as is, with
-``--rekey``, one that is not a resolution at all.
+``rekey``, one that is not a resolution at all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import json
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pydantic import ValidationError
@@ -152,55 +152,3 @@ async def replay(
         if not dry_run:
             await producer.stop()
     return result
-
-
-def run_dlq(
-    action: str,
-    bootstrap: str,
-    dlq_topic: str,
-    client_options: Mapping[str, Any],
-    out: IO[str],
-    reasons: Iterable[str] = (),
-    rekey: bool = False,
-    dry_run: bool = False,
-    as_json: bool = False,
-) -> int:
-    async def main() -> int:
-        unreadable: Counter[str] = Counter()
-        letters = read_letters(bootstrap, dlq_topic, client_options, unreadable)
-        if action == "list":
-            counts: Counter[str] = Counter()
-            if as_json:
-                out.write("[")
-            async for x in letters:
-                if as_json:
-                    out.write(("\n" if not counts.total() else ",\n") + json.dumps(x.summary()))
-                counts[x.reason] += 1
-            if as_json:
-                out.write("\n]\n")
-                return 0
-            out.write(f"{dlq_topic}: {counts.total()} dead letters\n")
-            for reason, n in counts.most_common():
-                out.write(f"  {reason:<24} {n}\n")
-            if unreadable:
-                out.write(f"  (not dead letters: {unreadable.total()} records)\n")
-            return 0
-        wanted = set(reasons)
-        seen = Counter[str]()
-
-        async def chosen() -> AsyncIterator[Letter]:
-            async for x in letters:
-                seen[x.reason] += 1
-                if not wanted or x.reason in wanted:
-                    yield x
-
-        result = await replay(bootstrap, chosen(), dlq_topic, client_options, rekey, dry_run)
-        verb = "would replay" if dry_run else "replayed"
-        by_reason = ", ".join(f"{r} {n}" for r, n in result.replayed.most_common()) or "none"
-        out.write(f"{verb} {result.replayed.total()} of {seen.total()} ({by_reason})\n")
-        if result.skipped:
-            skipped = ", ".join(f"{why} {n}" for why, n in result.skipped.most_common())
-            out.write(f"skipped: {skipped}\n")
-        return 0
-
-    return asyncio.run(main())

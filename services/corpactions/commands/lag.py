@@ -7,8 +7,10 @@ refresh its windows also hold live commits, judged exactly as the worker's monit
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
@@ -16,8 +18,10 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from corpactions.commands import bootstrap_servers
 from corpactions.ops.burrow import Status
 from corpactions.ops.lag import LagReport, LagTracker
+from corpactions.settings import Settings
 
 _STYLE = {
     Status.NOTFOUND: "dim",
@@ -107,17 +111,20 @@ async def _run(
                 live.update(render_table(report), refresh=True)
 
 
-def run_lag(
-    bootstrap: str,
-    groups: Sequence[str] | None,
-    *,
-    watch: float | None,
-    as_json: bool,
-    client_options: Mapping[str, Any],
-    intervals: int,
-    out: IO[str],
-) -> int:
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    bootstrap = bootstrap_servers(settings)
     try:
-        return asyncio.run(_run(bootstrap, groups, watch, as_json, client_options, intervals, out))
+        return asyncio.run(
+            _run(
+                bootstrap,
+                args.group or None,
+                args.watch,
+                args.json,
+                settings.security.client_options(),
+                settings.lag_window,
+                sys.stdout,
+            )
+        )
     except KeyboardInterrupt:
         return 0  # --watch ends with Ctrl-C

@@ -16,6 +16,7 @@ Output and exit status (other teams script against these):
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import TextIO
 
@@ -42,7 +43,11 @@ def _read(source: str, stdin: TextIO | None) -> bytes:
         return f.read()
 
 
-def run(source: str, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) -> int:
+def run(args: argparse.Namespace) -> int:
+    return print_schedule(args.file, sys.stdout, sys.stderr)
+
+
+def print_schedule(source: str, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) -> int:
     """Schedule the resolution in `source` ("-" = `stdin`, default sys.stdin)."""
     try:
         data = _read(source, stdin)

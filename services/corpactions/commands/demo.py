@@ -1,0 +1,191 @@
+"""`corpactions demo [--seed FILE] [--once]` (`make run`): the local Kafka, one worker,
+the example resolution in, its event printed.
+
+A newcomer's first look at the service. The broker is the project's detached local
+broker (started here when not running, and stopped again on exit if started here); the
+worker is a real `corpactions worker` process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from pydantic import ValidationError
+
+from corpactions.broker import daemon
+from corpactions.broker.local import project_root
+from corpactions.commands import bootstrap_servers
+from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.ops.aiokafka_private import partitions_of
+from corpactions.settings import Settings
+from corpactions.stream.topics import ensure_topics
+
+SEED = Path("schemas/examples/board-resolution.iij-fy2016-interim.json")
+WAIT_S = 120  # for the worker to join, take the partitions and answer
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_demo(args.seed, keep_running=not args.once)
+
+
+def run_demo(seed_path: str | None, keep_running: bool = True) -> int:
+    seed_file = Path(seed_path) if seed_path else project_root() / SEED
+    seed = seed_file.read_bytes()
+    key = _security_key(seed)
+
+    settings = Settings.from_env()
+    started_broker = False
+
+    def start_local_broker() -> str:
+        nonlocal started_broker
+        print("starting the local Apache Kafka (first run fetches it from Maven Central)...")
+        state, started_broker = daemon.start()
+        print(f"kafka ready at {state.bootstrap_servers}")
+        return state.bootstrap_servers
+
+    bootstrap = bootstrap_servers(settings, local=start_local_broker)
+    settings = dataclasses.replace(settings, bootstrap_servers=bootstrap)
+    asyncio.run(_ensure_topics(settings, bootstrap))
+    worker = _start_worker(bootstrap)
+    print(f"worker started (pid {worker.pid}); feeding {seed_file.name}")
+    try:
+        value = asyncio.run(_feed_and_wait(settings, seed, key, WAIT_S, worker))
+        print(f"\n{settings.topics.schedules} <- key {key.decode()}:")
+        print(json.dumps(json.loads(value), indent=2))
+        if keep_running:
+            print(
+                f"\nservice running on {bootstrap}; produce to {settings.topics.resolutions} "
+                "to see more. Ctrl-C stops it."
+            )
+            worker.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop_worker(worker)
+        if started_broker:
+            daemon.stop()
+            print("local kafka stopped")
+    return 0
+
+
+def _security_key(seed: bytes) -> bytes:
+    """The key the service requires (the ISIN, else MIC:local_code); none for a seed that
+    is not a valid resolution, which the service dead-letters for its content anyway."""
+    try:
+        return BoardResolution.model_validate_json(seed).security_key.encode()
+    except ValidationError:
+        return b""
+
+
+async def _ensure_topics(settings: Settings, bootstrap: str) -> None:
+    topics = settings.topics
+    await ensure_topics(
+        bootstrap,
+        (topics.resolutions, *topics.outputs()),
+        settings.partitions,
+        settings.replication_factor,
+    )
+
+
+def _start_worker(bootstrap: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "corpactions.cli", "worker"],
+        env={**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap},
+        start_new_session=True,
+        stdout=sys.stderr,  # the demo's own stdout carries only the event
+    )
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the worker's process group, SIGKILL if it has not stopped in 30 s."""
+    if worker.poll() is not None:
+        return
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+
+
+async def _feed_and_wait(
+    settings: Settings,
+    seed: bytes,
+    key: bytes,
+    wait_s: float,
+    worker: subprocess.Popen[bytes],
+) -> bytes:
+    """Produce the seed, then return the schedule event the worker answers it with.
+
+    The schedules are read from the beginning, and the event is the one with the seed's
+    event_id and version: a second `make run` re-sends the same message_id, which the
+    service rightly ignores as a duplicate, so its schedule event is the one an earlier
+    run produced.
+    """
+    assert settings.bootstrap_servers
+    topics = settings.topics
+    wanted = json.loads(seed)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        await _read_from_beginning(consumer, topics.schedules)
+        await _produce(settings.bootstrap_servers, topics.resolutions, seed, key)
+        return await _schedule_event(consumer, key, wanted, wait_s, worker)
+    finally:
+        await consumer.stop()
+
+
+async def _read_from_beginning(consumer: AIOKafkaConsumer, topic: str) -> None:
+    tps = [TopicPartition(topic, p) for p in sorted(await partitions_of(consumer, topic))]
+    consumer.assign(tps)
+    await consumer.seek_to_beginning(*tps)
+
+
+async def _produce(bootstrap: str, topic: str, value: bytes, key: bytes) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def _schedule_event(
+    consumer: AIOKafkaConsumer,
+    key: bytes,
+    wanted: Any,
+    wait_s: float,
+    worker: subprocess.Popen[bytes],
+) -> bytes:
+    """The first record under ``key`` with the event_id and version of ``wanted``."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"the worker exited with code {worker.returncode}")
+        batch = await consumer.getmany(timeout_ms=500)
+        for records in batch.values():
+            for record in records:
+                if record.key != key or record.value is None:
+                    continue
+                event = json.loads(record.value)
+                if (event.get("event_id"), event.get("version")) == (
+                    wanted.get("event_id"),
+                    wanted.get("version"),
+                ):
+                    return bytes(record.value)
+    raise TimeoutError(f"no schedule event within {wait_s:.0f}s")

@@ -1,0 +1,72 @@
+"""The `corpactions` command's wiring: one module per command, the bootstrap rule, laziness."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+from corpactions.broker import daemon
+from corpactions.broker.daemon import DaemonState
+from corpactions.broker.local import BrokerError
+from corpactions.cli import build_parser
+from corpactions.commands import bootstrap_servers
+from corpactions.settings import Settings
+
+from .resolutions import EXAMPLE
+
+
+def _subcommands() -> list[str]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(sub.choices)
+
+
+def test_every_command_is_the_run_function_of_its_own_module() -> None:
+    names = _subcommands()
+    assert names == ["broker", "demo", "dlq", "lag", "schedule", "worker"]
+    for name in names:
+        module = importlib.import_module(f"corpactions.commands.{name}")
+        assert callable(module.run), name
+
+
+def test_schedule_loads_neither_aiokafka_nor_faust() -> None:
+    code = (
+        "import sys\n"
+        "from corpactions.cli import main\n"
+        f"assert main(['schedule', {str(EXAMPLE)!r}]) == 0\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in {'aiokafka', 'faust'})\n"
+        "print(heavy, file=sys.stderr)\n"
+        "sys.exit(1 if heavy else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_bootstrap_is_the_environments_brokers_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_local() -> str:
+        raise AssertionError("the local broker must not be asked for")
+
+    monkeypatch.setattr(daemon, "running", no_local)
+    settings = Settings.from_env({"KAFKA_BOOTSTRAP_SERVERS": "kafka-1:9092,kafka-2:9092"})
+    assert bootstrap_servers(settings) == "kafka-1:9092,kafka-2:9092"
+    assert bootstrap_servers(settings, local=no_local) == "kafka-1:9092,kafka-2:9092"
+
+
+def test_bootstrap_is_the_running_local_broker_when_unset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(daemon, "running", lambda: DaemonState(1, 39092, 39093, 0.0))
+    assert bootstrap_servers(Settings.from_env({})) == "127.0.0.1:39092"
+    assert bootstrap_servers(Settings.from_env({}), local=lambda: "here:1") == "here:1"
+
+
+def test_no_bootstrap_and_no_local_broker_is_a_broker_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(daemon, "running", lambda: None)
+    with pytest.raises(BrokerError, match="corpactions broker start"):
+        bootstrap_servers(Settings.from_env({"KAFKA_BOOTSTRAP_SERVERS": ""}))
