@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import IO
 
 from corpactions.commands import bootstrap_servers
-from corpactions.ops.dlq import Letter, read_letters, replay
+from corpactions.ops.dlq import ReplayResult, StoredLetter, read_letters, replay
 from corpactions.settings import Settings
 
 EXIT_USAGE = 2
@@ -31,16 +31,14 @@ def run(args: argparse.Namespace) -> int:
     bootstrap = bootstrap_servers(settings)
     dlq_topic = settings.topics.dead_letters
     client_options = settings.security.client_options()
-    out = sys.stdout
-
-    async def main() -> None:
-        unreadable: Counter[str] = Counter()
-        letters = read_letters(bootstrap, dlq_topic, client_options, unreadable)
-        if args.action == "list":
-            await _list(letters, dlq_topic, unreadable, args.json, out)
-            return
-        seen: Counter[str] = Counter()
-        result = await replay(
+    unreadable: Counter[str] = Counter()
+    letters = read_letters(bootstrap, dlq_topic, client_options, unreadable)
+    if args.action == "list":
+        asyncio.run(_list(letters, dlq_topic, unreadable, args.json, sys.stdout))
+        return 0
+    seen: Counter[str] = Counter()
+    result = asyncio.run(
+        replay(
             bootstrap,
             _chosen(letters, args.reason or (), seen),
             dlq_topic,
@@ -48,19 +46,13 @@ def run(args: argparse.Namespace) -> int:
             args.rekey,
             args.dry_run,
         )
-        verb = "would replay" if args.dry_run else "replayed"
-        by_reason = ", ".join(f"{r} {n}" for r, n in result.replayed.most_common()) or "none"
-        out.write(f"{verb} {result.replayed.total()} of {seen.total()} ({by_reason})\n")
-        if result.skipped:
-            skipped = ", ".join(f"{why} {n}" for why, n in result.skipped.most_common())
-            out.write(f"skipped: {skipped}\n")
-
-    asyncio.run(main())
+    )
+    _print_replayed(result, seen, args.dry_run, sys.stdout)
     return 0
 
 
 async def _list(
-    letters: AsyncIterator[Letter],
+    letters: AsyncIterator[StoredLetter],
     dlq_topic: str,
     unreadable: Counter[str],
     as_json: bool,
@@ -85,11 +77,20 @@ async def _list(
 
 
 async def _chosen(
-    letters: AsyncIterator[Letter], reasons: Iterable[str], seen: Counter[str]
-) -> AsyncIterator[Letter]:
+    letters: AsyncIterator[StoredLetter], reasons: Iterable[str], seen: Counter[str]
+) -> AsyncIterator[StoredLetter]:
     """The letters of ``reasons`` (every letter when none), counting all in ``seen``."""
     wanted = set(reasons)
     async for x in letters:
         seen[x.reason] += 1
         if not wanted or x.reason in wanted:
             yield x
+
+
+def _print_replayed(result: ReplayResult, seen: Counter[str], dry_run: bool, out: IO[str]) -> None:
+    verb = "would replay" if dry_run else "replayed"
+    by_reason = ", ".join(f"{r} {n}" for r, n in result.replayed.most_common()) or "none"
+    out.write(f"{verb} {result.replayed.total()} of {seen.total()} ({by_reason})\n")
+    if result.skipped:
+        skipped = ", ".join(f"{why} {n}" for why, n in result.skipped.most_common())
+        out.write(f"skipped: {skipped}\n")

@@ -76,41 +76,6 @@ def render_table(report: LagReport) -> Table:
     return table
 
 
-async def _run(
-    bootstrap: str,
-    groups: Sequence[str] | None,
-    watch: float | None,
-    as_json: bool,
-    client_options: Mapping[str, Any],
-    intervals: int,
-    out: IO[str],
-) -> int:
-    async with LagTracker(
-        bootstrap, groups, client_options=client_options, intervals=intervals
-    ) as tracker:
-        if watch is None:
-            report = await tracker.sample()
-            if as_json:
-                out.write(json.dumps(report.rows(), indent=2) + "\n")
-            else:
-                _console(out).print(render_table(report))
-            return 0
-        if as_json:
-            # --watch --json: one JSON list per line per refresh (JSON Lines)
-            while True:
-                report = await tracker.sample()
-                out.write(json.dumps(report.rows()) + "\n")
-                out.flush()
-                await asyncio.sleep(watch)
-        console = _console(out)
-        report = await tracker.sample()
-        with Live(render_table(report), console=console, auto_refresh=False) as live:
-            while True:
-                await asyncio.sleep(watch)
-                report = await tracker.sample()
-                live.update(render_table(report), refresh=True)
-
-
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     bootstrap = bootstrap_servers(settings)
@@ -128,3 +93,51 @@ def run(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         return 0  # --watch ends with Ctrl-C
+
+
+async def _run(
+    bootstrap: str,
+    groups: Sequence[str] | None,
+    watch: float | None,
+    as_json: bool,
+    client_options: Mapping[str, Any],
+    intervals: int,
+    out: IO[str],
+) -> int:
+    async with LagTracker(
+        bootstrap, groups, client_options=client_options, intervals=intervals
+    ) as tracker:
+        if watch is None:
+            await _print_once(tracker, as_json, out)
+        elif as_json:
+            await _watch_json(tracker, watch, out)
+        else:
+            await _watch_table(tracker, watch, out)
+    return 0
+
+
+async def _print_once(tracker: LagTracker, as_json: bool, out: IO[str]) -> None:
+    report = await tracker.sample()
+    if as_json:
+        out.write(json.dumps(report.rows(), indent=2) + "\n")
+    else:
+        _console(out).print(render_table(report))
+
+
+async def _watch_json(tracker: LagTracker, every_s: float, out: IO[str]) -> None:
+    """One JSON list per line per refresh (JSON Lines), until Ctrl-C."""
+    while True:
+        report = await tracker.sample()
+        out.write(json.dumps(report.rows()) + "\n")
+        out.flush()
+        await asyncio.sleep(every_s)
+
+
+async def _watch_table(tracker: LagTracker, every_s: float, out: IO[str]) -> None:
+    """The table redrawn in place at each refresh, until Ctrl-C."""
+    report = await tracker.sample()
+    with Live(render_table(report), console=_console(out), auto_refresh=False) as live:
+        while True:
+            await asyncio.sleep(every_s)
+            report = await tracker.sample()
+            live.update(render_table(report), refresh=True)

@@ -27,23 +27,27 @@ from pydantic import ValidationError
 
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.events import DeadLetter
+from corpactions.ops.aiokafka_private import partitions_of
 
 REPLAYED_FROM = "corpactions-replayed-from"
 _IDLE_POLLS = 3  # empty polls of 1 s that end a read short of the end offsets
+_IN_FLIGHT = 1000  # replayed records sent before waiting for their acknowledgements
 
 
 @dataclass(frozen=True)
-class Letter:
+class StoredLetter:
+    """A dead letter and where it is stored in the DLQ topic (what a replay names)."""
+
     partition: int
     offset: int
-    letter: DeadLetter
+    dead_letter: DeadLetter
 
     @property
     def reason(self) -> str:
-        return self.letter.reason.code
+        return self.dead_letter.reason.code
 
     def summary(self) -> dict[str, Any]:
-        x = self.letter
+        x = self.dead_letter
         return {
             "partition": self.partition,
             "offset": self.offset,
@@ -56,7 +60,7 @@ class Letter:
 
 async def read_letters(
     bootstrap: str, topic: str, client_options: Mapping[str, Any], unreadable: Counter[str]
-) -> AsyncIterator[Letter]:
+) -> AsyncIterator[StoredLetter]:
     """Every committed letter in ``topic`` up to its end offsets at the start, one at a
     time (a DLQ may be large: nothing is held); records that are not letters are counted
     in ``unreadable``."""
@@ -69,11 +73,7 @@ async def read_letters(
     )
     await consumer.start()
     try:
-        parts = consumer.partitions_for_topic(topic)
-        if not parts:
-            await consumer._client.force_metadata_update()
-            parts = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        tps = [TopicPartition(topic, p) for p in sorted(await partitions_of(consumer, topic))]
         if not tps:
             return
         consumer.assign(tps)
@@ -91,11 +91,11 @@ async def read_letters(
                     if r.offset >= end[tp]:
                         continue  # arrived after the start: not this run's
                     try:
-                        letter = DeadLetter.model_validate_json(r.value)
+                        dead_letter = DeadLetter.model_validate_json(r.value)
                     except ValidationError:
                         unreadable["not a dead letter"] += 1
                         continue
-                    yield Letter(tp.partition, r.offset, letter)
+                    yield StoredLetter(tp.partition, r.offset, dead_letter)
     finally:
         await consumer.stop()
 
@@ -110,14 +110,23 @@ class ReplayResult:
     skipped: Counter[str]  # by why: truncated, not_a_resolution
 
 
+@dataclass(frozen=True)
+class _Record:
+    topic: str
+    value: bytes
+    key: bytes | None
+    headers: list[tuple[str, bytes | None]]
+
+
 async def replay(
     bootstrap: str,
-    letters: AsyncIterator[Letter],
+    letters: AsyncIterator[StoredLetter],
     dlq_topic: str,
     client_options: Mapping[str, Any],
     rekey: bool = False,
     dry_run: bool = False,
 ) -> ReplayResult:
+    """Produce each letter's record back to its source topic (nothing when ``dry_run``)."""
     result = ReplayResult(Counter(), Counter())
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap, **client_options, acks="all", enable_idempotence=True
@@ -127,23 +136,17 @@ async def replay(
     try:
         sent = []
         async for item in letters:
-            x = item.letter
-            if x.payload_truncated:
-                result.skipped["truncated"] += 1
+            record = _replayed(item, dlq_topic, rekey)
+            if isinstance(record, str):
+                result.skipped[record] += 1
                 continue
-            value = base64.b64decode(x.payload_base64)
-            key = _b64(x.source_key_base64)
-            if rekey:
-                try:
-                    key = BoardResolution.model_validate_json(value).security_key.encode()
-                except ValidationError:
-                    result.skipped["not_a_resolution"] += 1
-                    continue
-            headers = [(h.name, _b64(h.value_base64)) for h in x.source_headers]
-            headers.append((REPLAYED_FROM, f"{dlq_topic}/{item.partition}/{item.offset}".encode()))
             if not dry_run:
-                sent.append(await producer.send(x.source_topic, value, key=key, headers=headers))
-                if len(sent) >= 1000:  # bounded: wait for these before reading on
+                sent.append(
+                    await producer.send(
+                        record.topic, record.value, key=record.key, headers=record.headers
+                    )
+                )
+                if len(sent) >= _IN_FLIGHT:  # bounded: wait for these before reading on
                     await asyncio.gather(*sent)
                     sent.clear()
             result.replayed[item.reason] += 1
@@ -152,3 +155,20 @@ async def replay(
         if not dry_run:
             await producer.stop()
     return result
+
+
+def _replayed(item: StoredLetter, dlq_topic: str, rekey: bool) -> _Record | str:
+    """The record to send again, or why the letter is skipped (a ``ReplayResult`` key)."""
+    x = item.dead_letter
+    if x.payload_truncated:
+        return "truncated"
+    value = base64.b64decode(x.payload_base64)
+    key = _b64(x.source_key_base64)
+    if rekey:
+        try:
+            key = BoardResolution.model_validate_json(value).security_key.encode()
+        except ValidationError:
+            return "not_a_resolution"
+    headers = [(h.name, _b64(h.value_base64)) for h in x.source_headers]
+    headers.append((REPLAYED_FROM, f"{dlq_topic}/{item.partition}/{item.offset}".encode()))
+    return _Record(x.source_topic, value, key, headers)

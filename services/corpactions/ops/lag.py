@@ -46,6 +46,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
+from corpactions.ops.aiokafka_private import cluster_metadata
 from corpactions.ops.burrow import (
     GroupEvaluation,
     Status,
@@ -243,31 +244,19 @@ class LagTracker:
 
     # -- one sample -------------------------------------------------------------------
     async def sample(self) -> LagReport:
-        cluster = await self._log._client.fetch_all_metadata()
+        cluster = await cluster_metadata(self._log)
         history = not self._history_read
         records = await self._drain(cluster)
         self._history_read = True
-
         groups = await self._group_ids()
-        fetched = await asyncio.gather(*(self._committed(g) for g in groups))
-        committed: dict[str, dict[TopicPartition, int]] = {
-            g: {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
-            for g, offsets in zip(groups, fetched, strict=True)
-        }
-
-        wanted = {tp for offsets in committed.values() for tp in offsets}
-        wanted |= {TopicPartition(r.key.topic, r.key.partition) for r in records}
-        live = [tp for tp in wanted if tp.partition in _partitions(cluster, tp.topic)]
-        ends: dict[TopicPartition, int] = {}
-        if live:
-            ends = {tp: int(o) for tp, o in (await self._ends.end_offsets(live)).items()}
+        committed = await self._committed_offsets(groups)
+        ends = await self._end_offsets(cluster, committed, records)
         self.windows.observe_end_offsets({(tp.topic, tp.partition): e for tp, e in ends.items()})
         if history:
             await self._add_history(records, ends)
         else:
             for r in records:
                 self._add(r, None)
-
         lags = {
             (g, tp): max(0, ends[tp] - off)
             for g, offsets in committed.items()
@@ -277,50 +266,80 @@ class LagTracker:
         behind = {(tp, committed[g][tp]) for (g, tp), lag in lags.items() if lag > 0}
         next_ts = await self._next_timestamps(behind)
         now = self.clock()
-        now_ms = int(now * 1000)
-
-        report: list[GroupLag] = []
-        for g in groups:
-            parts: list[PartitionLag] = []
-            evals = []
-            for tp in sorted(committed[g]):
-                if tp not in ends:
-                    continue  # topic deleted since the group committed
-                lag = lags[(g, tp)]
-                key = (tp, committed[g][tp])
-                window = self.windows.commits(g, tp.topic, tp.partition)
-                ev = evaluate_partition(
-                    window,
-                    self.windows.intervals,
-                    _readable_lag(lag, key, next_ts),
-                    self.windows.broker_offsets(tp.topic, tp.partition),
-                    now_ms,
-                )
-                evals.append(ev)
-                parts.append(
-                    PartitionLag(
-                        group=g,
-                        topic=tp.topic,
-                        partition=tp.partition,
-                        committed_offset=committed[g][tp],
-                        end_offset=ends[tp],
-                        lag=lag,
-                        lag_seconds=_lag_seconds(lag, key, next_ts, now),
-                        status=ev.status,
-                        complete=ev.complete,
-                        commit_rate=commit_rate(window),
-                        commits=len(window),
-                    )
-                )
-            group_ev = (
-                evaluate_group(evals) if parts else GroupEvaluation(Status.NOTFOUND, 0.0, 0, 0)
-            )
-            report.append(GroupLag(g, group_ev.status, group_ev.complete, tuple(parts)))
         return LagReport(
             taken_at=now,
-            groups=tuple(report),
+            groups=tuple(
+                self._group_lag(g, committed[g], ends, lags, next_ts, now) for g in groups
+            ),
             end_offsets={(tp.topic, tp.partition): e for tp, e in ends.items()},
         )
+
+    async def _committed_offsets(self, groups: list[str]) -> dict[str, dict[TopicPartition, int]]:
+        """Each group's committed offsets (partitions it never committed left out)."""
+        fetched = await asyncio.gather(*(self._committed(g) for g in groups))
+        return {
+            g: {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+            for g, offsets in zip(groups, fetched, strict=True)
+        }
+
+    async def _end_offsets(
+        self,
+        cluster: Any,
+        committed: Mapping[str, Mapping[TopicPartition, int]],
+        records: list[_CommitRecord],
+    ) -> dict[TopicPartition, int]:
+        """The log-end offset of every partition committed to or in the new commits,
+        leaving out those of topics deleted since."""
+        wanted = {tp for offsets in committed.values() for tp in offsets}
+        wanted |= {TopicPartition(r.key.topic, r.key.partition) for r in records}
+        live = [tp for tp in wanted if tp.partition in _partitions(cluster, tp.topic)]
+        if not live:
+            return {}
+        return {tp: int(o) for tp, o in (await self._ends.end_offsets(live)).items()}
+
+    def _group_lag(
+        self,
+        group: str,
+        committed: Mapping[TopicPartition, int],
+        ends: Mapping[TopicPartition, int],
+        lags: Mapping[tuple[str, TopicPartition], int],
+        next_ts: NextRecords,
+        now: float,
+    ) -> GroupLag:
+        """One group's partitions, each judged over its window, and the group's verdict."""
+        parts: list[PartitionLag] = []
+        evals = []
+        for tp in sorted(committed):
+            if tp not in ends:
+                continue  # topic deleted since the group committed
+            lag = lags[(group, tp)]
+            key = (tp, committed[tp])
+            window = self.windows.commits(group, tp.topic, tp.partition)
+            ev = evaluate_partition(
+                window,
+                self.windows.intervals,
+                _readable_lag(lag, key, next_ts),
+                self.windows.broker_offsets(tp.topic, tp.partition),
+                int(now * 1000),
+            )
+            evals.append(ev)
+            parts.append(
+                PartitionLag(
+                    group=group,
+                    topic=tp.topic,
+                    partition=tp.partition,
+                    committed_offset=committed[tp],
+                    end_offset=ends[tp],
+                    lag=lag,
+                    lag_seconds=_lag_seconds(lag, key, next_ts, now),
+                    status=ev.status,
+                    complete=ev.complete,
+                    commit_rate=commit_rate(window),
+                    commits=len(window),
+                )
+            )
+        group_ev = evaluate_group(evals) if parts else GroupEvaluation(Status.NOTFOUND, 0.0, 0, 0)
+        return GroupLag(group, group_ev.status, group_ev.complete, tuple(parts))
 
     async def _group_ids(self) -> list[str]:
         if self.groups is not None:
@@ -555,17 +574,3 @@ async def _close(client: Any, timeout_s: float = 10.0) -> None:
         await asyncio.wait_for(stop(), timeout_s)
     except TimeoutError:
         log.warning("%s did not stop within %.0fs", type(client).__name__, timeout_s)
-
-
-async def sample_once(
-    bootstrap_servers: str,
-    groups: Sequence[str] | None = None,
-    *,
-    client_options: Mapping[str, Any] | None = None,
-    intervals: int = 10,
-) -> LagReport:
-    """One report, windows built from the whole ``__consumer_offsets`` history."""
-    async with LagTracker(
-        bootstrap_servers, groups, client_options=client_options, intervals=intervals
-    ) as tracker:
-        return await tracker.sample()
