@@ -327,7 +327,8 @@ class LocalKafka(_StartStop):
             "share.coordinator.state.topic.replication.factor": "1",
             "share.coordinator.state.topic.min.isr": "1",
             # Fewer internal partitions: the first group join and the first transaction
-            # create these topics, and 50 partitions each cost seconds on a dev machine.
+            # create these topics, and creating Kafka's default 50 partitions of each on
+            # one node holds both up.
             "offsets.topic.num.partitions": "5",
             "transaction.state.log.num.partitions": "5",
             # Tests and demos join groups constantly; no reason to wait 3 s for more members.
