@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import warnings
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -48,16 +48,8 @@ class CalendarIndex:
         """Index of the latest session <= day (rolls *backward*); -1 if none."""
         return bisect_right(self.ordinals, day.toordinal()) - 1
 
-    def index_on_or_after(self, day: dt.date) -> int:
-        """Index of the earliest session >= day (rolls *forward*); len(sessions) if none."""
-        return bisect_left(self.ordinals, day.toordinal())
-
     def is_session(self, day: dt.date) -> bool:
         return day.toordinal() in self.session_set
-
-    def settlement_index(self, i: int) -> int:
-        """Index of the settlement session of a trade on sessions[i] (may be past the end)."""
-        return i + self.cycles[i]
 
 
 class UnknownMic(LookupError):

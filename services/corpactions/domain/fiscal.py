@@ -28,10 +28,6 @@ class DividendType(StrEnum):
     SPECIAL = "special"
 
 
-# Earlier name of DividendType, kept for callers written against it.
-DividendKind = DividendType
-
-
 class EntryStatus(StrEnum):
     RESOLVED = "resolved"  # resolved by the board (or AGM)
     FORECAST = "forecast"  # disclosed as a forecast, not yet resolved

@@ -13,7 +13,7 @@ cheaper to build (measured: 0.9 vs 2.1 us for 12 fields), which matters at the
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_DOWN, Context, Decimal, InvalidOperation, Overflow
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from typing import Final, NamedTuple
 
@@ -51,6 +51,7 @@ from corpactions.domain.money import (
     MAX_RATE_DECIMALS,
     MAX_TOTAL_DIGITS,
     MINOR_UNITS,
+    QUANTIZE,
     Rounding,
 )
 from corpactions.domain.reasons import DomainRejected, Reason, ReasonCode
@@ -485,10 +486,7 @@ def per_unit(rate: Decimal, shares_per_unit: Decimal) -> Decimal:
     assert isinstance(rate_exponent, int) and isinstance(product_exponent, int)
     # Coarsest exponent first; ROUND_DOWN is only tried, kept when nothing was dropped.
     for exponent in range(rate_exponent, product_exponent, -1):
-        coarser = product.quantize(_ONE.scaleb(exponent), rounding=ROUND_DOWN, context=_QUANTIZE)
+        coarser = product.quantize(_ONE.scaleb(exponent), rounding=ROUND_DOWN, context=QUANTIZE)
         if coarser == product:
             return coarser
     return product
-
-
-_QUANTIZE: Final = Context(prec=80, traps=[InvalidOperation, Overflow], Emax=999, Emin=-999)
