@@ -12,13 +12,10 @@ import datetime as dt
 import threading
 import warnings
 from bisect import bisect_right
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from dataclasses import dataclass
+from typing import Final
 
 from corpactions.domain.settlement import CYCLES_BY_MIC, Cycles, cycle_on
-
-if TYPE_CHECKING:
-    from corpactions.domain.exdates import ExDates
 
 # Explicit bounds. exchange_calendars defaults to a window around "today" (a hidden
 # clock); fixed bounds keep results reproducible. Start: the issue asks for record dates
@@ -29,9 +26,13 @@ CALENDAR_START: Final = dt.date(2000, 1, 1)
 CALENDAR_END: Final = dt.date(2030, 12, 31)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CalendarIndex:
-    """One market's sessions in [CALENDAR_START, CALENDAR_END] plus each session's cycle."""
+    """One market's sessions in [CALENDAR_START, CALENDAR_END] plus each session's cycle.
+
+    Compared and hashed by identity (one index per MIC, see `calendar_index`), so it can
+    key the ex-date memo in exdates.py without hashing its tuples.
+    """
 
     mic: str
     tz: dt.tzinfo  # the market's time zone: when its dates begin and end
@@ -40,9 +41,6 @@ class CalendarIndex:
     cycles: tuple[int, ...]  # settlement cycle in force for a trade on sessions[i]
     min_cycle: int  # shortest cycle ever in force on this market
     session_set: frozenset[int]  # the ordinals again, for O(1) "is this a session?"
-    # Results of exdates.ex_dates per record-date ordinal: a pure function of the index,
-    # so memoising is safe; bounded by the calendar's span (~11,000 days).
-    ex_dates_memo: dict[int, ExDates] = field(default_factory=dict, compare=False, repr=False)
 
     def index_on_or_before(self, day: dt.date) -> int:
         """Index of the latest session <= day (rolls *backward*); -1 if none."""
