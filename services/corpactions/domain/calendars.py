@@ -1,9 +1,9 @@
 """Exchange sessions, computed once per MIC, then searched with `bisect`.
 
 exchange_calendars is the maintained source of holidays (no hand-written holiday list
-here). Building one calendar costs ~0.2-0.4 s and asking it per event manages only
-tens of thousands of look-ups a second, so each MIC's sessions are materialised once,
-lazily, into sorted tuples of dates and ordinals; the hot path only bisects those.
+here). Building a calendar goes through pandas and is slow, and asking it per event is
+far slower than a bisect over plain tuples, so each MIC's sessions are materialised
+once, lazily, into sorted tuples of dates and ordinals; the hot path only bisects those.
 """
 
 from __future__ import annotations
