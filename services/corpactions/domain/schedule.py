@@ -436,7 +436,7 @@ def _amounts(res: ResolutionLike, warnings: list[Reason]) -> Amounts:
     if declared is None:
         return Amounts(total, None, None, Consistency.NOT_CHECKED)
     rng = declared_range(rate, declared, currency, TOTAL_ROUNDING)
-    if not rng.reachable:
+    if rng.eligible_shares_min > rng.eligible_shares_max:
         warnings.append(
             DECLARED_TOTAL_UNREACHABLE.at(
                 "declared_total",
@@ -448,7 +448,7 @@ def _amounts(res: ResolutionLike, warnings: list[Reason]) -> Amounts:
         )
     if shares is None:
         return Amounts(total, declared, rng, Consistency.NOT_CHECKED)
-    if rng.contains(shares):
+    if rng.eligible_shares_min <= shares <= rng.eligible_shares_max:
         return Amounts(total, declared, rng, Consistency.CONSISTENT)
     warnings.append(
         DECLARED_TOTAL_INCONSISTENT.at(
