@@ -49,13 +49,12 @@ _memos: dict[CalendarIndex, dict[int, ExDates]] = {}
 def ex_dates(index: CalendarIndex, record_date: dt.date) -> ExDates:
     """Last cum day and ex-date of `record_date` on `index`'s market (memoised per day)."""
     ordinal = record_date.toordinal()
-    memo = _memos.get(index)
-    if memo is None:
-        memo = _memos.setdefault(index, {})
-    found = memo.get(ordinal)
-    if found is None:
-        found = compute_ex_dates(index, record_date)
-        memo[ordinal] = found
+    try:  # a hit costs two subscripts; a miss (once per index and day) an exception
+        return _memos[index][ordinal]
+    except KeyError:
+        pass
+    found = compute_ex_dates(index, record_date)
+    _memos.setdefault(index, {})[ordinal] = found
     return found
 
 
