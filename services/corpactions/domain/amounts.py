@@ -11,7 +11,7 @@ All range arithmetic is in integers (numerator/denominator from
 
 from __future__ import annotations
 
-from decimal import Context, Decimal, InvalidOperation, Overflow
+from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -119,15 +119,3 @@ def declared_range(
         eligible_shares_min=s_min,
         eligible_shares_max=s_max,
     )
-
-
-def printed_total(total: Decimal, declared: DeclaredTotalLike) -> Decimal:
-    """How `total` prints in `declared`'s unit, precision and rounding (620000001 -> 620)."""
-    step = Decimal(1).scaleb(-decimals_as_written(declared.amount), EXACT)
-    return EXACT.divide(total, Decimal(declared.unit)).quantize(
-        step, rounding=declared.rounding.decimal_mode, context=_QUANTIZE
-    )
-
-
-# quantize() takes its precision limit from a context; the mode is always explicit.
-_QUANTIZE = Context(prec=80, traps=[InvalidOperation, Overflow], Emax=999, Emin=-999)

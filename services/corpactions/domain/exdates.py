@@ -40,13 +40,21 @@ class ExDates(NamedTuple):
     ex_date_settles_on: dt.date | None  # > record date; None past the calendar's end
 
 
+# Results of `ex_dates` per index and record-date ordinal. The rule is a pure function
+# of the index, so memoising is safe; each index's memo is bounded by the calendar's span
+# (~11,000 days), and the indexes themselves are built once per MIC and kept.
+_memos: dict[CalendarIndex, dict[int, ExDates]] = {}
+
+
 def ex_dates(index: CalendarIndex, record_date: dt.date) -> ExDates:
     """Last cum day and ex-date of `record_date` on `index`'s market (memoised per day)."""
     ordinal = record_date.toordinal()
-    found = index.ex_dates_memo.get(ordinal)
-    if found is None:
-        found = compute_ex_dates(index, record_date)
-        index.ex_dates_memo[ordinal] = found
+    try:  # a hit costs two subscripts; a miss (once per index and day) an exception
+        return _memos[index][ordinal]
+    except KeyError:
+        pass
+    found = compute_ex_dates(index, record_date)
+    _memos.setdefault(index, {})[ordinal] = found
     return found
 
 

@@ -28,10 +28,6 @@ class DividendType(StrEnum):
     SPECIAL = "special"
 
 
-# Earlier name of DividendType, kept for callers written against it.
-DividendKind = DividendType
-
-
 class EntryStatus(StrEnum):
     RESOLVED = "resolved"  # resolved by the board (or AGM)
     FORECAST = "forecast"  # disclosed as a forecast, not yet resolved
@@ -116,6 +112,9 @@ _PRIOR_YEAR_WINDOW: Final = 7
 _ORDER: Final = {kind: n for n, kind in enumerate(DividendType)}
 _ZERO: Final = Decimal(0)
 _RESOLVED: Final = EntryStatus.RESOLVED
+# Which dividend of a fiscal year: the type, and the quarter for quarterly, regular and
+# special dividends (None for interim and year-end).
+_Period = tuple[DividendType, int | None]
 
 
 def fiscal_quarter(fiscal_year_end: dt.date, record_date: dt.date) -> int:
@@ -134,17 +133,13 @@ def one_year_earlier(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _period(
-    kind: DividendType, fiscal_year_end: dt.date, record_date: dt.date | None
-) -> tuple[DividendType, int | None]:
+def _period(kind: DividendType, fiscal_year_end: dt.date, record_date: dt.date | None) -> _Period:
     if kind in _PER_TYPE or record_date is None:
         return kind, None
     return kind, fiscal_quarter(fiscal_year_end, record_date)
 
 
-def _summarise(
-    fiscal_year_end: dt.date, picked: dict[tuple[DividendType, int | None], Component]
-) -> FiscalYear:
+def _summarise(fiscal_year_end: dt.date, picked: dict[_Period, Component]) -> FiscalYear:
     components = tuple(
         sorted(picked.values(), key=lambda c: (c.quarter or 0, _ORDER[c.dividend_type]))
     )
@@ -163,9 +158,9 @@ def _summarise(
     )
 
 
-def _pick(entries: Iterable[PastDividend]) -> dict[tuple[DividendType, int | None], Component]:
+def _pick(entries: Iterable[PastDividend]) -> dict[_Period, Component]:
     """Per period: a resolved entry beats a forecast; among forecasts the latest disclosed."""
-    best: dict[tuple[DividendType, int | None], PastDividend] = {}
+    best: dict[_Period, PastDividend] = {}
     for e in entries:
         key = _period(e.dividend_type, e.fiscal_year_end, e.record_date)
         held = best.get(key)
@@ -196,29 +191,79 @@ def roll_up(
     superseding what was stored) and any entry of the same fiscal year and period.
     """
     key = _period(dividend_type, fiscal_year_end, record_date)
-    if history is None or not history.entries:
-        # Fast path (most events): the year holds only this dividend.
-        component = Component(key[0], key[1], amount_per_share, _RESOLVED)
-        year = FiscalYear(fiscal_year_end, (component,), amount_per_share, _ZERO, amount_per_share)
-        # Positional: fiscal_year_end, dividend_type, quarter, this_year, prior_year,
-        # vs_prior_year_same_period, vs_prior_year_annual, vs_forecast.
-        rolled = FiscalRollUp(
-            fiscal_year_end,
-            dividend_type,
-            key[1],
-            year,
-            None,
-            None,
-            None,
-            None if forecast is None else _vs_forecast(amount_per_share, forecast),
+    if history is not None and history.entries:
+        return _roll_up_with_history(
+            event_id, key, fiscal_year_end, amount_per_share, currency, forecast, history
         )
-        return rolled, False
+    # Most events: the year holds only this dividend, and there is no prior year.
+    component = Component(key[0], key[1], amount_per_share, _RESOLVED)
+    year = FiscalYear(fiscal_year_end, (component,), amount_per_share, _ZERO, amount_per_share)
+    # Positional: fiscal_year_end, dividend_type, quarter, this_year, prior_year,
+    # vs_prior_year_same_period, vs_prior_year_annual, vs_forecast.
+    rolled = FiscalRollUp(
+        fiscal_year_end,
+        dividend_type,
+        key[1],
+        year,
+        None,
+        None,
+        None,
+        None if forecast is None else _vs_forecast(amount_per_share, forecast),
+    )
+    return rolled, False
+
+
+def _roll_up_with_history(
+    event_id: str,
+    key: _Period,
+    fiscal_year_end: dt.date,
+    amount_per_share: Decimal,
+    currency: str,
+    forecast: ForecastLike | None,
+    history: DividendHistory,
+) -> tuple[FiscalRollUp, bool]:
+    """`roll_up` when the history holds entries: this year with its other periods, the
+    prior year, and the latest forecast."""
+    this_entries, prior_entries, forecasts, other_currency = _split_history(
+        history, event_id, key, fiscal_year_end, currency
+    )
+    this_picked = _pick(this_entries)
+    this_picked[key] = Component(key[0], key[1], amount_per_share, EntryStatus.RESOLVED)
+    this_year = _summarise(fiscal_year_end, this_picked)
+    prior_year, vs_prior, vs_prior_annual = _vs_prior_year(
+        prior_entries, key, amount_per_share, this_year
+    )
+    rolled = FiscalRollUp(
+        fiscal_year_end=fiscal_year_end,
+        dividend_type=key[0],
+        quarter=key[1],
+        this_year=this_year,
+        prior_year=prior_year,
+        vs_prior_year_same_period=vs_prior,
+        vs_prior_year_annual=vs_prior_annual,
+        vs_forecast=_vs_latest_forecast(amount_per_share, forecast, forecasts),
+    )
+    return rolled, other_currency
+
+
+def _split_history(
+    history: DividendHistory,
+    event_id: str,
+    key: _Period,
+    fiscal_year_end: dt.date,
+    currency: str,
+) -> tuple[list[PastDividend], list[PastDividend], list[PastDividend], bool]:
+    """The entries that count, by where they go: this year's other periods, the prior
+    year's (its end within a week of one year earlier), and forecasts of this period.
+    Entries in another currency are left out (the bool says there were some), as are
+    entries of this event and resolved ones of this period: this resolution replaces them.
+    """
     this_entries: list[PastDividend] = []
     prior_entries: list[PastDividend] = []
     forecasts: list[PastDividend] = []
     other_currency = False
     prior_end = one_year_earlier(fiscal_year_end).toordinal()
-    for e in history.entries if history else ():
+    for e in history.entries:
         if e.currency != currency:
             other_currency = True
             continue
@@ -232,54 +277,50 @@ def roll_up(
             this_entries.append(e)
         elif abs(e.fiscal_year_end.toordinal() - prior_end) <= _PRIOR_YEAR_WINDOW:
             prior_entries.append(e)
+    return this_entries, prior_entries, forecasts, other_currency
 
-    this_picked = _pick(this_entries)
-    this_picked[key] = Component(key[0], key[1], amount_per_share, EntryStatus.RESOLVED)
-    this_year = _summarise(fiscal_year_end, this_picked)
 
-    prior_year: FiscalYear | None = None
-    vs_prior: Change | None = None
-    vs_prior_annual: Change | None = None
-    if prior_entries:
-        prior_fye = max(e.fiscal_year_end for e in prior_entries)
-        prior_picked = _pick(e for e in prior_entries if e.fiscal_year_end == prior_fye)
-        prior_year = _summarise(prior_fye, prior_picked)
-        same = prior_picked.get(key)
-        if same is not None:
-            vs_prior = Change(
-                reference_amount=same.amount_per_share,
-                change=EXACT.subtract(amount_per_share, same.amount_per_share),
-                reference_fiscal_year_end=prior_fye,
-            )
-        vs_prior_annual = Change(
-            reference_amount=prior_year.annual_total,
-            change=EXACT.subtract(this_year.annual_total, prior_year.annual_total),
+def _vs_prior_year(
+    prior_entries: list[PastDividend],
+    key: _Period,
+    amount_per_share: Decimal,
+    this_year: FiscalYear,
+) -> tuple[FiscalYear | None, Change | None, Change | None]:
+    """The prior year (the latest end among `prior_entries`), and this dividend and this
+    year's annual total against it: same period, annual."""
+    if not prior_entries:
+        return None, None, None
+    prior_fye = max(e.fiscal_year_end for e in prior_entries)
+    prior_picked = _pick(e for e in prior_entries if e.fiscal_year_end == prior_fye)
+    prior_year = _summarise(prior_fye, prior_picked)
+    same = prior_picked.get(key)
+    vs_prior = None
+    if same is not None:
+        vs_prior = Change(
+            reference_amount=same.amount_per_share,
+            change=EXACT.subtract(amount_per_share, same.amount_per_share),
             reference_fiscal_year_end=prior_fye,
         )
+    vs_prior_annual = Change(
+        reference_amount=prior_year.annual_total,
+        change=EXACT.subtract(this_year.annual_total, prior_year.annual_total),
+        reference_fiscal_year_end=prior_fye,
+    )
+    return prior_year, vs_prior, vs_prior_annual
 
-    # The latest forecast: the one the resolution cites, else the history's latest.
+
+def _vs_latest_forecast(
+    amount_per_share: Decimal, forecast: ForecastLike | None, forecasts: list[PastDividend]
+) -> Change | None:
+    """Against the latest forecast: the one the resolution cites, else the history's latest."""
     if forecast is None and forecasts:
         latest = max(forecasts, key=_rank)
-        vs_forecast: Change | None = Change(
+        return Change(
             reference_amount=latest.amount_per_share,
             change=EXACT.subtract(amount_per_share, latest.amount_per_share),
             reference_disclosed_on=latest.disclosed_on,
         )
-    else:
-        vs_forecast = _vs_forecast(amount_per_share, forecast)
-    return (
-        FiscalRollUp(
-            fiscal_year_end=fiscal_year_end,
-            dividend_type=dividend_type,
-            quarter=key[1],
-            this_year=this_year,
-            prior_year=prior_year,
-            vs_prior_year_same_period=vs_prior,
-            vs_prior_year_annual=vs_prior_annual,
-            vs_forecast=vs_forecast,
-        ),
-        other_currency,
-    )
+    return _vs_forecast(amount_per_share, forecast)
 
 
 def _vs_forecast(amount_per_share: Decimal, forecast: ForecastLike | None) -> Change | None:

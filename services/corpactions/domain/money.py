@@ -68,6 +68,11 @@ EXACT: Final = Context(
     Emin=-999,
 )
 
+# quantize() needs a context for its precision limit only; the rounding mode is always
+# passed explicitly, so this context's own mode is never used. Every quantize in the
+# core shares this one.
+QUANTIZE: Final = Context(prec=80, traps=[InvalidOperation, Overflow], Emax=999, Emin=-999)
+
 
 class Rounding(StrEnum):
     """How a total is brought to a coarser unit. Only modes issuers actually print."""
@@ -86,21 +91,11 @@ _DECIMAL_MODES: Final = MappingProxyType(
 _MINOR_QUANTUM: Final = MappingProxyType({n: Decimal(1).scaleb(-n, EXACT) for n in range(4)})
 
 
-def minor_units(currency: str) -> int | None:
-    """ISO 4217 minor units of `currency`, or None if the currency is not supported."""
-    return MINOR_UNITS.get(currency)
-
-
 def quantize_to_currency(amount: Decimal, currency: str, rounding: Rounding) -> Decimal:
     """`amount` brought to `currency`'s minor unit with the named rounding mode."""
     return amount.quantize(
-        _MINOR_QUANTUM[MINOR_UNITS[currency]], rounding=rounding.decimal_mode, context=_QUANTIZE
+        _MINOR_QUANTUM[MINOR_UNITS[currency]], rounding=rounding.decimal_mode, context=QUANTIZE
     )
-
-
-# quantize() needs a context for its precision limit only; the rounding mode is always
-# passed explicitly, so this context's own mode is never used.
-_QUANTIZE: Final = Context(prec=80, traps=[InvalidOperation, Overflow], Emax=999, Emin=-999)
 
 
 def decimals_as_written(value: Decimal) -> int:
@@ -108,14 +103,6 @@ def decimals_as_written(value: Decimal) -> int:
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int), "callers reject NaN and infinity before this"
     return -exponent if exponent < 0 else 0
-
-
-def integer_digits(value: Decimal) -> int:
-    """Digits before the point: 620 -> 3, 0.2875 -> 0 (so 0.x never counts as a digit)."""
-    if not value:
-        return 0
-    adjusted = value.adjusted()
-    return adjusted + 1 if adjusted >= 0 else 0
 
 
 def plain(value: Decimal) -> str:

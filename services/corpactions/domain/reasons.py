@@ -1,14 +1,17 @@
-"""Machine-readable reasons a resolution is rejected or warned about.
+"""Machine-readable reasons a resolution is rejected or warned about, and their wording.
 
 Codes are part of the public contract (stderr of `corpactions schedule`, dead-letter
-records): other teams match on them, so a code is never renamed, only added.
+records): other teams match on them, so a code is never renamed, only added. Each
+message is a template kept here beside its code (as exchange_calendars keeps its errors
+in errors.py), so every finding the core can report reads in one place; the checks
+pass only the values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 
 class ReasonCode(StrEnum):
@@ -48,6 +51,96 @@ class Reason(NamedTuple):
 
     def __str__(self) -> str:
         return f"{self.code.value} {self.field}: {self.message}"
+
+
+class Message(NamedTuple):
+    """A code and the text it is reported with: a `str.format` template over the values
+    the check passes (a date renders as its ISO form, a Decimal as written)."""
+
+    code: ReasonCode
+    template: str
+
+    def at(self, field: str, **values: object) -> Reason:
+        """This finding at `field` (a dotted path into the resolution)."""
+        return Reason(self.code, field, self.template.format(**values))
+
+
+# Rejections. Some codes have more than one wording; a message's name says which.
+UNKNOWN_CURRENCY: Final = Message(
+    ReasonCode.UNKNOWN_CURRENCY, "{currency!r} is not an ISO 4217 currency this service supports"
+)
+NON_POSITIVE_RATE: Final = Message(
+    ReasonCode.NON_POSITIVE_RATE, "must be greater than zero, got {value}"
+)
+NON_POSITIVE_AMOUNT: Final = Message(
+    ReasonCode.NON_POSITIVE_AMOUNT, "must be greater than zero, got {value}"
+)
+NEGATIVE_AMOUNT: Final = Message(ReasonCode.NON_POSITIVE_AMOUNT, "must not be negative")
+TOO_MANY_DECIMALS: Final = Message(
+    ReasonCode.TOO_MANY_DECIMALS,
+    "{decimals} decimal places; at most {limit} (ISO 20022 ActiveCurrencyAnd13DecimalAmount)",
+)
+TOO_MANY_DIGITS: Final = Message(
+    ReasonCode.TOO_MANY_DIGITS, "more than {limit} digits (ISO 20022 totalDigits)"
+)
+UNKNOWN_MIC: Final = Message(ReasonCode.UNKNOWN_MIC, "no exchange calendar for MIC {mic!r}")
+UNSUPPORTED_MIC: Final = Message(
+    ReasonCode.UNSUPPORTED_MIC, "no settlement-cycle history held for MIC {mic!r}"
+)
+_OUTSIDE_CALENDAR: Final = (
+    "{day} needs {mic} sessions outside the calendar built for {start}..{end}"
+)
+RECORD_DATE_OUT_OF_CALENDAR_RANGE: Final = Message(
+    ReasonCode.RECORD_DATE_OUT_OF_CALENDAR_RANGE, _OUTSIDE_CALENDAR
+)
+PAYMENT_DATE_OUT_OF_CALENDAR_RANGE: Final = Message(
+    ReasonCode.PAYMENT_DATE_OUT_OF_CALENDAR_RANGE, _OUTSIDE_CALENDAR
+)
+PAYMENT_BEFORE_RECORD: Final = Message(
+    ReasonCode.PAYMENT_BEFORE_RECORD, "payment {payment} is before record date {record_date}"
+)
+PAYMENT_BEFORE_RESOLUTION: Final = Message(
+    ReasonCode.PAYMENT_BEFORE_RESOLUTION,
+    "payment {payment} is before the resolution of {resolved_on}",
+)
+INVALID_DECLARED_UNIT: Final = Message(
+    ReasonCode.INVALID_DECLARED_UNIT,
+    "unit {unit} is not a power of ten (1, 1000, 1000000, ...)",
+)
+DUPLICATE_LISTING: Final = Message(ReasonCode.DUPLICATE_LISTING, "{mic} {symbol} is listed twice")
+LARGE_DISTRIBUTION_WITHOUT_PAYMENT_DATE: Final = Message(
+    ReasonCode.LARGE_DISTRIBUTION_WITHOUT_PAYMENT_DATE,
+    "a distribution of 25% or more of the reference price goes ex on {mic} the business "
+    "day after payment (FINRA Rule 11140(b)(2)): the payment date is needed to schedule it",
+)
+
+# Warnings.
+DECLARED_TOTAL_INCONSISTENT: Final = Message(
+    ReasonCode.DECLARED_TOTAL_INCONSISTENT,
+    "{shares} is outside {low}..{high}, the range the declared total implies",
+)
+DECLARED_TOTAL_UNREACHABLE: Final = Message(
+    ReasonCode.DECLARED_TOTAL_UNREACHABLE,
+    "no whole number of shares at {rate} gives a total that prints as "
+    "{amount} x {unit} ({rounding})",
+)
+RECORD_DATE_OUTSIDE_FISCAL_YEAR: Final = Message(
+    ReasonCode.RECORD_DATE_OUTSIDE_FISCAL_YEAR,
+    "record date {record_date} is outside the fiscal year ending {fiscal_year_end}",
+)
+PAYMENT_DATE_NOT_A_SESSION: Final = Message(
+    ReasonCode.PAYMENT_DATE_NOT_A_SESSION, "{payment} is not a {mic} session"
+)
+HISTORY_CURRENCY_MISMATCH: Final = Message(
+    ReasonCode.HISTORY_CURRENCY_MISMATCH,
+    "history entries not in {currency} were left out of the roll-up",
+)
+EX_DATE_AFTER_PAYMENT: Final = Message(
+    ReasonCode.EX_DATE_AFTER_PAYMENT,
+    "{rate} is 25% or more of the reference price {price} ({priced_on}): on {mics} it "
+    "goes ex on the first business day after payment {payment} (FINRA Rule 11140(b)(2)); "
+    "trades until then carry due bills",
+)
 
 
 class DomainRejected(ValueError):
