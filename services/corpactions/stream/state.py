@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic_core import from_json, to_json
 
-from corpactions.domain import DividendHistory, DividendKind, EntryStatus, PastDividend
+from corpactions.domain import DividendHistory, DividendType, EntryStatus, PastDividend
 
 ACTION_PREFIX = "a:"
 HISTORY_PREFIX = "h:"
@@ -164,7 +164,7 @@ def decode_history(raw: bytes) -> tuple[PastDividend, ...]:
     return tuple(
         PastDividend(
             fiscal_year_end=dt.date.fromisoformat(d["fiscal_year_end"]),
-            dividend_type=DividendKind(d["dividend_type"]),
+            dividend_type=DividendType(d["dividend_type"]),
             amount_per_share=Decimal(d["amount_per_share"]),
             currency=d["currency"],
             status=EntryStatus(d["status"]),
@@ -214,7 +214,7 @@ def _history_row(e: PastDividend) -> tuple[Any, ...]:
 
 def _past_dividend(row: tuple[Any, ...]) -> PastDividend:
     fy, kind, amount, currency, status, *rest = row
-    return PastDividend(fy, DividendKind(kind), amount, currency, EntryStatus(status), *rest)
+    return PastDividend(fy, DividendType(kind), amount, currency, EntryStatus(status), *rest)
 
 
 _NO_HISTORY = DividendHistory(())
