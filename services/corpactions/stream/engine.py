@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from aiokafka import ConsumerRebalanceListener
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import TopicPartition
 
@@ -197,7 +197,7 @@ class Engine:
         # the error that taking them raised, for the next poll to raise
         self._fetched_ahead: dict[TopicPartition, tuple[PartitionProcessor, list[Any]]] = {}
         self._fetch_ahead_error: Exception | None = None
-        self.consumer: Any = None  # AIOKafkaConsumer once started (see stream/clients.py)
+        self.consumer: AIOKafkaConsumer | None = None  # see stream/clients.py
         self.on_fatal: Callable[[BaseException], None] | None = None
 
     @property
