@@ -10,42 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# The published topic names (contracts): other systems produce and subscribe to these.
-RESOLUTIONS = "corporate-actions.board-resolutions.v1"
-SCHEDULES = "corporate-actions.dividend-schedules.v1"
-RECORD_DATES = "corporate-actions.record-dates.v1"
-PAYMENT_DATES = "corporate-actions.payment-dates.v1"
-DEAD_LETTERS = "corporate-actions.board-resolutions.dlq.v1"
-
-
-@dataclass(frozen=True)
-class Topics:
-    """Topic names; ``prefix`` isolates test runs and environments on a shared cluster."""
-
-    prefix: str = ""
-
-    @property
-    def resolutions(self) -> str:
-        return self.prefix + RESOLUTIONS
-
-    @property
-    def schedules(self) -> str:
-        return self.prefix + SCHEDULES
-
-    @property
-    def record_dates(self) -> str:
-        return self.prefix + RECORD_DATES
-
-    @property
-    def payment_dates(self) -> str:
-        return self.prefix + PAYMENT_DATES
-
-    @property
-    def dead_letters(self) -> str:
-        return self.prefix + DEAD_LETTERS
-
-    def outputs(self) -> tuple[str, ...]:
-        return (self.schedules, self.record_dates, self.payment_dates, self.dead_letters)
+from corpactions.contracts.topics import Topics
 
 
 class SettingsError(ValueError):
@@ -119,7 +84,7 @@ class Settings:
     bootstrap_servers: str | None = None
     security: KafkaSecurity = field(default_factory=KafkaSecurity)
     app_id: str = "corpactions"
-    topics: Topics = field(default_factory=Topics)
+    topics: Topics = field(default_factory=Topics)  # names in contracts; only the prefix here
     partitions: int = 6
     replication_factor: int = 1
     web_enabled: bool = True

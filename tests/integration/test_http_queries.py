@@ -74,15 +74,18 @@ async def test_queries_return_current_state_and_dates(
 async def wait_ready(
     session: aiohttp.ClientSession, bases: list[str], members: int, within: float = 90
 ) -> dict[str, Any]:
-    """Poll /ready/ until every worker is ready and sees ``members`` in the group map."""
+    """Poll /ready/ until every worker is ready, sees ``members`` in the group map and
+    holds what the map gives it (a rebalance's new map comes before the restore)."""
     deadline = time.monotonic() + within
     bodies: dict[str, Any] = {}
     while time.monotonic() < deadline:
         try:
             for base in bases:
                 status, bodies[base] = await get(session, f"{base}/ready/")
+                body = bodies[base]
                 assert status == 200
-                assert len(bodies[base]["group"]) == members
+                assert len(body["group"]) == members
+                assert body["partitions"] == sorted(body["group"].get(body["url"], []))
             return bodies
         except (aiohttp.ClientError, AssertionError):
             await asyncio.sleep(0.3)

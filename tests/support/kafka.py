@@ -19,7 +19,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from corpactions.broker.local import _die_with_parent, free_port
-from corpactions.settings import Topics
+from corpactions.contracts.topics import Topics
 from corpactions.stream.topics import ensure_topics
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -29,8 +29,8 @@ from corpactions.contracts.events import (
     deterministic_id,
 )
 from corpactions.contracts.schedule import schedule_json, to_view
+from corpactions.contracts.topics import Topics
 from corpactions.domain import DividendHistory, schedule_dividend
-from corpactions.settings import Topics
 from corpactions.stream.lifecycle import Lifecycle, Outgoing, Source
 from corpactions.stream.state import Action, PartitionState
 from tests.bench.bench_core import synthetic

@@ -11,7 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from corpactions.contracts.generate import MODELS, main, render
-from corpactions.settings import Topics
+from corpactions.contracts.topics import Topics
 from corpactions.stream.lifecycle import Lifecycle, Source
 from corpactions.stream.state import PartitionState
 from tests.support.kafka import EXAMPLE, example_resolution, key_of

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
+from enum import StrEnum
 from hashlib import sha1
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import to_json
@@ -21,8 +22,6 @@ from corpactions.contracts.schedule import ScheduleView
 
 # Namespace for deterministic output ids (uuid5); never change it: ids are contracts.
 ID_NAMESPACE = uuid.UUID("6f1c7f52-8a59-5b8e-9d43-2f0a6c1e9b10")
-CE_SOURCE = "urn:corpactions:dividend-service"
-CE_SPECVERSION = "1.0"
 
 
 _NAMESPACE_BYTES = ID_NAMESPACE.bytes
@@ -106,23 +105,32 @@ class PaymentDateReached(_Event):
     schedule: ScheduleView
 
 
-OutputEvent = Annotated[
-    DividendScheduled
-    | DividendScheduleReplaced
-    | DividendCancelled
-    | RecordDateReached
-    | PaymentDateReached,
-    Field(discriminator="type"),
-]
+class DeadLetterCode(StrEnum):
+    """Why a record was dead-lettered.
+
+    - payload_too_large: over the size limit, rejected unread
+    - undecodable: not valid JSON
+    - schema_violation: JSON that breaks the board-resolution contract
+    - domain_rule: breaks a dividend rule (the errors carry the rules' reason codes)
+    - event_cancelled: a new version of a cancelled or withdrawn action (ISO 15022
+      requires a new event)
+    - wrong_key: the record's key is not the security key, so the security's messages
+      would not share a partition
+    """
+
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNDECODABLE = "undecodable"
+    SCHEMA_VIOLATION = "schema_violation"
+    DOMAIN_RULE = "domain_rule"
+    EVENT_CANCELLED = "event_cancelled"
+    WRONG_KEY = "wrong_key"
 
 
 class DeadLetterReason(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    code: str = Field(
-        description="Machine-readable reason: payload_too_large, undecodable, "
-        "schema_violation, domain_rule, event_cancelled, wrong_key (the record's key is "
-        "not the security key).",
+    code: DeadLetterCode = Field(
+        description="Machine-readable reason (see DeadLetterCode).",
         examples=["schema_violation"],
     )
     message: str = Field(description="A human summary of the first problem.")

@@ -18,7 +18,6 @@ from pydantic.json_schema import models_json_schema
 from corpactions import __version__
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.events import (
-    CE_SOURCE,
     DeadLetter,
     DividendCancelled,
     DividendScheduled,
@@ -26,8 +25,9 @@ from corpactions.contracts.events import (
     PaymentDateReached,
     RecordDateReached,
 )
+from corpactions.contracts.headers import HEADERS_SCHEMA
 from corpactions.contracts.schedule import ScheduleView
-from corpactions.settings import (
+from corpactions.contracts.topics import (
     DEAD_LETTERS,
     PAYMENT_DATES,
     RECORD_DATES,
@@ -82,20 +82,6 @@ MODELS: tuple[type[BaseModel], ...] = (
     ScheduleView,
 )
 
-_CE_HEADERS = {
-    "type": "object",
-    "description": "CloudEvents 1.0 Kafka protocol binding, binary content mode.",
-    "properties": {
-        "ce_specversion": {"type": "string", "const": "1.0"},
-        "ce_id": {"type": "string", "description": "Equals the payload's deterministic id."},
-        "ce_type": {"type": "string", "description": "Equals the payload's type."},
-        "ce_source": {"type": "string", "const": CE_SOURCE},
-        "ce_time": {"type": "string", "format": "date-time"},
-        "content-type": {"type": "string", "const": "application/json"},
-    },
-    "required": ["ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time"],
-}
-
 
 def json_schema(model: type[BaseModel]) -> dict[str, Any]:
     mode: Literal["validation", "serialization"] = (
@@ -136,7 +122,7 @@ def asyncapi() -> dict[str, Any]:
                 },
             }
             if m is not BoardResolution:
-                message["headers"] = _CE_HEADERS
+                message["headers"] = HEADERS_SCHEMA
             messages[name] = message
             refs[name] = {"$ref": f"#/components/messages/{name}"}
         channels[channel_id] = {

@@ -22,6 +22,7 @@ from pydantic_core import to_json
 
 from corpactions.contracts.board_resolution import BoardResolution, Function
 from corpactions.domain import (
+    Amounts,
     Change,
     Consistency,
     DividendHistory,
@@ -29,6 +30,7 @@ from corpactions.domain import (
     DividendType,
     EntryStatus,
     EventType,
+    FiscalRollUp,
     FiscalYear,
     ListingRole,
     ListingSchedule,
@@ -333,16 +335,68 @@ def _change(c: Change | None) -> dict[str, Any] | None:
     }
 
 
+def _amounts(resolution: BoardResolution, amounts: Amounts) -> dict[str, Any]:
+    total = amounts.total
+    declared = amounts.declared_total
+    rng = amounts.declared_range
+    return {
+        "currency": resolution.currency,
+        "gross_amount_per_share": plain(resolution.gross_amount_per_share),
+        "total": (
+            None
+            if total is None
+            else {
+                "amount": plain(total.amount),
+                "currency": total.currency,
+                "rounding": total.rounding.value,
+                "eligible_shares": total.eligible_shares,
+            }
+        ),
+        "declared_total": (
+            None
+            if declared is None or rng is None
+            else {
+                "amount": plain(declared.amount),
+                "unit": declared.unit,
+                "rounding": declared.rounding.value,
+                "total_min": plain(rng.total_min),
+                "total_max_exclusive": plain(rng.total_max_exclusive),
+                "eligible_shares_min": rng.eligible_shares_min,
+                "eligible_shares_max": rng.eligible_shares_max,
+            }
+        ),
+        "consistency": amounts.consistency.value,
+    }
+
+
+def _fiscal(fiscal: FiscalRollUp) -> dict[str, Any]:
+    return {
+        "fiscal_year_end": fiscal.fiscal_year_end,
+        "dividend_type": fiscal.dividend_type.value,
+        "quarter": fiscal.quarter,
+        "this_year": _year(fiscal.this_year),
+        "prior_year": _year(fiscal.prior_year),
+        "vs_prior_year_same_period": _change(fiscal.vs_prior_year_same_period),
+        "vs_prior_year_annual": _change(fiscal.vs_prior_year_annual),
+        "vs_forecast": _change(fiscal.vs_forecast),
+    }
+
+
+def _validation(schedule: DividendSchedule) -> dict[str, Any]:
+    return {
+        "verdict": "valid_with_warnings" if schedule.warnings else "valid",
+        "warnings": [
+            {"code": w.code.value, "field": w.field, "message": w.message}
+            for w in schedule.warnings
+        ],
+    }
+
+
 def view_data(resolution: BoardResolution, schedule: DividendSchedule) -> dict[str, Any]:
     """A computed schedule as plain data in `ScheduleView`'s field order, with money as
     plain decimal text and enums as their values, as the model serializes them; dates
     stay dates (pydantic-core writes them as the model does). `to_view` validates it,
     `schedule_json` dumps it."""
-    amounts = schedule.amounts
-    total = amounts.total
-    declared = amounts.declared_total
-    rng = amounts.declared_range
-    fiscal = schedule.fiscal
     return {
         "contract": SCHEDULE_CONTRACT,
         "message_id": resolution.message_id,
@@ -357,52 +411,10 @@ def view_data(resolution: BoardResolution, schedule: DividendSchedule) -> dict[s
         "payment_date": resolution.payment_date,
         "primary_listing": _listing(schedule.primary, resolution),
         "other_listings": [_listing(o, resolution) for o in schedule.other_listings],
-        "amounts": {
-            "currency": resolution.currency,
-            "gross_amount_per_share": plain(resolution.gross_amount_per_share),
-            "total": (
-                None
-                if total is None
-                else {
-                    "amount": plain(total.amount),
-                    "currency": total.currency,
-                    "rounding": total.rounding.value,
-                    "eligible_shares": total.eligible_shares,
-                }
-            ),
-            "declared_total": (
-                None
-                if declared is None or rng is None
-                else {
-                    "amount": plain(declared.amount),
-                    "unit": declared.unit,
-                    "rounding": declared.rounding.value,
-                    "total_min": plain(rng.total_min),
-                    "total_max_exclusive": plain(rng.total_max_exclusive),
-                    "eligible_shares_min": rng.eligible_shares_min,
-                    "eligible_shares_max": rng.eligible_shares_max,
-                }
-            ),
-            "consistency": amounts.consistency.value,
-        },
-        "fiscal": {
-            "fiscal_year_end": fiscal.fiscal_year_end,
-            "dividend_type": fiscal.dividend_type.value,
-            "quarter": fiscal.quarter,
-            "this_year": _year(fiscal.this_year),
-            "prior_year": _year(fiscal.prior_year),
-            "vs_prior_year_same_period": _change(fiscal.vs_prior_year_same_period),
-            "vs_prior_year_annual": _change(fiscal.vs_prior_year_annual),
-            "vs_forecast": _change(fiscal.vs_forecast),
-        },
+        "amounts": _amounts(resolution, schedule.amounts),
+        "fiscal": _fiscal(schedule.fiscal),
         "status": {"complete": schedule.complete, "confirmed": schedule.confirmed},
-        "validation": {
-            "verdict": "valid_with_warnings" if schedule.warnings else "valid",
-            "warnings": [
-                {"code": w.code.value, "field": w.field, "message": w.message}
-                for w in schedule.warnings
-            ],
-        },
+        "validation": _validation(schedule),
     }
 
 
@@ -414,10 +426,11 @@ def to_view(resolution: BoardResolution, schedule: DividendSchedule) -> Schedule
 def schedule_json(resolution: BoardResolution, schedule: DividendSchedule) -> bytes:
     """`to_view(...).model_dump_json()`, byte for byte, without building the models.
 
-    The service's hot path: validating the nested view only to serialize it again cost
-    ~40 us a schedule. pydantic-core's own serializer writes the plain data (same
-    escaping, dates and field order as the model; 3-4x faster than `json.dumps`
-    here). Enums go in as their values: it takes a slow path for str subclasses.
+    The service's hot path: validating the nested view only to serialize it again is
+    the costly part (``make bench`` compares the two paths). pydantic-core's own serializer
+    writes the plain data (same escaping, dates and field order as the model; faster
+    than `json.dumps`). Enums go in as their values: it takes a slow path for str
+    subclasses.
     `tests/unit/test_encoding.py` holds the two paths equal.
     """
     return to_json(view_data(resolution, schedule))

@@ -40,6 +40,17 @@ class HostApp(faust.App):
         return False  # no faust tables: state lives in the engine's changelog
 
 
+def crash(app: Any, exc: BaseException) -> None:
+    """Mark the worker crashed (the app and its child services), so that it stops.
+
+    Private API, kept to this one place: ``Service._crash`` of mode-streaming 0.7.1, the
+    version faust-streaming 0.15.3 installs here. It is a plain call the event loop can
+    make soon; the public ``crash`` is a coroutine that logs again the traceback the
+    engine has logged already. Re-check it when upgrading either package.
+    """
+    app._crash(exc)
+
+
 def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | None = None) -> Any:
     """Build the faust app hosting the engine (returns ``faust.App``; faust ships no types)."""
     if not settings.bootstrap_servers:
@@ -72,7 +83,7 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
             await engine.stop()
 
     def fatal(exc: BaseException) -> None:
-        app.loop.call_soon(lambda: app._crash(exc))
+        app.loop.call_soon(crash, app, exc)
 
     engine.on_fatal = fatal
     register_views(app, engine)

@@ -2,23 +2,25 @@
 
 Why not a faust agent: faust-streaming can commit past a message still in flight with
 concurrency > 1 (issue #606), has reported duplicates after rebalances, and its
-per-message consume path costs ~30x a plain aiokafka loop. This engine keeps faust as
-the host (worker lifecycle, signals, web server) and does the Kafka work itself:
+per-message consume path costs many times a plain aiokafka loop (``make bench`` compares
+the two). This engine keeps faust as the host (worker lifecycle, signals, web server) and
+does the Kafka work itself:
 
 - one consumer in group ``app_id`` with ``read_committed`` and no auto-commit;
-- per assigned input partition, one transactional producer whose ``transactional.id``
-  names that partition, so the worker that takes a partition over fences the previous
-  owner (init_transactions aborts its open transaction): the classic exactly-once
-  pattern for consume-transform-produce (KIP-98, one producer per input partition);
+- per assigned input partition, a `PartitionProcessor` (stream/partition.py) with one
+  transactional producer whose ``transactional.id`` names that partition, so the worker
+  that takes a partition over fences the previous owner (init_transactions aborts its
+  open transaction): the classic exactly-once pattern for consume-transform-produce
+  (KIP-98, one producer per input partition);
 - per batch of one partition, ONE transaction holds the output events, the state
   changelog records and the next input offset (a changelog record too): all become
   visible to ``read_committed`` readers together, or none do;
 - state and offset are restored from the compacted changelog (``read_committed``) when
   a partition is assigned, after the producer has fenced the previous owner. Keeping
   the offset there, not in the group (``send_offsets_to_transaction``), spares each
-  transaction the AddOffsetsToTxn and TxnOffsetCommit round trips: one transaction
-  went from 4.5 to 1.7 ms (p50) and from 8-17 to 5-6 ms (p99) on the local broker.
-  The group's offsets still follow, committed after the transactions (at most every
+  transaction the AddOffsetsToTxn and TxnOffsetCommit round trips, a large share of a
+  small transaction's time (``make bench`` prints the latency). The group's offsets
+  still follow, committed after the transactions (at most every
   GROUP_COMMIT_INTERVAL_S), for lag monitoring and for tools; they never decide where
   processing resumes, unless the changelog holds no offset yet;
 - timers: each partition's due-time heap is checked after every poll; firing costs the
@@ -33,7 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import gc
 import logging
 import time
@@ -43,18 +44,23 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener
-from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
-from aiokafka.errors import KafkaError, KafkaTimeoutError, ProducerFenced
-from aiokafka.partitioner import murmur2
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
+from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import TopicPartition
 
 from corpactions.domain import preload
 from corpactions.settings import Settings
+from corpactions.stream.clients import changelog_reader, group_consumer, transactional_producer
 from corpactions.stream.clock import Clock
 from corpactions.stream.kafka_tuning import set_concurrent_transactions_backoff
-from corpactions.stream.lifecycle import Lifecycle, Outcome, Source
-from corpactions.stream.members import GroupMembers, MembersAssignor
+from corpactions.stream.lifecycle import Lifecycle, Outcome
+from corpactions.stream.members import GroupMembers
+from corpactions.stream.partition import (
+    Collaborators,
+    Committed,
+    PartitionProcessor,
+    Restored,
+)
 from corpactions.stream.state import PartitionState
 from corpactions.stream.topics import ensure_topics
 
@@ -82,40 +88,28 @@ class EngineStats:
         for out in outcome.outputs:
             self.emitted[out.event_type] += 1
 
+    def committed(self, transaction: Committed) -> None:
+        self.transactions += 1
+        for outcome in transaction.outcomes:
+            self.count(outcome)
+
+    def aborted(self) -> None:
+        self.aborted_transactions += 1
+
+    def restored(self, restore: Restored) -> None:
+        self.restored_records += restore.records
+        self.last_restore_s = restore.seconds
+
 
 def changelog_topic(settings: Settings) -> str:
-    return f"{settings.topics.prefix}{settings.app_id}.state-changelog.v2"
+    """The engine's state changelog (named in contracts/topics.py; kept here for
+    tests/bench/bench_timers.py)."""
+    return settings.topics.changelog(settings.app_id)
 
 
 RETRY_WINDOW_S = 120.0  # how long start-up and partition set-up retry transient errors
 GROUP_COMMIT_INTERVAL_S = 1.0  # the group's offsets follow the transactions this closely
 GROUP_COMMIT_TIMEOUT_S = 5.0  # best effort: never let a revocation or a stop wait longer
-# Aborting a transaction or stopping a producer that is being given up: its successor's
-# init_transactions fences it and aborts what it left open, so waiting longer buys nothing.
-CLEANUP_TIMEOUT_S = 5.0
-
-
-def partition_for(key: bytes, partitions: list[int]) -> int:
-    """The partition Kafka's default partitioner picks for ``key`` (murmur2, as the Java
-    client and aiokafka's ``send``): consumers of a security's events rely on it."""
-    hashed: int = murmur2(key)  # aiokafka ships no types
-    return partitions[(hashed & 0x7FFFFFFF) % len(partitions)]
-
-
-async def bounded(what: str, step: Awaitable[T], timeout_s: float) -> T:
-    """``step``, or `KafkaTimeoutError` after ``timeout_s``.
-
-    aiokafka can wait for ever on a transaction: with a broker killed and restarted while
-    a worker was starting, a commit never completed and the worker held its partitions
-    for five minutes without processing (the broker-loss fault scenario, lost=60000; a
-    stale transaction coordinator, as in aiokafka#1145, is the likely cause). Bounded,
-    the step fails as a Kafka error does: the partition's producer is replaced, and its
-    successor's init_transactions fences it and completes or aborts what it left open.
-    """
-    try:
-        return await asyncio.wait_for(step, timeout_s)
-    except TimeoutError:
-        raise KafkaTimeoutError(f"{what} took over {timeout_s:g}s") from None
 
 
 async def retrying(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -135,172 +129,6 @@ async def retrying(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
             delay = min(delay * 2, 5.0)
 
 
-class PartitionProcessor:
-    """One input partition: its transactional producer, its state, its timers."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        tp: TopicPartition,
-    ) -> None:
-        self.engine = engine
-        self.tp = tp
-        self.changelog = TopicPartition(changelog_topic(engine.settings), tp.partition)
-        self.state = PartitionState()
-        s = engine.settings
-        self.timeout_s = s.txn_timeout_s
-        self.producer = AIOKafkaProducer(
-            bootstrap_servers=s.bootstrap_servers,
-            **s.security.client_options(),
-            client_id=f"{s.app_id}-{tp.partition}",
-            transactional_id=f"{s.app_id}-{tp.topic}-{tp.partition}",
-            enable_idempotence=True,
-            acks="all",
-            linger_ms=s.producer_linger_ms,
-            max_batch_size=1024 * 1024,
-            max_request_size=4 * 1024 * 1024,
-            request_timeout_ms=30_000,
-            # aiokafka also uses this as the wait after a transactional request is refused
-            # (e.g. AddOffsetsToTxn while the last commit's markers are written): its 100 ms
-            # default showed up as 100 ms stalls per transaction on a healthy broker.
-            retry_backoff_ms=10,
-        )
-
-    async def open(self) -> None:
-        # Fence the previous owner first: its open transaction is aborted, so the
-        # changelog's last stable offset is final when we restore from it.
-        await bounded("starting the producer", self.producer.start(), self.timeout_s)
-        await self.restore()
-
-    async def close(self) -> None:
-        with contextlib.suppress(KafkaError):
-            await bounded("stopping the producer", self.producer.stop(), CLEANUP_TIMEOUT_S)
-
-    async def restore(self) -> None:
-        t0 = time.monotonic()
-        self.state = PartitionState()
-        s = self.engine.settings
-        reader = AIOKafkaConsumer(
-            bootstrap_servers=s.bootstrap_servers,
-            **s.security.client_options(),
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            auto_offset_reset="earliest",
-            max_partition_fetch_bytes=8 * 1024 * 1024,
-            fetch_max_bytes=64 * 1024 * 1024,
-        )
-        await reader.start()
-        n = 0
-        try:
-            reader.assign([self.changelog])
-            await reader.seek_to_beginning(self.changelog)
-            end = (await reader.end_offsets([self.changelog]))[self.changelog]
-            while await reader.position(self.changelog) < end:
-                batch = await reader.getmany(self.changelog, timeout_ms=500, max_records=10_000)
-                for records in batch.values():
-                    for r in records:
-                        if r.key is not None:
-                            self.state.apply_changelog(r.key, r.value)
-                            n += 1
-        finally:
-            await reader.stop()
-        self.state.rebuild_timers()
-        self.engine.stats.restored_records += n
-        self.engine.stats.last_restore_s = time.monotonic() - t0
-        log.info("restored %s: %d records in %.2fs", self.tp, n, time.monotonic() - t0)
-
-    async def process(self, records: Iterable[Any], now: dt.datetime) -> None:
-        """One transaction: every record's outputs and state, due timers, the offset."""
-        lifecycle = self.engine.lifecycle
-        tp, state = self.tp, self.state
-        outcomes: list[Outcome] = []
-        last: int | None = None
-        for r in records:
-            if state.next_offset is not None and r.offset < state.next_offset:
-                continue  # fetched before a reset; already handled
-            source = Source(tp.topic, tp.partition, r.offset, r.timestamp, r.key, r.headers)
-            outcomes.append(lifecycle.on_resolution(state, r.value or b"", source, now))
-            last = r.offset
-        outcomes.append(lifecycle.on_tick(state, now))
-        if last is not None:
-            outcomes.append(Outcome(None, changes=(state.put_next_offset(last + 1),)))
-        await self._commit(outcomes)
-        if last is not None:
-            self.engine.progress[tp] = last + 1
-
-    async def tick(self, now: dt.datetime) -> None:
-        due = self.state.next_due()
-        if due is None or due > now:
-            return
-        await self._commit([self.engine.lifecycle.on_tick(self.state, now)])
-
-    async def _commit(self, outcomes: list[Outcome]) -> None:
-        """Write ``outcomes`` in one transaction.
-
-        Everything is computed before the transaction opens, so it stays open only for
-        the Kafka round trips. Records go in as whole batches, one per topic-partition,
-        partitioned by key exactly as the producer's default partitioner would (murmur2):
-        ``send`` costs ~30 us a record in aiokafka, appending to a batch a few.
-        """
-        producer = self.producer
-        batches = await self._batches(outcomes)
-        await bounded("beginning", producer.begin_transaction(), self.timeout_s)
-        try:
-            for (topic, partition), builders in batches.items():
-                for builder in builders:
-                    await producer.send_batch(builder, topic, partition=partition)
-            await self.engine.fetch_ahead()  # while the commit's round trips run
-            await bounded("committing", producer.commit_transaction(), self.timeout_s)
-        except BaseException:
-            await self._abort()
-            raise
-        stats = self.engine.stats
-        stats.transactions += 1
-        for outcome in outcomes:
-            stats.count(outcome)
-
-    async def _batches(self, outcomes: list[Outcome]) -> dict[tuple[str, int], list[Any]]:
-        producer = self.producer
-        partitions: dict[str, list[int]] = {}
-        batches: dict[tuple[str, int], list[Any]] = {}
-
-        def append(topic: str, partition: int, key: bytes, value: bytes, headers: Any) -> None:
-            builders = batches.setdefault((topic, partition), [])
-            if builders and builders[-1].append(
-                timestamp=None, key=key, value=value, headers=headers
-            ):
-                return
-            builder = producer.create_batch()
-            builders.append(builder)
-            if builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
-                raise ValueError(f"a {len(value)}-byte record does not fit in a batch")
-
-        # A state key written several times in one transaction (an action scheduled and
-        # its past dates fired at once, or a security's history) goes out once, with its
-        # last value: the transaction is atomic, so no restore could see the others.
-        latest: dict[bytes, bytes] = {}
-        for outcome in outcomes:
-            for out in outcome.outputs:
-                topic = out.topic
-                if topic not in partitions:
-                    partitions[topic] = sorted(await producer.partitions_for(topic))
-                partition = partition_for(out.key, partitions[topic])
-                append(topic, partition, out.key, out.value, list(out.headers))
-            latest.update(outcome.changes)
-        changelog, own = self.changelog.topic, self.changelog.partition
-        for key, value in latest.items():
-            append(changelog, own, key, value, [])
-        for builders in batches.values():
-            for builder in builders:
-                builder.close()
-        return batches
-
-    async def _abort(self) -> None:
-        self.engine.stats.aborted_transactions += 1
-        with contextlib.suppress(KafkaError, AssertionError):
-            await bounded("aborting", self.producer.abort_transaction(), CLEANUP_TIMEOUT_S)
-
-
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -318,9 +146,9 @@ def keep_out_of_gc(states: Iterable[PartitionState]) -> None:
 
     The state's rows are tuples of atomic values that the GC stops tracking, but their
     containers (the actions' and histories' dicts, the timers' heap) stay tracked, and
-    each full pass walked every entry: passes of 16-68 ms that collected nothing, every
-    second or two at 500 resolutions/s with 100,000 actions held (measured with a gc
-    callback in the worker), the latency tail. Frozen objects are still freed by
+    each full pass walked every entry: long passes that collected nothing, frequent under
+    load with many actions held (seen with a gc callback in the worker), were the
+    latency tail (``make bench-timers`` times them). Frozen objects are still freed by
     reference counting when a partition is dropped. No collection runs first: the
     young garbage this may freeze is what one poll left, once per partition taken.
     """
@@ -341,6 +169,15 @@ class Engine:
         self.group_id = settings.app_id
         self.stats = EngineStats()
         self.partitions: dict[TopicPartition, PartitionProcessor] = {}
+        self.collaborators = Collaborators(
+            lifecycle=lifecycle,
+            changelog_topic=settings.topics.changelog(settings.app_id),
+            new_producer=partial(transactional_producer, settings),
+            new_changelog_reader=partial(changelog_reader, settings),
+            txn_timeout_s=settings.txn_timeout_s,
+            while_committing=self.fetch_ahead,
+            on_abort=self.stats.aborted,
+        )
         # the group's members and what each holds, for queries (see stream/members.py)
         self.members = GroupMembers(settings.advertised_url)
         self._members_seen = 0
@@ -356,10 +193,11 @@ class Engine:
         self._stopping = False
         self._taken = False  # a partition's state was (re)built: freeze it (keep_out_of_gc)
         # records taken from the consumer while a transaction committed (fetch_ahead), for
-        # the next poll, each partition's with the processor that was current then
-        self._early: dict[TopicPartition, tuple[PartitionProcessor, list[Any]]] = {}
-        self._early_error: Exception | None = None
-        self.consumer: AIOKafkaConsumer | None = None
+        # the next poll, each partition's with the processor that was current then; and
+        # the error that taking them raised, for the next poll to raise
+        self._fetched_ahead: dict[TopicPartition, tuple[PartitionProcessor, list[Any]]] = {}
+        self._fetch_ahead_error: Exception | None = None
+        self.consumer: AIOKafkaConsumer | None = None  # see stream/clients.py
         self.on_fatal: Callable[[BaseException], None] | None = None
 
     @property
@@ -371,9 +209,9 @@ class Engine:
         s = self.settings
         assert s.bootstrap_servers is not None
         preload()  # build the exchange calendars now, not inside the first transaction
-        # Everything loaded so far (modules, calendars, schemas: ~85,000 objects) lives as
-        # long as the process: out of the cyclic GC's full passes, which took ~25 ms each
-        # walking it (the state itself is kept untracked, see stream/state.py).
+        # Everything loaded so far (modules, calendars, schemas) lives as long as the
+        # process: out of the cyclic GC's full passes, which otherwise walk all of it each
+        # time (the state itself is kept untracked, see stream/state.py).
         gc.collect()
         gc.freeze()
         set_concurrent_transactions_backoff(s.txn_backoff_ms / 1000)
@@ -390,7 +228,7 @@ class Engine:
             )
             await ensure_topics(
                 bootstrap,
-                [changelog_topic(s)],
+                [self.collaborators.changelog_topic],
                 s.partitions,
                 s.replication_factor,
                 configs={"cleanup.policy": "compact"},
@@ -398,25 +236,7 @@ class Engine:
             )
 
         await retrying("creating topics", create_topics)
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=s.bootstrap_servers,
-            **s.security.client_options(),
-            group_id=self.group_id,
-            client_id=f"{s.app_id}-consumer",
-            enable_auto_commit=False,
-            isolation_level="read_committed",
-            auto_offset_reset="earliest",
-            max_poll_records=s.batch_size,
-            session_timeout_ms=int(s.session_timeout_s * 1000),
-            heartbeat_interval_ms=int(s.heartbeat_interval_s * 1000),
-            rebalance_timeout_ms=int(s.rebalance_timeout_s * 1000),
-            max_partition_fetch_bytes=4 * 1024 * 1024,
-            fetch_max_bytes=32 * 1024 * 1024,
-            partition_assignment_strategy=(
-                MembersAssignor(self.members),
-                RoundRobinPartitionAssignor,  # shared with versions that lack the map
-            ),
-        )
+        self.consumer = group_consumer(s, self.members)
         self.consumer.subscribe([s.topics.resolutions], listener=_Rebalance(self))
         await self.consumer.start()
         self._task = asyncio.create_task(self._run(), name="corpactions-engine")
@@ -461,9 +281,9 @@ class Engine:
     async def _take(self, tp: TopicPartition) -> PartitionProcessor:
         """Fence the previous owner, restore the state and offset, seek there."""
         assert self.consumer is not None
-        proc = PartitionProcessor(self, tp)
+        proc = PartitionProcessor(tp, self.collaborators)
         try:
-            await proc.open()
+            self.stats.restored(await proc.open())
             resume = proc.state.next_offset
             if resume is None:  # no transaction recorded one yet: the group's, if any
                 resume = await self.consumer.committed(tp)
@@ -490,32 +310,32 @@ class Engine:
         rebuilt since (a failed transaction, a rebalance) was seeked back to its stored
         offset, and fetches them again.
         """
-        if self.consumer is None or self._early_error is not None:
+        if self.consumer is None or self._fetch_ahead_error is not None:
             return
         try:
             batch = await self.consumer.getmany(timeout_ms=0)
         except Exception as exc:  # raised by the loop, where its own poll would have
-            self._early_error = exc
+            self._fetch_ahead_error = exc
             return
         for tp, records in batch.items():
             proc = self.partitions.get(tp)
             if proc is None or not records:
                 continue
-            held = self._early.get(tp)
+            held = self._fetched_ahead.get(tp)
             if held is not None and held[0] is proc:
                 held[1].extend(records)
             else:
-                self._early[tp] = (proc, list(records))
+                self._fetched_ahead[tp] = (proc, list(records))
 
     async def _poll(self, timeout_ms: int) -> dict[TopicPartition, tuple[Any, list[Any]]]:
         """The next records by partition, each with the processor that must handle them
         (None: whichever holds the partition then)."""
-        if self._early_error is not None:
-            exc, self._early_error = self._early_error, None
+        if self._fetch_ahead_error is not None:
+            exc, self._fetch_ahead_error = self._fetch_ahead_error, None
             raise exc
-        if self._early:
-            early, self._early = self._early, {}
-            return dict(early)
+        if self._fetched_ahead:
+            fetched, self._fetched_ahead = self._fetched_ahead, {}
+            return dict(fetched)
         assert self.consumer is not None
         batch = await self.consumer.getmany(timeout_ms=timeout_ms)
         return {tp: (None, records) for tp, records in batch.items()}
@@ -573,15 +393,20 @@ class Engine:
             return
         self._group_offsets.update(offsets)
 
-    async def _guarded(self, proc: PartitionProcessor, work: Any) -> None:
-        """Run one transaction; on a Kafka error, rewind the partition and retry later.
+    async def _guarded(self, proc: PartitionProcessor, work: Awaitable[Committed | None]) -> None:
+        """Run one transaction and count what it committed; on a Kafka error, rewind the
+        partition and retry later.
 
         The aborted transaction left nothing visible, so the partition's state is
         restored from the changelog and its position reset to the offset stored there.
         A fenced producer means another worker owns the partition now: drop it.
         """
         try:
-            await work
+            committed = await work
+            if committed is not None:
+                self.stats.committed(committed)
+                if committed.next_offset is not None:
+                    self.progress[proc.tp] = committed.next_offset
         except ProducerFenced:
             log.warning("producer for %s fenced: partition moved to another worker", proc.tp)
             self.partitions.pop(proc.tp, None)

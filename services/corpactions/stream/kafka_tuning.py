@@ -2,16 +2,13 @@
 
 CONCURRENT_TRANSACTIONS backoff (apache/kafka KAFKA-5477). Right after a commit the
 transaction coordinator is still writing the commit markers, and the next transaction's
-AddPartitionsToTxn is answered CONCURRENT_TRANSACTIONS until they are written (about a
-millisecond on a healthy cluster). aiokafka waits a fixed 20 ms
-(``aiokafka.producer.sender.BACKOFF_OVERRIDE``) before retrying, so back-to-back
-transactions cost at least ~25 ms each: measured here, one-record transactions took 26 ms
-(p50) with 20 ms and 5 ms with 2 ms. With the offsets kept in the changelog (no
-TxnOffsetCommit), 1,500 back-to-back transactions on a warm local broker took p50 1.9 ms,
-p99 10.1 ms with 2 ms and p50 1.6 ms, p99 8.1 ms with 0.5 ms; produce-to-event latency
-at 500/s, p90 13.4-13.6 ms -> 11.5-11.6 ms. The retries are tiny requests to the
-transaction coordinator. franz-go made the same value configurable (twmb/franz-go#133);
-aiokafka has no option, so the module constant is set here.
+AddPartitionsToTxn is answered CONCURRENT_TRANSACTIONS until they are written, which on
+a healthy cluster takes far less than the fixed 20 ms aiokafka waits before retrying
+(``aiokafka.producer.sender.BACKOFF_OVERRIDE``): back-to-back transactions then cost at
+least that wait each, and a short backoff is what lowers the service's transaction time
+and produce-to-event latency (``make bench`` prints the latency). The retries are tiny
+requests to the transaction coordinator. franz-go made the same value configurable
+(twmb/franz-go#133); aiokafka has no option, so the module constant is set here.
 """
 
 from __future__ import annotations

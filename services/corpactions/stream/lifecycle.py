@@ -27,9 +27,8 @@ from pydantic import ValidationError
 
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.events import (
-    CE_SOURCE,
-    CE_SPECVERSION,
     DeadLetter,
+    DeadLetterCode,
     DeadLetterReason,
     DividendCancelled,
     DividendScheduled,
@@ -41,9 +40,10 @@ from corpactions.contracts.events import (
     deterministic_id,
     event_json,
 )
+from corpactions.contracts.headers import cloudevent_headers
 from corpactions.contracts.schedule import schedule_json, to_history_entry
+from corpactions.contracts.topics import Topics
 from corpactions.domain import DividendHistory, DomainRejected, calendar_index, schedule_dividend
-from corpactions.settings import Topics
 from corpactions.stream.state import RECORD, Action, PartitionState
 
 MAX_PAYLOAD_BYTES = 256 * 1024  # a resolution is ~1 KB; larger input is rejected unread
@@ -79,8 +79,8 @@ class Outgoing:
 
 
 @dataclass(frozen=True, slots=True)
-class Computed:
-    """A schedule computed by the core, as contract JSON made once for every event that
+class EncodedSchedule:
+    """A schedule computed by the core, encoded as contract JSON once for every event that
     carries it (scheduled, record date, payment date), with the dates those events name."""
 
     json: bytes
@@ -88,7 +88,7 @@ class Computed:
     payment_date: dt.date | None
 
     @classmethod
-    def of(cls, resolution: BoardResolution, history: DividendHistory) -> Computed:
+    def of(cls, resolution: BoardResolution, history: DividendHistory) -> EncodedSchedule:
         """Raises `DomainRejected` (with every reason) when the resolution breaks a rule."""
         schedule = schedule_dividend(resolution, history)
         return cls(
@@ -101,7 +101,7 @@ class Outcome:
     verdict: Verdict | None
     outputs: tuple[Outgoing, ...] = ()
     changes: tuple[tuple[bytes, bytes], ...] = ()
-    reason: str | None = None  # dead-letter reason code
+    reason: DeadLetterCode | None = None  # why it was dead-lettered
 
 
 @lru_cache(maxsize=65_536)  # many actions share a date; the zone lookup is the cost
@@ -110,32 +110,99 @@ def _arrival(day: dt.date, mic: str, at: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, at, tzinfo=tz).astimezone(dt.UTC)
 
 
-_SPECVERSION = ("ce_specversion", CE_SPECVERSION.encode())
-_SOURCE = ("ce_source", CE_SOURCE.encode())
-_CONTENT_TYPE = ("content-type", b"application/json")
-
-
-@lru_cache(maxsize=16)  # one emission time per batch: made once, not per event
-def _ce_time(at: dt.datetime) -> tuple[str, bytes]:
-    return ("ce_time", at.isoformat().encode())
-
-
-def cloudevent_headers(
-    event_id: str, ce_type: str, at: dt.datetime
-) -> tuple[tuple[str, bytes], ...]:
-    """CloudEvents Kafka protocol binding, binary mode: attributes as ``ce_*`` headers."""
-    return (
-        _SPECVERSION,
-        ("ce_id", event_id.encode()),
-        ("ce_type", ce_type.encode()),
-        _SOURCE,
-        _ce_time(at),
-        _CONTENT_TYPE,
-    )
-
-
 def _b64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode()
+
+
+CANCELLING = frozenset({"CANC", "WITH"})  # ISO 15022 functions that end an action
+
+
+class Rejection(Exception):
+    """Why a resolution goes to the dead letters: a reason code, a human summary, and
+    every problem found (code, field, message)."""
+
+    def __init__(
+        self, code: DeadLetterCode, message: str, errors: Sequence[dict[str, Any]] = ()
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.errors = errors
+
+
+def _read(raw: bytes, source: Source) -> BoardResolution:
+    """The record as a resolution keyed by its security, or a `Rejection` (too large,
+    not JSON, not the contract, or the wrong key)."""
+    if len(raw) > MAX_PAYLOAD_BYTES:
+        msg = f"payload of {len(raw)} bytes exceeds {MAX_PAYLOAD_BYTES}"
+        raise Rejection(DeadLetterCode.PAYLOAD_TOO_LARGE, msg)
+    try:
+        resolution = BoardResolution.model_validate_json(raw)
+    except ValidationError as exc:
+        raise _unreadable(exc) from None
+    security_key = resolution.security_key
+    if source.key != security_key.encode():
+        # Another key would put this security's events, or one event's versions, in
+        # other partitions: another worker's state, a second schedule, timers firing
+        # twice. Refused whole, for the publisher to re-key and replay.
+        msg = (
+            f"record key {source.key!r} is not the security key {security_key!r} "
+            "(the ISIN, else MIC:local_code): every message about a security must "
+            "share its partition"
+        )
+        code = DeadLetterCode.WRONG_KEY
+        raise Rejection(code, msg, [{"code": code.value, "field": "(record key)", "message": msg}])
+    return resolution
+
+
+def _unreadable(exc: ValidationError) -> Rejection:
+    errors = [
+        {
+            "code": e["type"],
+            "field": ".".join(str(p) for p in e["loc"]),
+            "message": e["msg"],
+        }
+        for e in exc.errors(include_url=False, include_input=False)
+    ]
+    undecodable = any(e["code"] in {"json_invalid", "json_type"} for e in errors)
+    code = DeadLetterCode.UNDECODABLE if undecodable else DeadLetterCode.SCHEMA_VIOLATION
+    first = errors[0] if errors else {"field": "", "message": str(exc)}
+    return Rejection(code, f"{first['field']}: {first['message']}", errors)
+
+
+def _repeated(action: Action, resolution: BoardResolution) -> Verdict | None:
+    """DUPLICATE for a message already applied to the action, STALE for a version not
+    newer than the action's; None for news."""
+    if resolution.message_id in action.message_ids:
+        return Verdict.DUPLICATE
+    if resolution.version <= action.version:
+        return Verdict.STALE
+    return None
+
+
+def _received_at(source: Source, now: dt.datetime) -> dt.datetime:
+    """When the resolution arrived: its record's timestamp, else now."""
+    if source.timestamp_ms is None:
+        return now
+    return dt.datetime.fromtimestamp(source.timestamp_ms / 1000, dt.UTC)
+
+
+def _after_cancellation(resolution: BoardResolution, action: Action) -> Rejection:
+    """A NEWM/REPL for a cancelled action: ISO 15022 requires a new event instead."""
+    msg = f"{resolution.event_id} was cancelled at version {action.version}"
+    code = DeadLetterCode.EVENT_CANCELLED
+    return Rejection(code, msg, [{"code": code.value, "field": "event_id", "message": msg}])
+
+
+def _encoded_schedule(resolution: BoardResolution, history: DividendHistory) -> EncodedSchedule:
+    """The resolution's schedule, or a `Rejection` with every dividend rule it breaks."""
+    try:
+        return EncodedSchedule.of(resolution, history)
+    except DomainRejected as exc:
+        errors = [
+            {"code": r.code.value, "field": r.field, "message": r.message} for r in exc.reasons
+        ]
+        raise Rejection(DeadLetterCode.DOMAIN_RULE, str(exc), errors) from None
 
 
 class Lifecycle:
@@ -152,7 +219,7 @@ class Lifecycle:
         model: type[_Event],
         fields: dict[str, Any],
         at: dt.datetime,
-        schedule: Computed | None,
+        schedule: EncodedSchedule | None,
     ) -> Outgoing:
         """One output event: its contract JSON (`event_json`, the schedule's JSON spliced
         in), keyed by the security, with CloudEvents headers."""
@@ -185,18 +252,18 @@ class Lifecycle:
         return _arrival(day, mic, self.date_event_time)
 
     def dead_letter(
-        self,
-        raw: bytes,
-        source: Source,
-        code: str,
-        message: str,
-        errors: Sequence[dict[str, Any]],
-        now: dt.datetime,
+        self, raw: bytes, source: Source, rejection: Rejection, now: dt.datetime
     ) -> Outcome:
+        """The record kept whole on the dead-letter topic, with why it was rejected."""
         truncated = len(raw) > DLQ_KEEP_BYTES
+        reason = DeadLetterReason(
+            code=rejection.code,
+            message=rejection.message[:1000],
+            errors=list(rejection.errors)[:50],
+        )
         letter = DeadLetter(
             id=deterministic_id("dlq", source.topic, str(source.partition), str(source.offset)),
-            reason=DeadLetterReason(code=code, message=message[:1000], errors=list(errors)[:50]),
+            reason=reason,
             source_topic=source.topic,
             source_partition=source.partition,
             source_offset=source.offset,
@@ -214,95 +281,50 @@ class Lifecycle:
             headers=cloudevent_headers(letter.id, letter.type, now),
             event_type=letter.type,
         )
-        return Outcome(Verdict.DEAD_LETTER, (out,), reason=code)
+        return Outcome(Verdict.DEAD_LETTER, (out,), reason=rejection.code)
 
     # -- one input message ---------------------------------------------------------------
     def on_resolution(
         self, state: PartitionState, raw: bytes, source: Source, now: dt.datetime
     ) -> Outcome:
-        if len(raw) > MAX_PAYLOAD_BYTES:
-            msg = f"payload of {len(raw)} bytes exceeds {MAX_PAYLOAD_BYTES}"
-            return self.dead_letter(raw, source, "payload_too_large", msg, [], now)
+        """Schedule, re-schedule or cancel the resolution's action; or say why not."""
         try:
-            resolution = BoardResolution.model_validate_json(raw)
-        except ValidationError as exc:
-            errors = [
-                {
-                    "code": e["type"],
-                    "field": ".".join(str(p) for p in e["loc"]),
-                    "message": e["msg"],
-                }
-                for e in exc.errors(include_url=False, include_input=False)
-            ]
-            undecodable = any(e["code"] in {"json_invalid", "json_type"} for e in errors)
-            code = "undecodable" if undecodable else "schema_violation"
-            first = errors[0] if errors else {"field": "", "message": str(exc)}
-            return self.dead_letter(
-                raw, source, code, f"{first['field']}: {first['message']}", errors, now
-            )
+            resolution = _read(raw, source)
+            action = state.actions.get(resolution.event_id)
+            if action is not None:
+                repeated = _repeated(action, resolution)
+                if repeated is not None:
+                    return Outcome(repeated)
+            received = _received_at(source, now)
+            if resolution.function in CANCELLING:
+                return self._cancel(state, action, resolution, received, now)
+            if action is not None and action.cancelled:
+                raise _after_cancellation(resolution, action)
+            history = state.history_of(resolution.security_key)
+            schedule = _encoded_schedule(resolution, history)
+        except Rejection as rejection:
+            return self.dead_letter(raw, source, rejection, now)
+        return self._schedule(state, action, resolution, raw, history, schedule, received, now)
 
-        security_key = resolution.security_key
-        if source.key != security_key.encode():
-            # Another key would put this security's events, or one event's versions, in
-            # other partitions: another worker's state, a second schedule, timers firing
-            # twice. Refused whole, for the publisher to re-key and replay.
-            msg = (
-                f"record key {source.key!r} is not the security key {security_key!r} "
-                "(the ISIN, else MIC:local_code): every message about a security must "
-                "share its partition"
-            )
-            errors = [{"code": "wrong_key", "field": "(record key)", "message": msg}]
-            return self.dead_letter(raw, source, "wrong_key", msg, errors, now)
-
-        action = state.actions.get(resolution.event_id)
-        if action is not None:
-            if resolution.message_id in action.message_ids:
-                return Outcome(Verdict.DUPLICATE)
-            if resolution.version <= action.version:
-                return Outcome(Verdict.STALE)
-        received = (
-            dt.datetime.fromtimestamp(source.timestamp_ms / 1000, dt.UTC)
-            if source.timestamp_ms is not None
-            else now
-        )
-        if resolution.function in {"CANC", "WITH"}:
-            return self._cancel(state, action, resolution, received, now)
-        if action is not None and action.cancelled:
-            msg = f"{resolution.event_id} was cancelled at version {action.version}"
-            errors = [{"code": "event_cancelled", "field": "event_id", "message": msg}]
-            return self.dead_letter(raw, source, "event_cancelled", msg, errors, now)
-
-        history = state.history_of(security_key)
-        try:
-            schedule = Computed.of(resolution, history)
-        except DomainRejected as exc:
-            errors = [
-                {"code": r.code.value, "field": r.field, "message": r.message} for r in exc.reasons
-            ]
-            return self.dead_letter(raw, source, "domain_rule", str(exc), errors, now)
-
+    def _schedule(
+        self,
+        state: PartitionState,
+        action: Action | None,
+        resolution: BoardResolution,
+        raw: bytes,
+        history: DividendHistory,
+        schedule: EncodedSchedule,
+        received: dt.datetime,
+        now: dt.datetime,
+    ) -> Outcome:
+        """A new action or a new version of one: its state, its history entry, its timers,
+        and ``DividendScheduled`` (``DividendScheduleReplaced`` over an earlier version)."""
         state.remember_schedule(resolution.event_id, resolution.version, schedule)
-        mic = resolution.security.mic
-        record_due = self.due_time(resolution.record_date, mic)
-        payment_due = (
-            self.due_time(resolution.payment_date, mic) if resolution.payment_date else None
-        )
-        new = Action(
-            event_id=resolution.event_id,
-            security_key=security_key,
-            version=resolution.version,
-            function=resolution.function.value,
-            message_ids=((action.message_ids if action else ()) + (resolution.message_id,)),
-            resolution=raw.decode(),
-            record_due=record_due,
-            payment_due=payment_due,
-            record_fired=action.record_fired if action else None,
-            payment_fired=action.payment_fired if action else None,
-        )
+        new = self._scheduled_action(action, resolution, raw)
         entries = tuple(e for e in history.entries if e.event_id != resolution.event_id)
         changes = (
             state.put_action(new),
-            state.put_history(security_key, (*entries, to_history_entry(resolution))),
+            state.put_history(new.security_key, (*entries, to_history_entry(resolution))),
         )
         model: type[DividendScheduled | DividendScheduleReplaced]
         if action is None:
@@ -315,6 +337,26 @@ class Lifecycle:
         out = self._emit(self.topics.schedules, model, fields, now, schedule)
         return Outcome(verdict, (out,), changes)
 
+    def _scheduled_action(
+        self, action: Action | None, resolution: BoardResolution, raw: bytes
+    ) -> Action:
+        """The action as of ``resolution``: its dates due in the listing market's time
+        zone; what already fired stays fired (a timer fires again only for a moved date)."""
+        mic = resolution.security.mic
+        payment_date = resolution.payment_date
+        return Action(
+            event_id=resolution.event_id,
+            security_key=resolution.security_key,
+            version=resolution.version,
+            function=resolution.function.value,
+            message_ids=((action.message_ids if action else ()) + (resolution.message_id,)),
+            resolution=raw.decode(),
+            record_due=self.due_time(resolution.record_date, mic),
+            payment_due=self.due_time(payment_date, mic) if payment_date else None,
+            record_fired=action.record_fired if action else None,
+            payment_fired=action.payment_fired if action else None,
+        )
+
     def _cancel(
         self,
         state: PartitionState,
@@ -323,7 +365,7 @@ class Lifecycle:
         received: dt.datetime,
         now: dt.datetime,
     ) -> Outcome:
-        previous: Computed | None = None
+        previous: EncodedSchedule | None = None
         if action is not None and action.resolution is not None and not action.cancelled:
             previous = self._schedule_of(state, action)
         new = Action(
@@ -348,14 +390,14 @@ class Lifecycle:
         out = self._emit(self.topics.schedules, DividendCancelled, fields, now, previous)
         return Outcome(Verdict.CANCELLED, (out,), tuple(changes))
 
-    def _schedule_of(self, state: PartitionState, action: Action) -> Computed:
+    def _schedule_of(self, state: PartitionState, action: Action) -> EncodedSchedule:
         """The schedule of the action's current version (cached, else recomputed)."""
         cached = state.schedule_cache.get((action.event_id, action.version))
         if cached is not None:
-            return cast(Computed, cached)
+            return cast(EncodedSchedule, cached)
         assert action.resolution is not None
         resolution = BoardResolution.model_validate_json(action.resolution)
-        schedule = Computed.of(resolution, state.history_of(action.security_key))
+        schedule = EncodedSchedule.of(resolution, state.history_of(action.security_key))
         state.remember_schedule(action.event_id, action.version, schedule)
         return schedule
 

@@ -8,6 +8,7 @@ the engine recovers from (abort, new producer, state restored from the changelog
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 from aiokafka.errors import KafkaError, KafkaTimeoutError
@@ -15,8 +16,9 @@ from aiokafka.structs import TopicPartition
 
 from corpactions.settings import Settings
 from corpactions.stream.clock import system_clock
-from corpactions.stream.engine import Engine, PartitionProcessor, bounded
+from corpactions.stream.engine import Engine
 from corpactions.stream.lifecycle import Lifecycle
+from corpactions.stream.partition import PartitionProcessor, bounded
 
 
 class StuckProducer:
@@ -48,10 +50,9 @@ async def test_a_step_over_its_time_is_a_kafka_timeout() -> None:
 async def test_a_commit_that_never_completes_aborts_and_raises() -> None:
     settings = Settings(bootstrap_servers="127.0.0.1:1", txn_timeout_s=0.2)
     engine = Engine(settings, Lifecycle(settings.topics), system_clock)
-    proc = PartitionProcessor(engine, TopicPartition("in", 0))
-    await proc.producer.stop()  # never started: the stand-in below replaces it
-    stuck = StuckProducer()
-    proc.producer = stuck  # type: ignore[assignment]
+    stuck = StuckProducer()  # in place of the engine's transactional producer
+    given = dataclasses.replace(engine.collaborators, new_producer=lambda tp: stuck)
+    proc = PartitionProcessor(TopicPartition("in", 0), given)
     with pytest.raises(KafkaTimeoutError, match=r"committing took over 0\.2s"):
         await asyncio.wait_for(proc._commit([]), 5)
     assert stuck.aborted

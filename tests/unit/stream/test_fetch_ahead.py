@@ -79,7 +79,7 @@ async def test_the_loop_skips_records_whose_processor_is_gone() -> None:
 async def test_records_of_partitions_not_held_are_not_kept() -> None:
     e = engine(Consumer({TP1: [3]}), TP0)
     await e.fetch_ahead()
-    assert e._early == {}
+    assert e._fetched_ahead == {}
 
 
 async def test_an_error_polling_early_is_raised_by_the_next_poll() -> None:

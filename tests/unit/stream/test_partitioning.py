@@ -6,7 +6,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from corpactions.stream.engine import partition_for
+from corpactions.stream.partition import partition_for
 
 
 @given(st.binary(min_size=1, max_size=64), st.integers(min_value=1, max_value=64))

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from corpactions.settings import Topics
+from corpactions.contracts.topics import Topics
 from corpactions.stream.engine import keep_out_of_gc
 from corpactions.stream.lifecycle import Lifecycle, Source
 from corpactions.stream.state import PartitionState

@@ -1,0 +1,55 @@
+"""The CloudEvents attributes every output record carries as Kafka headers.
+
+CloudEvents 1.0, Kafka protocol binding, binary content mode: the event's attributes are
+``ce_*`` headers and the value is the event's JSON. `cloudevent_headers` writes them;
+`HEADERS_SCHEMA` describes them in the AsyncAPI document, from the same constants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any
+
+CE_SOURCE = "urn:corpactions:dividend-service"
+CE_SPECVERSION = "1.0"
+CONTENT_TYPE = "application/json"
+
+_SPECVERSION = ("ce_specversion", CE_SPECVERSION.encode())
+_SOURCE = ("ce_source", CE_SOURCE.encode())
+_CONTENT_TYPE = ("content-type", CONTENT_TYPE.encode())
+
+
+@lru_cache(maxsize=16)  # one emission time per batch: made once, not per event
+def _ce_time(at: dt.datetime) -> tuple[str, bytes]:
+    return ("ce_time", at.isoformat().encode())
+
+
+def cloudevent_headers(
+    event_id: str, ce_type: str, at: dt.datetime
+) -> tuple[tuple[str, bytes], ...]:
+    """The headers of one output record: ``event_id`` is the payload's ``id``, ``ce_type``
+    its ``type``, ``at`` when it was emitted."""
+    return (
+        _SPECVERSION,
+        ("ce_id", event_id.encode()),
+        ("ce_type", ce_type.encode()),
+        _SOURCE,
+        _ce_time(at),
+        _CONTENT_TYPE,
+    )
+
+
+HEADERS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "CloudEvents 1.0 Kafka protocol binding, binary content mode.",
+    "properties": {
+        "ce_specversion": {"type": "string", "const": CE_SPECVERSION},
+        "ce_id": {"type": "string", "description": "Equals the payload's deterministic id."},
+        "ce_type": {"type": "string", "description": "Equals the payload's type."},
+        "ce_source": {"type": "string", "const": CE_SOURCE},
+        "ce_time": {"type": "string", "format": "date-time"},
+        "content-type": {"type": "string", "const": CONTENT_TYPE},
+    },
+    "required": ["ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time"],
+}
