@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import os
 import time
 from collections import Counter
@@ -202,14 +201,15 @@ class OutputReader:
 
     async def wait_for(self, n: int, within: float) -> bool:
         deadline = time.monotonic() + within
-        while self.count < n and time.monotonic() < deadline:
+        while self.count < n and time.monotonic() < deadline:  # noqa: ASYNC110 (a count)
             await asyncio.sleep(0.2)
         return self.count >= n
 
     async def finish(self, within: float = 120.0) -> dict[TopicPartition, int]:
         """Read on to the end offsets (the last stable offsets: call once no transaction
         is open); returns them."""
-        assert self.consumer is not None and self._task is not None
+        assert self.consumer is not None
+        assert self._task is not None
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
@@ -428,9 +428,8 @@ class Scenario:
         try:
             start = time.monotonic()
             gates = sorted(self.gates, key=lambda g: g[0])
-            sent = 0
-            for i, m in enumerate(self.messages):
-                while gates and i >= gates[0][0]:
+            for sent, m in enumerate(self.messages):
+                while gates and sent >= gates[0][0]:
                     held = time.monotonic()
                     await gates.pop(0)[1].wait()
                     start += time.monotonic() - held  # no burst to catch up after a hold
@@ -438,9 +437,9 @@ class Scenario:
                     delay = start + sent / rate - time.monotonic()
                     if delay > 0:
                         await asyncio.sleep(delay)
-                futures.append((m, await producer.send(self.ns.topics.resolutions, m.value,
-                                                       key=m.key)))
-                sent += 1
+                futures.append(
+                    (m, await producer.send(self.ns.topics.resolutions, m.value, key=m.key))
+                )
             for m, fut in futures:
                 meta = await fut
                 self.placed.append((m, meta.partition, meta.offset))
@@ -477,8 +476,8 @@ class Scenario:
         self.mark = hit.outputs_at
         return hit
 
-    async def wait_ready(self, worker: WorkerProcess, timeout: float = BUSY_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout
+    async def wait_ready(self, worker: WorkerProcess, within: float = BUSY_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             m = await scrape(worker)
             if m is not None and m.ready:
@@ -486,8 +485,9 @@ class Scenario:
             if worker.proc is not None and worker.proc.poll() is not None:
                 break
             await asyncio.sleep(0.1)
-        raise AssertionError(f"worker {worker.log_path.name} never became ready:\n"
-                             + worker.log()[-3000:])
+        raise AssertionError(
+            f"worker {worker.log_path.name} never became ready:\n" + worker.log()[-3000:]
+        )
 
     async def finish(self, survivors: Sequence[WorkerProcess]) -> Report:
         """After the faults: the whole stream in, the clock past every date, every output
@@ -549,11 +549,13 @@ class Scenario:
         """Every record read against what the inputs must give (module docstring)."""
         r, t = self.report, self.ns.topics
         valid = {m.event_id: m for m, _, _ in self.placed if m.event_id is not None}
-        bad = {(p, o): m for m, p, o in self.placed if m.event_id is None}
+        bad: dict[tuple[Any, Any], Message] = {
+            (p, o): m for m, p, o in self.placed if m.event_id is None
+        }
         r.expected, r.bad_total, r.outputs = len(valid), len(bad), self.reader.count
         seen: Counter[tuple[str, str]] = Counter()
         ce_ids: Counter[bytes] = Counter()
-        letters: Counter[tuple[int, int]] = Counter()
+        letters: Counter[tuple[Any, Any]] = Counter()
         schedules: dict[str, dict[str, Any]] = {}
         sample = list(valid.values())[:1]
         for m in sample:  # the in-process command is the command
@@ -565,21 +567,23 @@ class Scenario:
                 event = rec.json()
             except ValueError:
                 r.unexpected += 1
-                r.problems.append(f"undecodable output at {rec.topic}[{rec.partition}]@{rec.offset}")
+                r.problems.append(
+                    f"undecodable output at {rec.topic}[{rec.partition}]@{rec.offset}"
+                )
                 continue
             if rec.topic == t.dead_letters:
                 pos = (event.get("source_partition"), event.get("source_offset"))
                 letters[pos] += 1
-                m = bad.get(pos)  # type: ignore[arg-type]
-                if m is None:
+                letter_of = bad.get(pos)
+                if letter_of is None:
                     r.unexpected += 1
                     r.problems.append(f"dead letter for {pos}, which is no bad input")
                     continue
                 if letters[pos] == 1:
-                    problems = letter_problems(m, event, t.resolutions)
+                    problems = letter_problems(letter_of, event, t.resolutions)
                     if problems:
                         r.wrong += 1
-                        r.problems.append(f"{m.kind} at {pos}: {'; '.join(problems)}")
+                        r.problems.append(f"{letter_of.kind} at {pos}: {'; '.join(problems)}")
                 continue
             key = (event.get("event_id"), event.get("type"))
             topic_of = {
@@ -587,15 +591,15 @@ class Scenario:
                 "RecordDateReached": t.record_dates,
                 "PaymentDateReached": t.payment_dates,
             }
-            m = valid.get(key[0])
-            if m is None or key[1] not in EXPECTED_TYPES or topic_of[key[1]] != rec.topic:
+            input_of = valid.get(key[0])
+            if input_of is None or key[1] not in EXPECTED_TYPES or topic_of[key[1]] != rec.topic:
                 r.unexpected += 1
                 r.problems.append(f"unexpected {key} on {rec.topic}")
                 continue
             seen[key] += 1
             if seen[key] > 1:
                 continue
-            problems = self._output_problems(m, event, rec, schedules, last_step)
+            problems = self._output_problems(input_of, event, rec, schedules, last_step)
             if problems:
                 r.wrong += 1
                 r.problems.append(f"{key}: {'; '.join(problems)}")
@@ -746,17 +750,14 @@ async def rebalance(bootstrap: str, workdir: Path, n: int, rate: float) -> Repor
         # a must have taken b's partitions over and committed since, before c joins
         sc.step_clock(1, 2)
         gates[1].set()
-        hit = await sc.until_busy(a, "one -> two: c joins, takes partitions from a",
-                                  a_holds_all)
+        hit = await sc.until_busy(a, "one -> two: c joins, takes partitions from a", a_holds_all)
         hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
         c = sc.spawn(**FAST_GROUP)
         sc.report.faults.append(hit)
         await sc.wait_ready(c)
         return [a, c]
 
-    report = await _with_scenario(
-        "rebalance", ns, workdir, mixed_stream(n, f"rb{ns.token}"), body
-    )
+    report = await _with_scenario("rebalance", ns, workdir, mixed_stream(n, f"rb{ns.token}"), body)
     report.notes.append("two workers -> one -> two, each hand-over from a busy worker")
     return report
 
@@ -870,8 +871,10 @@ async def broker_loss(
                 # the worker must get on without it before it comes back
                 mark = sc.reader.count
                 progressed = await sc.reader.wait_for(mark + 1, 90)
-                hit.note = "outputs committed while it was down" if progressed else (
-                    "no output committed while it was down (90 s)"
+                hit.note = (
+                    "outputs committed while it was down"
+                    if progressed
+                    else ("no output committed while it was down (90 s)")
                 )
                 await asyncio.to_thread(cluster.restart, node - 1)
             return [worker]

@@ -115,7 +115,11 @@ def _missing(name: str) -> bytes:
 
 
 def _bad(
-    kind: str, value: bytes, reason: str, error: str | None = None, field: str | None = None,
+    kind: str,
+    value: bytes,
+    reason: str,
+    error: str | None = None,
+    field: str | None = None,
     key: bytes | None = BASE_KEY,
 ) -> Message:
     return Message(key, value, None, kind, reason, error, field)
@@ -297,31 +301,60 @@ def generated_messages(n: int, seed: int = 4) -> list[Message]:
         if family == "type":
             name = data.draw(st.sampled_from(sorted(wrong)))
             value = data.draw(wrong[name])
-            out.append(_bad(f"gen_type:{name}", _doc(**{name: value}), "schema_violation",
-                            None, name))
+            out.append(
+                _bad(f"gen_type:{name}", _doc(**{name: value}), "schema_violation", None, name)
+            )
         elif family == "rate":
             cents = data.draw(st.integers(min_value=-(10**9), max_value=0))
             rate = str(Decimal(cents).scaleb(-2))
-            out.append(_bad("gen_rate", _doc(gross_amount_per_share=rate), "domain_rule",
-                            "non_positive_rate", "gross_amount_per_share"))
+            out.append(
+                _bad(
+                    "gen_rate",
+                    _doc(gross_amount_per_share=rate),
+                    "domain_rule",
+                    "non_positive_rate",
+                    "gross_amount_per_share",
+                )
+            )
         elif family == "dates":
             days = data.draw(st.integers(min_value=1, max_value=3000))
             payment = dt.date(2016, 9, 30) - dt.timedelta(days=days)
-            out.append(_bad("gen_payment_before_record",
-                            _doc(payment_date=payment.isoformat(),
-                                 resolved_on=(payment - dt.timedelta(days=1)).isoformat()),
-                            "domain_rule", "payment_before_record", "payment_date"))
+            out.append(
+                _bad(
+                    "gen_payment_before_record",
+                    _doc(
+                        payment_date=payment.isoformat(),
+                        resolved_on=(payment - dt.timedelta(days=1)).isoformat(),
+                    ),
+                    "domain_rule",
+                    "payment_before_record",
+                    "payment_date",
+                )
+            )
         elif family == "key":
             key = data.draw(st.binary(min_size=0, max_size=40).filter(lambda k: k != BASE_KEY))
-            out.append(_bad("gen_wrong_key", _doc(message_id=f"gk-m{i}", event_id=f"gk-E{i}"),
-                            "wrong_key", "wrong_key", key=key))
+            out.append(
+                _bad(
+                    "gen_wrong_key",
+                    _doc(message_id=f"gk-m{i}", event_id=f"gk-E{i}"),
+                    "wrong_key",
+                    "wrong_key",
+                    key=key,
+                )
+            )
         elif family == "bytes":
             raw = data.draw(st.binary(min_size=1, max_size=200).filter(not_json))
             out.append(_bad("gen_not_json", raw, "undecodable", "json_invalid"))
         else:
             value = data.draw(json_values.filter(lambda v: not isinstance(v, dict)))
-            out.append(_bad("gen_not_an_object", json.dumps(value).encode(), "schema_violation",
-                            "model_type"))
+            out.append(
+                _bad(
+                    "gen_not_an_object",
+                    json.dumps(value).encode(),
+                    "schema_violation",
+                    "model_type",
+                )
+            )
 
     draw()
     return out
