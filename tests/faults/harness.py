@@ -251,6 +251,28 @@ async def open_transactions(bootstrap: str, topics: Sequence[str]) -> list[str]:
     raise AssertionError("unreachable")
 
 
+async def until_transaction_open(bootstrap: str, topic: str, within: float) -> float | None:
+    """Poll ``topic``'s last stable offsets against its high watermarks until one lags (a
+    transaction holding records there is open right now); seconds waited, or None."""
+    rc = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
+    ru = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_uncommitted")
+    await rc.start()
+    await ru.start()
+    t0 = time.monotonic()
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(rc.partitions_for_topic(topic) or ())]
+        while time.monotonic() - t0 < within:
+            lso, hw = await rc.end_offsets(tps), await ru.end_offsets(tps)
+            if any(lso[tp] < hw[tp] for tp in tps):
+                return time.monotonic() - t0
+    except KafkaError:
+        return None
+    finally:
+        await rc.stop()
+        await ru.stop()
+    return None
+
+
 async def _open_transactions(bootstrap: str, topics: Sequence[str]) -> list[str]:
     rc = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
     ru = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_uncommitted")
@@ -707,8 +729,15 @@ async def kill9(bootstrap: str, workdir: Path, n: int, kills: int, rate: float) 
             sc.step_clock(j, kills)
             gates[j].set()
             hit = await sc.until_busy(worker, f"kill -9 #{j + 1}")
-            sc.lap(f"kill {j + 1}")
+            # busy; now aim for the inside of a transaction (seen on the changelog), briefly
+            waited = await until_transaction_open(bootstrap, sc.changelog, 5.0)
             worker.kill()
+            sc.lap(f"kill {j + 1}")
+            hit.note = (
+                f"struck {waited:.2f}s later, on seeing a transaction open"
+                if waited is not None
+                else "no open transaction seen within 5 s; struck anyway"
+            )
             await asyncio.sleep(1.0)  # a commit's markers land in ms; an open txn stays
             hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
             sc.report.faults.append(hit)
