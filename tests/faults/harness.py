@@ -58,6 +58,9 @@ FAST_GROUP = {  # group membership fast enough for many crashes in a short test
 }
 BUSY_TIMEOUT_S = 240.0  # generous: a fault that finds no busy victim by then is a miss
 DRAIN_TIMEOUT_S = 300.0
+# At the end, with the survivors ready, this long without a new output ends the wait:
+# whatever is missing then is lost (a healthy worker commits within a second or two).
+STALL_S = 45.0
 
 
 # -- observing a worker from outside -------------------------------------------------------
@@ -199,10 +202,17 @@ class OutputReader:
             except KafkaError:  # a busy or lost broker: the position is kept, read on
                 await asyncio.sleep(0.5)
 
-    async def wait_for(self, n: int, within: float) -> bool:
+    async def wait_for(self, n: int, within: float, stall: float | None = None) -> bool:
+        """Until ``n`` records are read; False after ``within`` seconds, or after ``stall``
+        seconds without a new record (what is missing then is counted as lost)."""
         deadline = time.monotonic() + within
-        while self.count < n and time.monotonic() < deadline:  # noqa: ASYNC110 (a count)
+        last, moved = self.count, time.monotonic()
+        while self.count < n and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
+            if self.count != last:
+                last, moved = self.count, time.monotonic()
+            elif stall is not None and time.monotonic() - moved > stall:
+                break
         return self.count >= n
 
     async def finish(self, within: float = 120.0) -> dict[TopicPartition, int]:
@@ -529,11 +539,11 @@ class Scenario:
             for day in (m.record_date, m.payment_date)
             if day is not None and arrival(day) <= last_step
         )
-        await self.reader.wait_for(len(valid) + bad + due, DRAIN_TIMEOUT_S)
+        await self.reader.wait_for(len(valid) + bad + due, DRAIN_TIMEOUT_S, STALL_S)
         self.lap("all due by the last step read")
         before = {id(w): await scrape(w) for w in survivors}
         self.clock.set(CLOCK_END)
-        await self.reader.wait_for(len(valid) * len(EXPECTED_TYPES) + bad, DRAIN_TIMEOUT_S)
+        await self.reader.wait_for(len(valid) * len(EXPECTED_TYPES) + bad, DRAIN_TIMEOUT_S, STALL_S)
         self.lap("all dates read")
         after = {id(w): await scrape(w) for w in survivors}
         fired = 0
@@ -813,7 +823,7 @@ async def hostile(
         assert sc.producing is not None
         await sc.producing
         # one output per input now (schedule or dead letter); the dates after the clock moves
-        await sc.reader.wait_for(len(messages), DRAIN_TIMEOUT_S)
+        await sc.reader.wait_for(len(messages), DRAIN_TIMEOUT_S, STALL_S)
         alive = worker.proc is not None and worker.proc.poll() is None
         rss.append(rss_mb(worker) if alive else float("nan"))
         return [worker]

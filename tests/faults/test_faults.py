@@ -40,6 +40,8 @@ async def test_hostile_payloads_each_dead_lettered_for_its_own_reason(
     )
 
 
+@pytest.mark.timeout(600)  # a 3-node cluster of its own; the coordinator's loss stalls
+# commits until CORPACTIONS_TXN_TIMEOUT_S (60 s) replaces the producer
 async def test_losing_the_coordinator_then_a_leader_loses_and_doubles_nothing(
     tmp_path: Path,
 ) -> None:
