@@ -261,6 +261,21 @@ async def open_transactions(bootstrap: str, topics: Sequence[str]) -> list[str]:
     raise AssertionError("unreachable")
 
 
+async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of ``topics`` (metadata fetched for them: a fresh client has none)."""
+    await consumer._client.force_metadata_update()
+    tps = []
+    for topic in topics:
+        parts = consumer.partitions_for_topic(topic)
+        if not parts:
+            await consumer._client._metadata_update(consumer._client.cluster, [topic])
+            parts = consumer.partitions_for_topic(topic)
+        if not parts:
+            raise AssertionError(f"no metadata for {topic}")
+        tps += [TopicPartition(topic, p) for p in sorted(parts)]
+    return tps
+
+
 async def until_transaction_open(bootstrap: str, topic: str, within: float) -> float | None:
     """Poll ``topic``'s last stable offsets against its high watermarks until one lags (a
     transaction holding records there is open right now); seconds waited, or None."""
@@ -270,7 +285,7 @@ async def until_transaction_open(bootstrap: str, topic: str, within: float) -> f
     await ru.start()
     t0 = time.monotonic()
     try:
-        tps = [TopicPartition(topic, p) for p in sorted(rc.partitions_for_topic(topic) or ())]
+        tps = await _partitions(rc, [topic])
         while time.monotonic() - t0 < within:
             lso, hw = await rc.end_offsets(tps), await ru.end_offsets(tps)
             if any(lso[tp] < hw[tp] for tp in tps):
@@ -289,9 +304,7 @@ async def _open_transactions(bootstrap: str, topics: Sequence[str]) -> list[str]
     await rc.start()
     await ru.start()
     try:
-        tps = [
-            TopicPartition(t, p) for t in topics for p in sorted(rc.partitions_for_topic(t) or ())
-        ]
+        tps = await _partitions(rc, topics)
         lso = await rc.end_offsets(tps)
         hw = await ru.end_offsets(tps)
     finally:

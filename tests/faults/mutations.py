@@ -157,6 +157,7 @@ def child_env(tree: Path, bootstrap: str | None) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(tree / "services"), str(tree)])
     env.pop("PYTEST_ADDOPTS", None)
+    env["CORPACTIONS_HOME"] = str(ROOT)  # the Kafka pom and jars (broker-loss's cluster)
     if bootstrap:
         env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
     return env
@@ -211,7 +212,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", action="append", metavar="NAME")
     parser.add_argument("--list", action="store_true")
-    parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--keep", action="store_true", help="keep the copies and their logs")
     args = parser.parse_args()
     chosen = [m for m in MUTATIONS if not args.only or m.name in args.only]
     if args.list:
