@@ -213,7 +213,6 @@ def main() -> int:
     parser.add_argument("--only", action="append", metavar="NAME")
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--timeout", type=float, default=1800.0)
-    parser.add_argument("--keep", action="store_true", help="keep the copies and their logs")
     args = parser.parse_args()
     chosen = [m for m in MUTATIONS if not args.only or m.name in args.only]
     if args.list:
