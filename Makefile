@@ -73,8 +73,9 @@ bench: setup kafka ## Benchmarks: the core vs pydantic parsing; the service vs r
 bench-timers: setup kafka ## A million pending timers: worker memory, restart-to-ready, tick cost
 	$(BIN)/python tests/bench/bench_timers.py
 
-faults: setup kafka ## Fault suite at full size (kill -9, broker loss, rebalances, hostile input)
+faults: setup kafka ## Fault suite at full size (kill -9, broker loss, rebalances, hostile input), then the mutations it must catch
 	$(BIN)/python tests/faults/run.py
+	$(BIN)/python tests/faults/mutations.py
 
 lock: ## Re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock

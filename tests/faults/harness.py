@@ -1,218 +1,869 @@
 """Fault scenarios on real Kafka: kill -9, broker loss, rebalances, hostile input.
 
-Each scenario feeds resolutions to real `corpactions worker` processes while something
-goes wrong, then reads every output topic with ``read_committed`` and checks, per
-resolution, that each expected event appears exactly once, and that every bad payload
-is in the dead-letter topic exactly once. The same code runs short in ``make test``
-(tests/faults/test_faults.py) and long in ``make faults`` (tests/faults/run.py).
+Each scenario feeds resolutions (valid ones, with some bad ones among them) to real
+`corpactions worker` processes and strikes only when it sees the victim busy: ready, with
+transactions of its own committed, new committed outputs since the previous fault, and
+input still flowing (the producer holds back the rest of the stream until the victim is
+ready, so a slow start cannot make a fault miss). Record and payment dates lie in the
+future of the workers' injected clock (CORPACTIONS_CLOCK_FILE), which moves on at each
+fault and past every date at the end, so timers are pending across every fault and fire
+on whichever worker then owns the partition.
 
-Valid resolutions here have record and payment dates in the past, so with the workers'
-real clock each yields three events: DividendScheduled, RecordDateReached and
-PaymentDateReached (timers fire in the transaction that scheduled them, or at the next
-tick after a crash).
+After each scenario the workers stop and the outputs are read (``read_committed``) to
+their end offsets; every record must match one expected output, exactly once, with the
+schedule `corpactions schedule` gives for its input; every bad payload must be
+dead-lettered once, with its reason, key and bytes (tests/faults/inputs.py). The same
+code runs short in ``make test`` (tests/faults/test_faults.py) and long in ``make faults``
+(tests/faults/run.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
-import json
-import random
+import os
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+import aiohttp
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
 
-from tests.support.kafka import Namespace, WorkerProcess, consume, example_resolution
+from tests.faults.inputs import (
+    CLOCK_END,
+    CLOCK_START,
+    DATE_TYPES,
+    EXPECTED_TYPES,
+    Message,
+    arrival,
+    generated_messages,
+    hostile_messages,
+    interleave,
+    letter_problems,
+    schedule_cli,
+    schedule_subprocess,
+    valid_messages,
+)
+from tests.support.kafka import Namespace, Record, WorkerProcess
 
-EXPECTED_TYPES = ("DividendScheduled", "RecordDateReached", "PaymentDateReached")
 FAST_GROUP = {  # group membership fast enough for many crashes in a short test
     "CORPACTIONS_SESSION_TIMEOUT_S": "6",
     "CORPACTIONS_HEARTBEAT_INTERVAL_S": "1",
     "CORPACTIONS_REBALANCE_TIMEOUT_S": "15",
 }
+BUSY_TIMEOUT_S = 240.0  # generous: a fault that finds no busy victim by then is a miss
+DRAIN_TIMEOUT_S = 300.0
+# At the end, with the survivors ready, this long without a new output ends the wait:
+# whatever is missing then is lost (a healthy worker commits within a second or two).
+STALL_S = 45.0
+
+
+# -- observing a worker from outside -------------------------------------------------------
 
 
 @dataclass
-class Message:
-    key: bytes
-    value: bytes
-    event_id: str | None  # None: a bad payload that must be dead-lettered
-    kind: str = "valid"
+class Metrics:
+    ready: bool = False
+    transactions: int = 0
+    aborted: int = 0
+    emitted: dict[str, int] = field(default_factory=dict)
+    timer_backlog: int = 0
+
+    @property
+    def dates_emitted(self) -> int:
+        return sum(self.emitted.get(t, 0) for t in DATE_TYPES)
+
+
+async def scrape(worker: WorkerProcess) -> Metrics | None:
+    """The worker's /metrics (None while it does not answer)."""
+    url = f"http://127.0.0.1:{worker.env['CORPACTIONS_WEB_PORT']}/metrics"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session,
+            session.get(url) as resp,
+        ):
+            if resp.status != 200:
+                return None
+            text = await resp.text()
+    except (aiohttp.ClientError, TimeoutError, OSError):
+        return None
+    m = Metrics()
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, _, value = line.rpartition(" ")
+        number = float(value)
+        if name == "corpactions_ready":
+            m.ready = number == 1
+        elif name == "corpactions_transactions_total":
+            m.transactions = int(number)
+        elif name == "corpactions_transactions_aborted_total":
+            m.aborted = int(number)
+        elif name == "corpactions_timer_backlog":
+            m.timer_backlog = int(number)
+        elif name.startswith("corpactions_events_emitted_total{"):
+            kind = name.split('type="', 1)[1].split('"', 1)[0]
+            m.emitted[kind] = int(number)
+    return m
+
+
+async def ready_partitions(worker: WorkerProcess) -> list[int] | None:
+    url = f"http://127.0.0.1:{worker.env['CORPACTIONS_WEB_PORT']}/ready/"
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session,
+            session.get(url) as resp,
+        ):
+            if resp.status != 200:
+                return None
+            body = await resp.json()
+    except (aiohttp.ClientError, TimeoutError, OSError, ValueError):
+        return None
+    return list(body.get("partitions", []))
+
+
+class ClockFile:
+    """The workers' injected "now" (CORPACTIONS_CLOCK_FILE), replaced atomically."""
+
+    def __init__(self, path: Path, start: dt.datetime = CLOCK_START) -> None:
+        self.path = path
+        self.now = start
+        self.set(start)
+
+    def set(self, when: dt.datetime) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(when.isoformat())
+        os.replace(tmp, self.path)
+        self.now = when
+
+
+class OutputReader:
+    """Reads every output topic (``read_committed``) from the beginning, in the
+    background while the scenario runs (its count is the committed-output progress the
+    faults wait for), and at the end to the topics' end offsets."""
+
+    def __init__(self, bootstrap: str, topics: Sequence[str]) -> None:
+        self.bootstrap = bootstrap
+        self.topics = list(topics)
+        self.records: list[Record] = []
+        self._task: asyncio.Task[None] | None = None
+        self.consumer: AIOKafkaConsumer | None = None
+        self.tps: list[TopicPartition] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+    async def start(self) -> None:
+        self.consumer = c = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            max_partition_fetch_bytes=4 * 1024 * 1024,
+        )
+        await c.start()
+        for topic in self.topics:
+            parts = c.partitions_for_topic(topic)
+            if not parts:
+                await c._client.force_metadata_update()
+                parts = c.partitions_for_topic(topic) or set()
+            assert parts, f"no partitions for {topic}"
+            self.tps += [TopicPartition(topic, p) for p in sorted(parts)]
+        c.assign(self.tps)
+        await c.seek_to_beginning(*self.tps)
+        self._task = asyncio.create_task(self._loop())
+
+    async def _read_once(self) -> None:
+        assert self.consumer is not None
+        batch = await self.consumer.getmany(timeout_ms=200)
+        for tp, records in batch.items():
+            for r in records:
+                self.records.append(
+                    Record(
+                        tp.topic,
+                        tp.partition,
+                        r.offset,
+                        r.key,
+                        bytes(r.value or b""),
+                        {k: bytes(v) for k, v in r.headers},
+                    )
+                )
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self._read_once()
+            except KafkaError:  # a busy or lost broker: the position is kept, read on
+                await asyncio.sleep(0.5)
+
+    async def wait_for(self, n: int, within: float, stall: float | None = None) -> bool:
+        """Until ``n`` records are read; False after ``within`` seconds, or after ``stall``
+        seconds without a new record (what is missing then is counted as lost)."""
+        deadline = time.monotonic() + within
+        last, moved = self.count, time.monotonic()
+        while self.count < n and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+            if self.count != last:
+                last, moved = self.count, time.monotonic()
+            elif stall is not None and time.monotonic() - moved > stall:
+                break
+        return self.count >= n
+
+    async def finish(self, within: float = 120.0) -> dict[TopicPartition, int]:
+        """Read on to the end offsets (the last stable offsets: call once no transaction
+        is open); returns them."""
+        assert self.consumer is not None
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        c = self.consumer
+        ends: dict[TopicPartition, int] = await c.end_offsets(self.tps)
+        deadline = time.monotonic() + within
+        while True:
+            positions = [await c.position(tp) for tp in self.tps]
+            if all(pos >= ends[tp] for pos, tp in zip(positions, self.tps, strict=True)):
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError("outputs could not be read to their end offsets")
+            try:
+                await self._read_once()
+            except KafkaError:
+                await asyncio.sleep(0.5)
+        return ends
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, KafkaError):
+                await self._task
+        if self.consumer is not None:
+            with contextlib.suppress(KafkaError):
+                await self.consumer.stop()
+
+
+async def open_transactions(bootstrap: str, topics: Sequence[str]) -> list[str]:
+    """Partitions whose last stable offset is behind their high watermark: a transaction
+    holding records there is open (or its markers are being written)."""
+    for attempt in range(5):
+        try:
+            return await _open_transactions(bootstrap, topics)
+        except KafkaError:
+            if attempt == 4:
+                raise
+            await asyncio.sleep(1)
+    raise AssertionError("unreachable")
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of ``topics`` (metadata fetched for them: a fresh client has none)."""
+    await consumer._client.force_metadata_update()
+    tps = []
+    for topic in topics:
+        parts = consumer.partitions_for_topic(topic)
+        if not parts:
+            await consumer._client._metadata_update(consumer._client.cluster, [topic])
+            parts = consumer.partitions_for_topic(topic)
+        if not parts:
+            raise AssertionError(f"no metadata for {topic}")
+        tps += [TopicPartition(topic, p) for p in sorted(parts)]
+    return tps
+
+
+async def until_transaction_open(bootstrap: str, topic: str, within: float) -> float | None:
+    """Poll ``topic``'s last stable offsets against its high watermarks until one lags (a
+    transaction holding records there is open right now); seconds waited, or None."""
+    rc = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
+    ru = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_uncommitted")
+    await rc.start()
+    await ru.start()
+    t0 = time.monotonic()
+    try:
+        tps = await _partitions(rc, [topic])
+        while time.monotonic() - t0 < within:
+            lso, hw = await rc.end_offsets(tps), await ru.end_offsets(tps)
+            if any(lso[tp] < hw[tp] for tp in tps):
+                return time.monotonic() - t0
+    except KafkaError:
+        return None
+    finally:
+        await rc.stop()
+        await ru.stop()
+    return None
+
+
+async def _open_transactions(bootstrap: str, topics: Sequence[str]) -> list[str]:
+    rc = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
+    ru = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_uncommitted")
+    await rc.start()
+    await ru.start()
+    try:
+        tps = await _partitions(rc, topics)
+        lso = await rc.end_offsets(tps)
+        hw = await ru.end_offsets(tps)
+    finally:
+        await rc.stop()
+        await ru.stop()
+    return [f"{tp.topic.rsplit('.', 2)[-2]}[{tp.partition}]" for tp in tps if lso[tp] < hw[tp]]
+
+
+# -- faults --------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    """One fault and what its victim was doing when it struck."""
+
+    what: str
+    victim: str
+    ready: bool = False
+    transactions: int = 0  # the victim's own committed transactions (its /metrics)
+    emitted: int = 0  # events it had emitted
+    dates_emitted: int = 0  # of which record/payment dates
+    outputs_before: int = 0  # committed outputs (all workers) at the previous fault
+    outputs_at: int = 0  # ... and at this one
+    stream_running: bool = False  # input still being produced
+    open_txn: list[str] = field(default_factory=list)  # partitions with a transaction open
+    clock: str = ""
+    note: str = ""
+
+    @property
+    def busy(self) -> bool:
+        return (
+            self.ready
+            and self.transactions > 0
+            and self.emitted > 0
+            and self.outputs_at > self.outputs_before
+            and self.stream_running
+        )
+
+    def line(self) -> str:
+        txn = f"open transaction in {','.join(self.open_txn)}" if self.open_txn else "no open txn"
+        return (
+            f"{self.what} -> {self.victim}: {'BUSY' if self.busy else 'MISSED'} "
+            f"(had committed {self.transactions} txns, {self.emitted} events incl. "
+            f"{self.dates_emitted} dates; outputs {self.outputs_before}->{self.outputs_at}; "
+            f"{txn}; clock {self.clock}{'; ' + self.note if self.note else ''})"
+        )
 
 
 @dataclass
 class Report:
     scenario: str
     expected: int = 0  # valid resolutions
+    outputs: int = 0  # records read
     lost: int = 0
     duplicated: int = 0
+    unexpected: int = 0
+    wrong: int = 0  # outputs or letters whose content is not what the input must give
     bad_total: int = 0
     dead_lettered: int = 0
+    fired_after_last_fault: int = 0  # date events due only after the last clock step
+    fired_by_survivors: int = 0  # ... as counted by the workers alive then (their /metrics)
+    faults: list[Hit] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def missed(self) -> int:
+        return sum(1 for h in self.faults if not h.busy)
 
     @property
     def ok(self) -> bool:
-        return self.lost == 0 and self.duplicated == 0 and self.dead_lettered == self.bad_total
+        return (
+            self.lost == 0
+            and self.duplicated == 0
+            and self.unexpected == 0
+            and self.wrong == 0
+            and self.dead_lettered == self.bad_total
+            and self.missed == 0
+            and self.fired_by_survivors == self.fired_after_last_fault
+            and not self.problems
+        )
 
     def line(self) -> str:
         return (
             f"{self.scenario}: lost={self.lost} duplicated={self.duplicated} "
+            f"unexpected={self.unexpected} wrong={self.wrong} "
             f"dead_lettered={self.dead_lettered}/{self.bad_total} "
-            f"({self.expected} valid; {'; '.join(self.notes)})"
+            f"faults_busy={len(self.faults) - self.missed}/{len(self.faults)} "
+            f"({self.expected} valid -> {self.outputs} outputs read; dates fired after the "
+            f"last fault {self.fired_after_last_fault}, by the survivors "
+            f"{self.fired_by_survivors}; {self.seconds:.0f}s"
+            + ("; " + "; ".join(self.notes) if self.notes else "")
+            + ")"
         )
 
+    def details(self) -> str:
+        lines = [self.line()] + [f"  fault {h.line()}" for h in self.faults]
+        lines += [f"  problem: {p}" for p in self.problems[:20]]
+        return "\n".join(lines)
 
-def valid_messages(n: int, tag: str, seed: int = 1) -> list[Message]:
-    rng = random.Random(seed)
-    out = []
-    for i in range(n):
-        record = dt.date(2016, 1, 4) + dt.timedelta(days=rng.randint(0, 3000))
-        security = {"local_code": f"{1000 + i % 8000}", "mic": "XTKS"}
-        event_id = f"{tag}-E{i}"
-        doc = example_resolution(
-            message_id=f"{tag}-m{i}",
-            event_id=event_id,
-            security=security,
-            other_listings=[],
-            record_date=record.isoformat(),
-            payment_date=(record + dt.timedelta(days=60)).isoformat(),
-            resolved_on=record.isoformat(),
-            fiscal_year_end=dt.date(record.year + (record.month > 3), 3, 31).isoformat(),
-            eligible_shares=None,
-            declared_total=None,
-            forecast_per_share=None,
+
+class Scenario:
+    """The moving parts of one scenario: topics, clock, reader, producer, faults."""
+
+    def __init__(
+        self, name: str, ns: Namespace, workdir: Path, messages: Sequence[Message]
+    ) -> None:
+        self.name = name
+        self.ns = ns
+        self.workdir = workdir
+        self.messages = list(messages)
+        self.clock = ClockFile(workdir / f"clock-{ns.token}")
+        t = ns.topics
+        self.outputs = [t.schedules, t.record_dates, t.payment_dates, t.dead_letters]
+        self.changelog = f"{t.prefix}{ns.app_id}.state-changelog.v2"
+        self.reader = OutputReader(ns.bootstrap, self.outputs)
+        self.report = Report(name)
+        self.placed: list[tuple[Message, int, int]] = []
+        self.gates: list[tuple[int, asyncio.Event]] = []
+        self.producing: asyncio.Task[None] | None = None
+        self.mark = 0  # committed outputs at the previous fault
+        self.t0 = time.monotonic()
+        self.workers: list[WorkerProcess] = []
+        self.timeline: list[str] = []
+        # `corpactions schedule` as a process on one input, from the start (it takes
+        # seconds on a busy machine), to check the in-process command against
+        first = next((m for m in self.messages if m.event_id is not None), None)
+        self.cli_sample: tuple[Message, dict[str, Any]] | None = None
+        self._cli_task: asyncio.Task[tuple[Message, dict[str, Any]]] | None = None
+        if first is not None:
+            self._cli_task = asyncio.create_task(_printed(first))
+
+    def lap(self, what: str) -> None:
+        self.timeline.append(f"[{time.monotonic() - self.t0:.0f}s {what}]")
+
+    def spawn(self, **env: str) -> WorkerProcess:
+        w = WorkerProcess(
+            self.ns, self.workdir, CORPACTIONS_CLOCK_FILE=str(self.clock.path), **env
+        ).start()
+        self.workers.append(w)
+        return w
+
+    def gate_stream(self, faults: int) -> list[asyncio.Event]:
+        """Hold the stream at (j+1)/(faults+1) of its length until fault j's victim is
+        ready: a victim that starts slowly still finds input flowing."""
+        n = len(self.messages)
+        events = []
+        for j in range(faults):
+            ev = asyncio.Event()
+            self.gates.append(((j + 1) * n // (faults + 1), ev))
+            events.append(ev)
+        return events
+
+    def start_producing(self, rate: float | None) -> None:
+        self.producing = asyncio.create_task(self._produce(rate))
+
+    @property
+    def stream_running(self) -> bool:
+        return self.producing is not None and not self.producing.done()
+
+    async def _produce(self, rate: float | None) -> None:
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.ns.bootstrap,
+            acks="all",
+            linger_ms=5,
+            enable_idempotence=True,
+            max_request_size=2 * 1024 * 1024,
+            request_timeout_ms=60_000,
         )
-        key = f"XTKS:{security['local_code']}".encode()
-        out.append(Message(key, json.dumps(doc).encode(), event_id))
-    return out
-
-
-def hostile_messages(n: int, seed: int = 2) -> list[Message]:
-    """``n`` bad payloads of many kinds; each must be dead-lettered with a reason."""
-    rng = random.Random(seed)
-    base = example_resolution()
-
-    def doc(**changes: Any) -> bytes:
-        d = dict(base)
-        d.update(changes)
-        return json.dumps(d).encode()
-
-    def missing(name: str) -> bytes:
-        d = dict(base)
-        d.pop(name)
-        return json.dumps(d).encode()
-
-    kinds: list[tuple[str, Any]] = [
-        ("invalid_utf8", lambda: b"\xff\xfe\xfa" + bytes(rng.randrange(256) for _ in range(40))),
-        ("truncated_json", lambda: doc()[: rng.randint(1, 300)]),
-        ("deeply_nested", lambda: b"[" * 100_000 + b"]" * 100_000),
-        ("megabyte_string", lambda: doc(issuer={"name": "x" * 900_000})),
-        ("float_money", lambda: doc(gross_amount_per_share=13.5)),
-        ("nan_money", lambda: doc().replace(b'"13.50"', b"NaN")),
-        ("wrong_type", lambda: doc(version="one")),
-        ("date_out_of_range", lambda: doc(record_date="1899-12-29")),
-        ("impossible_date", lambda: doc(record_date="2016-02-30")),
-        ("unknown_mic", lambda: doc(security={"isin": "JP3152820001", "mic": "XQQQ"})),
-        ("unknown_currency", lambda: doc(currency="QQQ")),
-        ("huge_integer", lambda: doc(eligible_shares=10**40)),
-        ("missing_field", lambda: missing("record_date")),
-        ("extra_field", lambda: doc(surprise={"a": 1})),
-        ("not_an_object", lambda: b"[1, 2, 3]"),
-        ("empty", lambda: b""),
-    ]
-    out = []
-    for i in range(n):
-        kind, make = kinds[i % len(kinds)]
-        out.append(Message(f"bad-{i}".encode(), make(), None, kind))
-    return out
-
-
-def interleave(valid: Sequence[Message], bad: Sequence[Message], seed: int = 3) -> list[Message]:
-    merged = list(valid) + list(bad)
-    random.Random(seed).shuffle(merged)
-    return merged
-
-
-async def produce_stream(
-    bootstrap: str, topic: str, messages: Sequence[Message], rate: float | None
-) -> list[tuple[Message, int, int]]:
-    """Produce (optionally at ``rate``/s); return (message, partition, offset) of each."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        linger_ms=5,
-        enable_idempotence=True,
-        max_request_size=2 * 1024 * 1024,
-        request_timeout_ms=60_000,
-    )
-    await producer.start()
-    placed: list[tuple[Message, int, int]] = []
-    try:
-        start = time.monotonic()
+        await producer.start()
         futures = []
-        for i, m in enumerate(messages):
-            if rate:
-                delay = start + i / rate - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-            futures.append((m, await producer.send(topic, m.value, key=m.key)))
-        for m, fut in futures:
-            meta = await fut
-            placed.append((m, meta.partition, meta.offset))
-    finally:
-        await producer.stop()
-    return placed
+        try:
+            start = time.monotonic()
+            gates = sorted(self.gates, key=lambda g: g[0])
+            for sent, m in enumerate(self.messages):
+                while gates and sent >= gates[0][0]:
+                    held = time.monotonic()
+                    await gates.pop(0)[1].wait()
+                    start += time.monotonic() - held  # no burst to catch up after a hold
+                if rate:
+                    delay = start + sent / rate - time.monotonic()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                futures.append(
+                    (m, await producer.send(self.ns.topics.resolutions, m.value, key=m.key))
+                )
+            for m, fut in futures:
+                meta = await fut
+                self.placed.append((m, meta.partition, meta.offset))
+        finally:
+            await producer.stop()
+
+    def step_clock(self, j: int, faults: int) -> None:
+        """Before fault j: move "now" a step through the dates, so some timers fall due
+        (and fire while the fault strikes) and the rest stay pending."""
+        span = CLOCK_END - CLOCK_START
+        self.clock.set(CLOCK_START + span * (j + 1) / (faults + 2))
+
+    async def until_busy(
+        self, victim: WorkerProcess, what: str, extra: Callable[[], Awaitable[bool]] | None = None
+    ) -> Hit:
+        """Wait until ``victim`` is busy (see `Hit.busy`), then return the hit to record;
+        the caller strikes at once."""
+        hit = Hit(what, Path(victim.log_path).name, outputs_before=self.mark)
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            m = await scrape(victim)
+            if m is not None:
+                hit.ready, hit.transactions = m.ready, m.transactions
+                hit.emitted, hit.dates_emitted = sum(m.emitted.values()), m.dates_emitted
+            hit.outputs_at = self.reader.count
+            hit.stream_running = self.stream_running
+            if hit.busy and (extra is None or await extra()):
+                break
+            if time.monotonic() > deadline or (victim.proc and victim.proc.poll() is not None):
+                hit.note = "gave up waiting for a busy victim"
+                break
+            await asyncio.sleep(0.1)
+        hit.clock = self.clock.now.date().isoformat()
+        self.mark = hit.outputs_at
+        return hit
+
+    async def wait_ready(self, worker: WorkerProcess, within: float = BUSY_TIMEOUT_S) -> None:
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            m = await scrape(worker)
+            if m is not None and m.ready:
+                return
+            if worker.proc is not None and worker.proc.poll() is not None:
+                break
+            await asyncio.sleep(0.1)
+        raise AssertionError(
+            f"worker {worker.log_path.name} never became ready:\n" + worker.log()[-3000:]
+        )
+
+    async def finish(self, survivors: Sequence[WorkerProcess]) -> Report:
+        """After the faults: the whole stream in, the clock past every date, every output
+        committed; then stop the workers and check everything read to the end."""
+        assert self.producing is not None
+        await self.producing
+        self.lap("stream produced")
+        for w in survivors:
+            await self.wait_ready(w)
+        # everything due by the last clock step committed; only then the survivors' counts
+        last_step = self.clock.now
+        valid = [m for m, _, _ in self.placed if m.event_id is not None]
+        bad = len(self.placed) - len(valid)
+        due = sum(
+            1
+            for m in valid
+            for day in (m.record_date, m.payment_date)
+            if day is not None and arrival(day) <= last_step
+        )
+        await self.reader.wait_for(len(valid) + bad + due, DRAIN_TIMEOUT_S, STALL_S)
+        self.lap("all due by the last step read")
+        before = {id(w): await scrape(w) for w in survivors}
+        self.clock.set(CLOCK_END)
+        await self.reader.wait_for(len(valid) * len(EXPECTED_TYPES) + bad, DRAIN_TIMEOUT_S, STALL_S)
+        self.lap("all dates read")
+        after = {id(w): await scrape(w) for w in survivors}
+        fired = 0
+        for w in survivors:
+            b, a = before[id(w)], after[id(w)]
+            if a is None or b is None:
+                self.report.problems.append(f"{w.log_path.name}: /metrics unreachable")
+                continue
+            fired += a.dates_emitted - b.dates_emitted
+        self.report.fired_by_survivors = fired
+        for w in self.workers:
+            w.stop()
+        self.lap("workers stopped")
+        await self._settle_transactions()
+        await self.reader.finish()
+        self.lap("read to the end")
+        if self._cli_task is not None:
+            self.cli_sample = await self._cli_task
+        self.check(last_step)
+        self.lap("checked")
+        self.report.notes.append(" ".join(self.timeline))
+        self.report.seconds = time.monotonic() - self.t0
+        return self.report
+
+    async def _settle_transactions(self) -> None:
+        deadline = time.monotonic() + 120
+        while True:
+            still = await open_transactions(self.ns.bootstrap, self.outputs)
+            if not still:
+                return
+            if time.monotonic() > deadline:
+                self.report.problems.append(f"transactions left open after stop: {still}")
+                return
+            await asyncio.sleep(1)
+
+    def check(self, last_step: dt.datetime) -> None:
+        """Every record read against what the inputs must give (module docstring)."""
+        r, t = self.report, self.ns.topics
+        valid = {m.event_id: m for m, _, _ in self.placed if m.event_id is not None}
+        bad: dict[tuple[Any, Any], Message] = {
+            (p, o): m for m, p, o in self.placed if m.event_id is None
+        }
+        r.expected, r.bad_total, r.outputs = len(valid), len(bad), self.reader.count
+        seen: Counter[tuple[str, str]] = Counter()
+        ce_ids: Counter[bytes] = Counter()
+        letters: Counter[tuple[Any, Any]] = Counter()
+        schedules: dict[str, dict[str, Any]] = {}
+        if self.cli_sample is not None:  # the in-process command is the command
+            m, printed = self.cli_sample
+            if schedule_cli(m.value) != printed:
+                r.problems.append(f"{m.event_id}: in-process schedule differs from the CLI's")
+        for rec in self.reader.records:
+            ce_ids[rec.headers.get("ce_id", b"")] += 1
+            try:
+                event = rec.json()
+            except ValueError:
+                r.unexpected += 1
+                r.problems.append(
+                    f"undecodable output at {rec.topic}[{rec.partition}]@{rec.offset}"
+                )
+                continue
+            if rec.topic == t.dead_letters:
+                pos = (event.get("source_partition"), event.get("source_offset"))
+                letters[pos] += 1
+                letter_of = bad.get(pos)
+                if letter_of is None:
+                    r.unexpected += 1
+                    r.problems.append(f"dead letter for {pos}, which is no bad input")
+                    continue
+                if letters[pos] == 1:
+                    problems = letter_problems(letter_of, event, t.resolutions)
+                    if problems:
+                        r.wrong += 1
+                        r.problems.append(f"{letter_of.kind} at {pos}: {'; '.join(problems)}")
+                continue
+            key = (event.get("event_id"), event.get("type"))
+            topic_of = {
+                "DividendScheduled": t.schedules,
+                "RecordDateReached": t.record_dates,
+                "PaymentDateReached": t.payment_dates,
+            }
+            input_of = valid.get(key[0])
+            if input_of is None or key[1] not in EXPECTED_TYPES or topic_of[key[1]] != rec.topic:
+                r.unexpected += 1
+                r.problems.append(f"unexpected {key} on {rec.topic}")
+                continue
+            seen[key] += 1
+            if seen[key] > 1:
+                continue
+            problems = self._output_problems(input_of, event, rec, schedules, last_step)
+            if problems:
+                r.wrong += 1
+                r.problems.append(f"{key}: {'; '.join(problems)}")
+        for event_id in valid:
+            for kind in EXPECTED_TYPES:
+                n = seen[(event_id, kind)]
+                if n == 0:
+                    r.lost += 1
+                    if r.lost <= 5:
+                        r.problems.append(f"lost {kind} of {event_id}")
+                elif n > 1:
+                    r.duplicated += n - 1
+                    r.problems.append(f"{kind} of {event_id} read {n} times")
+        r.duplicated += sum(n - 1 for pos, n in letters.items() if n > 1 and pos in bad)
+        r.dead_lettered = sum(1 for pos in bad if letters[pos] == 1)
+        missing = [bad[pos].kind for pos in bad if letters[pos] == 0]
+        if missing:
+            r.problems.append(f"not dead-lettered: {Counter(missing).most_common(5)}")
+        dup_ids = sum(n - 1 for n in ce_ids.values() if n > 1)
+        if dup_ids and not r.duplicated:
+            r.duplicated += dup_ids
+        r.fired_after_last_fault = sum(
+            1
+            for m in valid.values()
+            for day in (m.record_date, m.payment_date)
+            if day is not None and arrival(day) > last_step
+        )
+
+    def _output_problems(
+        self,
+        m: Message,
+        event: dict[str, Any],
+        rec: Record,
+        schedules: dict[str, dict[str, Any]],
+        last_step: dt.datetime,
+    ) -> list[str]:
+        out = []
+        if rec.key != m.key:
+            out.append(f"key {rec.key!r}, input's {m.key!r}")
+        if rec.headers.get("ce_id", b"").decode() != event.get("id"):
+            out.append("ce_id header differs from the event's id")
+        expected = schedules.get(m.event_id or "")
+        if expected is None:
+            expected = schedules[m.event_id or ""] = schedule_cli(m.value)
+        if event.get("schedule") != expected:
+            out.append("schedule differs from `corpactions schedule`")
+        kind = event["type"]
+        emitted = dt.datetime.fromisoformat(event["emitted_at"])
+        if kind in DATE_TYPES:
+            day = m.record_date if kind == "RecordDateReached" else m.payment_date
+            assert day is not None
+            name = "record_date" if kind == "RecordDateReached" else "payment_date"
+            if event.get(name) != day.isoformat():
+                out.append(f"{name} {event.get(name)}, input's {day}")
+            due = dt.datetime.fromisoformat(event["due_at"])
+            if due != arrival(day):
+                out.append(f"due_at {due}, expected {arrival(day)}")
+            if emitted < due:
+                out.append(f"fired at {emitted}, before it was due ({due})")
+            if due > last_step and emitted != CLOCK_END:
+                out.append(f"due after the last clock step yet fired at {emitted}")
+        return out
+
+    async def close(self) -> None:
+        for w in self.workers:
+            w.stop()
+        await self.reader.close()
+        if self._cli_task is not None and not self._cli_task.done():
+            self._cli_task.cancel()
 
 
-async def check(
+async def _printed(m: Message) -> tuple[Message, dict[str, Any]]:
+    return m, await asyncio.to_thread(schedule_subprocess, m.value)
+
+
+async def _with_scenario(
+    name: str,
     ns: Namespace,
-    scenario: str,
-    placed: Sequence[tuple[Message, int, int]],
-    within: float,
+    workdir: Path,
+    messages: Sequence[Message],
+    body: Callable[[Scenario], Awaitable[list[WorkerProcess]]],
 ) -> Report:
-    """Read every output (read_committed) and count losses, duplicates, dead letters."""
-    t = ns.topics
-    valid = [m for m, _, _ in placed if m.event_id is not None]
-    bad = {(p, o): m for m, p, o in placed if m.event_id is None}
-    expected_total = len(valid) * len(EXPECTED_TYPES) + len(bad)
-    outs = await consume(
-        ns.bootstrap,
-        [t.schedules, t.record_dates, t.payment_dates, t.dead_letters],
-        expected_total,
-        within=within,
-        settle=3.0,
+    sc = Scenario(name, ns, workdir, messages)
+    await sc.reader.start()
+    try:
+        survivors = await body(sc)
+        return await sc.finish(survivors)
+    finally:
+        await sc.close()
+
+
+def mixed_stream(n: int, tag: str) -> list[Message]:
+    """``n`` valid resolutions with one bad payload (light kinds) per 20 among them: a
+    worker that replays input after a fault dead-letters those twice."""
+    return interleave(valid_messages(n, tag), hostile_messages(max(1, n // 20), heavy=False))
+
+
+# -- scenarios -------------------------------------------------------------------------------
+
+
+async def kill9(bootstrap: str, workdir: Path, n: int, kills: int, rate: float) -> Report:
+    ns = Namespace(bootstrap, partitions=3)
+    await ns.create()
+
+    async def body(sc: Scenario) -> list[WorkerProcess]:
+        gates = sc.gate_stream(kills)
+        worker = sc.spawn(**FAST_GROUP)
+        sc.start_producing(rate)
+        for j in range(kills):
+            await sc.wait_ready(worker)
+            sc.step_clock(j, kills)
+            gates[j].set()
+            hit = await sc.until_busy(worker, f"kill -9 #{j + 1}")
+            # busy; now aim for the inside of a transaction (seen on the changelog), briefly
+            waited = await until_transaction_open(bootstrap, sc.changelog, 5.0)
+            worker.kill()
+            sc.lap(f"kill {j + 1}")
+            hit.note = (
+                f"struck {waited:.2f}s later, on seeing a transaction open"
+                if waited is not None
+                else "no open transaction seen within 5 s; struck anyway"
+            )
+            await asyncio.sleep(1.0)  # a commit's markers land in ms; an open txn stays
+            hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
+            sc.report.faults.append(hit)
+            worker = sc.spawn(**FAST_GROUP)
+        return [worker]
+
+    report = await _with_scenario("kill-9", ns, workdir, mixed_stream(n, f"k9{ns.token}"), body)
+    report.notes.append(f"{kills} kill -9 of a busy worker")
+    return report
+
+
+async def rebalance(bootstrap: str, workdir: Path, n: int, rate: float) -> Report:
+    partitions = 4
+    ns = Namespace(bootstrap, partitions=partitions)
+    await ns.create()
+
+    async def body(sc: Scenario) -> list[WorkerProcess]:
+        gates = sc.gate_stream(2)
+        a = sc.spawn(**FAST_GROUP)
+        b = sc.spawn(**FAST_GROUP)
+        sc.start_producing(rate)
+        await sc.wait_ready(a)
+        await sc.wait_ready(b)
+        sc.step_clock(0, 2)
+        gates[0].set()
+
+        async def both_hold() -> bool:
+            pa, pb = await ready_partitions(a), await ready_partitions(b)
+            return bool(pa) and bool(pb)
+
+        hit = await sc.until_busy(b, "two -> one: b leaves (SIGTERM)", both_hold)
+        hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
+        b.stop()
+        sc.report.faults.append(hit)
+
+        async def a_holds_all() -> bool:
+            return len(await ready_partitions(a) or []) == partitions
+
+        # a must have taken b's partitions over and committed since, before c joins
+        sc.step_clock(1, 2)
+        gates[1].set()
+        hit = await sc.until_busy(a, "one -> two: c joins, takes partitions from a", a_holds_all)
+        hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
+        c = sc.spawn(**FAST_GROUP)
+        sc.report.faults.append(hit)
+        await sc.wait_ready(c)
+        return [a, c]
+
+    report = await _with_scenario("rebalance", ns, workdir, mixed_stream(n, f"rb{ns.token}"), body)
+    report.notes.append("two workers -> one -> two, each hand-over from a busy worker")
+    return report
+
+
+async def hostile(
+    bootstrap: str, workdir: Path, n_bad: int, n_valid: int, n_generated: int
+) -> Report:
+    ns = Namespace(bootstrap, partitions=3)
+    await ns.create()
+    messages = interleave(
+        valid_messages(n_valid, f"h{ns.token}"),
+        hostile_messages(n_bad),
+        generated_messages(n_generated),
     )
-    report = Report(scenario, expected=len(valid), bad_total=len(bad))
-    seen: Counter[tuple[str, str]] = Counter()
-    ids: Counter[bytes] = Counter()
-    letters: Counter[tuple[int, int]] = Counter()
-    for r in outs:
-        ids[r.headers.get("ce_id", b"")] += 1
-        event = r.json()
-        if r.topic == t.dead_letters:
-            letters[(event["source_partition"], event["source_offset"])] += 1
-        else:
-            seen[(event["event_id"], event["type"])] += 1
-    for m in valid:
-        assert m.event_id is not None
-        for kind in EXPECTED_TYPES:
-            n = seen[(m.event_id, kind)]
-            if n == 0:
-                report.lost += 1
-            elif n > 1:
-                report.duplicated += n - 1
-    report.duplicated += sum(n - 1 for n in ids.values() if n > 1)
-    report.dead_lettered = sum(1 for pos in bad if letters[pos] == 1)
-    report.duplicated += sum(n - 1 for pos, n in letters.items() if n > 1)
-    wrongly = sum(1 for pos in letters if pos not in bad)
-    if wrongly:
-        report.lost += wrongly
-        report.notes.append(f"{wrongly} valid resolutions dead-lettered")
+    alive = True
+    rss: list[float] = []
+
+    async def body(sc: Scenario) -> list[WorkerProcess]:
+        nonlocal alive
+        worker = sc.spawn()
+        await sc.wait_ready(worker)
+        rss.append(rss_mb(worker))
+        sc.start_producing(None)
+        assert sc.producing is not None
+        await sc.producing
+        # one output per input now (schedule or dead letter); the dates after the clock moves
+        await sc.reader.wait_for(len(messages), DRAIN_TIMEOUT_S, STALL_S)
+        alive = worker.proc is not None and worker.proc.poll() is None
+        rss.append(rss_mb(worker) if alive else float("nan"))
+        return [worker]
+
+    report = await _with_scenario("hostile", ns, workdir, messages, body)
+    kinds = Counter(m.kind.split(":")[0] for m in messages if m.event_id is None)
+    report.notes.append(
+        f"{len(kinds)} kinds ({n_generated} generated); worker alive={alive}, "
+        f"RSS {rss[0]:.0f} -> {rss[-1]:.0f} MB"
+    )
+    if not alive:
+        report.problems.append("the worker died")
     return report
 
 
@@ -223,107 +874,82 @@ def rss_mb(worker: WorkerProcess) -> float:
     return kb / 1024
 
 
-# -- scenarios --------------------------------------------------------------------------
+async def _broker_roles(bootstrap: str, input_topic: str, txn_ids: Sequence[str]) -> Any:
+    """From metadata: the leader of each input partition, and the transaction
+    coordinator of each transactional id (node ids)."""
+    from aiokafka.client import AIOKafkaClient, CoordinationType
 
-
-async def kill9(bootstrap: str, workdir: Path, n: int, kills: int, rate: float) -> Report:
-    ns = Namespace(bootstrap, partitions=3)
-    await ns.create()
-    messages = valid_messages(n, f"k9{ns.token}")
-    worker = WorkerProcess(ns, workdir, **FAST_GROUP).start()
-    producing = asyncio.create_task(
-        produce_stream(bootstrap, ns.topics.resolutions, messages, rate)
-    )
-    rng = random.Random(9)
-    span = n / rate
-    moments = sorted(rng.uniform(0.5, span) for _ in range(kills))
-    started = time.monotonic()
-    for moment in moments:
-        await asyncio.sleep(max(0.0, started + moment - time.monotonic()))
-        worker.kill()
-        worker = WorkerProcess(ns, workdir, **FAST_GROUP).start()
-    placed = await producing
+    client = AIOKafkaClient(bootstrap_servers=bootstrap)
+    await client.bootstrap()
     try:
-        report = await check(ns, "kill-9", placed, within=120 + n / 200)
+        await client.force_metadata_update()
+        leaders = {
+            p: client.cluster.leader_for_partition(TopicPartition(input_topic, p))
+            for p in sorted(client.cluster.partitions_for_topic(input_topic) or ())
+        }
+        coordinators = {}
+        for tid in txn_ids:
+            coordinators[tid] = await client.coordinator_lookup(CoordinationType.TRANSACTION, tid)
     finally:
-        worker.stop()
-    report.notes.append(f"{kills} kill -9 of the worker at random moments")
-    return report
-
-
-async def rebalance(bootstrap: str, workdir: Path, n: int, rate: float) -> Report:
-    ns = Namespace(bootstrap, partitions=4)
-    await ns.create()
-    messages = valid_messages(n, f"rb{ns.token}")
-    a = WorkerProcess(ns, workdir, **FAST_GROUP).start()
-    b = WorkerProcess(ns, workdir, **FAST_GROUP).start()
-    producing = asyncio.create_task(
-        produce_stream(bootstrap, ns.topics.resolutions, messages, rate)
-    )
-    third = n / rate / 3
-    await asyncio.sleep(third)
-    b.stop()  # two -> one (graceful leave)
-    await asyncio.sleep(third)
-    c = WorkerProcess(ns, workdir, **FAST_GROUP).start()  # one -> two
-    placed = await producing
-    try:
-        report = await check(ns, "rebalance", placed, within=120 + n / 200)
-    finally:
-        a.stop()
-        c.stop()
-    report.notes.append("two workers -> one -> two")
-    return report
-
-
-async def hostile(bootstrap: str, workdir: Path, n_bad: int, n_valid: int) -> Report:
-    ns = Namespace(bootstrap, partitions=3)
-    await ns.create()
-    messages = interleave(valid_messages(n_valid, f"h{ns.token}"), hostile_messages(n_bad))
-    worker = WorkerProcess(ns, workdir).start()
-    await asyncio.sleep(1)
-    before = rss_mb(worker)
-    placed = await produce_stream(bootstrap, ns.topics.resolutions, messages, None)
-    try:
-        report = await check(ns, "hostile", placed, within=120 + len(messages) / 200)
-        alive = worker.proc is not None and worker.proc.poll() is None
-        after = rss_mb(worker) if alive else float("nan")
-    finally:
-        worker.stop()
-    report.notes.append(f"worker alive={alive}, RSS {before:.0f} -> {after:.0f} MB")
-    if not alive:
-        report.lost += 1
-    return report
+        await client.close()
+    return leaders, coordinators
 
 
 async def broker_loss(
-    workdir: Path, n: int, rate: float, kill_after_s: float | None = None
+    workdir: Path, n: int, rate: float, strikes: Sequence[str] = ("coordinator", "leader")
 ) -> Report:
+    """A 3-node cluster loses, while the worker is busy, the transaction coordinator of
+    partition 0's producer, and (after it is back) the leader of an input partition."""
     from corpactions.broker.local import KafkaDistribution, LocalKafkaCluster
 
     cluster = LocalKafkaCluster(KafkaDistribution.ensure(), workdir / "cluster", size=3)
     await asyncio.to_thread(cluster.start)
     try:
         bootstrap = cluster.bootstrap_servers
-        ns = Namespace(bootstrap, partitions=3)
+        ns = Namespace(bootstrap, partitions=3, replication=3)
+        await ns.create()
         t = ns.topics
-        from corpactions.stream.topics import ensure_topics
+        # the engine's transactional.id per input partition (stream/engine.py)
+        txn_ids = [f"{ns.app_id}-{t.resolutions}-{p}" for p in range(ns.partitions)]
 
-        await ensure_topics(bootstrap, (t.resolutions, *t.outputs()), 3, 3)
-        messages = valid_messages(n, f"bl{ns.token}")
-        worker = WorkerProcess(ns, workdir, CORPACTIONS_REPLICATION_FACTOR="3").start()
-        producing = asyncio.create_task(produce_stream(bootstrap, t.resolutions, messages, rate))
-        # default: a third of the way through the stream (the worker may still be starting)
-        await asyncio.sleep(n / rate / 3 if kill_after_s is None else kill_after_s)
-        victim = random.Random(5).randrange(3)
-        cluster.kill(victim)
-        await asyncio.sleep(5)
-        await asyncio.to_thread(cluster.restart, victim)
-        placed = await producing
-        try:
-            report = await check(ns, "broker-loss", placed, within=180 + n / 200)
-        finally:
-            worker.stop()
-        report.notes.append(f"kill -9 of broker {victim + 1} of 3 mid-stream, then restart")
+        async def body(sc: Scenario) -> list[WorkerProcess]:
+            gates = sc.gate_stream(len(strikes))
+            worker = sc.spawn(CORPACTIONS_REPLICATION_FACTOR="3")
+            sc.start_producing(rate)
+            for j, role in enumerate(strikes):
+                await sc.wait_ready(worker)
+                sc.step_clock(j, len(strikes))
+                gates[j].set()
+                hit = await sc.until_busy(worker, f"broker loss #{j + 1}")
+                leaders, coordinators = await _broker_roles(bootstrap, t.resolutions, txn_ids)
+                if role == "coordinator":
+                    node = coordinators[txn_ids[0]]
+                    shared = [p for p, tid in enumerate(txn_ids) if coordinators[tid] == node]
+                    what = f"transaction coordinator of partitions {shared}"
+                else:
+                    p = j % ns.partitions
+                    node = leaders[p]
+                    led = [q for q, n_ in leaders.items() if n_ == node]
+                    what = f"leader of input partitions {led}"
+                hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
+                cluster.kill(node - 1)
+                hit.what = f"kill -9 of broker {node} ({what})"
+                sc.report.faults.append(hit)
+                # the worker must get on without it before it comes back
+                mark = sc.reader.count
+                progressed = await sc.reader.wait_for(mark + 1, 90)
+                hit.note = (
+                    "outputs committed while it was down"
+                    if progressed
+                    else ("no output committed while it was down (90 s)")
+                )
+                await asyncio.to_thread(cluster.restart, node - 1)
+            return [worker]
+
+        report = await _with_scenario(
+            "broker-loss", ns, workdir, mixed_stream(n, f"bl{ns.token}"), body
+        )
+        report.notes.append("3-node cluster, each broker killed -9 while its role was in use")
         return report
     finally:
         await asyncio.to_thread(cluster.stop)

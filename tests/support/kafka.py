@@ -71,6 +71,7 @@ class Namespace:
 
     bootstrap: str
     partitions: int = 3
+    replication: int = 1
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
 
     @property
@@ -83,7 +84,9 @@ class Namespace:
 
     async def create(self) -> None:
         t = self.topics
-        await ensure_topics(self.bootstrap, (t.resolutions, *t.outputs()), self.partitions)
+        await ensure_topics(
+            self.bootstrap, (t.resolutions, *t.outputs()), self.partitions, self.replication
+        )
 
     def env(self, **extra: str) -> dict[str, str]:
         return {
