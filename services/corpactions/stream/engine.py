@@ -52,7 +52,7 @@ from corpactions.domain import preload
 from corpactions.settings import Settings
 from corpactions.stream.clients import changelog_reader, group_consumer, transactional_producer
 from corpactions.stream.clock import Clock
-from corpactions.stream.kafka_tuning import set_concurrent_transactions_backoff
+from corpactions.stream.kafka_tuning import rebalancing, set_concurrent_transactions_backoff
 from corpactions.stream.lifecycle import Lifecycle, Outcome
 from corpactions.stream.members import GroupMembers
 from corpactions.stream.partition import (
@@ -311,6 +311,8 @@ class Engine:
         offset, and fetches them again.
         """
         if self.consumer is None or self._fetch_ahead_error is not None:
+            return
+        if rebalancing(self.consumer):  # getmany would wait for our own revocation
             return
         try:
             batch = await self.consumer.getmany(timeout_ms=0)

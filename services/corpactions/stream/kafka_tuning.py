@@ -14,6 +14,7 @@ requests to the transaction coordinator. franz-go made the same value configurab
 from __future__ import annotations
 
 import aiokafka.producer.sender as _sender
+from aiokafka import AIOKafkaConsumer
 
 DEFAULT_TXN_BACKOFF_S = 0.0005
 
@@ -28,3 +29,18 @@ def set_concurrent_transactions_backoff(seconds: float = DEFAULT_TXN_BACKOFF_S) 
 
 def concurrent_transactions_backoff() -> float:
     return float(_sender.BACKOFF_OVERRIDE)
+
+
+def rebalancing(consumer: AIOKafkaConsumer) -> bool:
+    """Whether the consumer's group is between revoking and assigning partitions.
+
+    Meanwhile aiokafka's ``getmany`` waits for the new assignment, even with
+    ``timeout_ms=0`` (``Fetcher.fetched_records`` awaits
+    ``SubscriptionState.wait_for_assignment``), and the assignment cannot complete before
+    our ``on_partitions_revoked`` returns, which waits for the engine's lock. So code
+    holding that lock (a transaction's fetch-ahead) must not call ``getmany`` then: it
+    would wait for itself until the group evicts the worker. aiokafka has no public way
+    to ask; written against aiokafka 0.14.0 (``SubscriptionState.reassignment_in_progress``,
+    set by ``begin_reassignment`` before the revocation callback runs).
+    """
+    return bool(consumer._subscription.reassignment_in_progress)

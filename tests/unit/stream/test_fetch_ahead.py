@@ -7,6 +7,8 @@ run the same code on a real broker, through rewinds and rebalances).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
@@ -25,6 +27,8 @@ class Consumer:
     def __init__(self, *batches: dict[TopicPartition, list[int]] | Exception) -> None:
         self.batches = list(batches)
         self.calls: list[int] = []
+        # what `kafka_tuning.rebalancing` reads (aiokafka's SubscriptionState)
+        self._subscription = SimpleNamespace(reassignment_in_progress=False)
 
     async def getmany(self, timeout_ms: int = 0) -> dict[TopicPartition, list[int]]:
         self.calls.append(timeout_ms)
@@ -91,3 +95,17 @@ async def test_an_error_polling_early_is_raised_by_the_next_poll() -> None:
     with pytest.raises(KafkaError, match="coordinator gone"):
         await e._poll(500)
     assert await e._poll(500) == {TP0: (None, [1])}
+
+
+async def test_nothing_is_taken_early_while_the_group_rebalances() -> None:
+    """aiokafka's getmany waits for the new assignment, which waits for our revocation,
+    which waits for the transaction calling fetch_ahead: it must not call getmany then."""
+    consumer = Consumer({TP0: [5, 6]})
+    e = engine(consumer, TP0)
+    consumer._subscription.reassignment_in_progress = True
+    await e.fetch_ahead()
+    assert consumer.calls == []
+    assert e._fetched_ahead == {}
+    consumer._subscription.reassignment_in_progress = False
+    await e.fetch_ahead()
+    assert consumer.calls == [0]
