@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from decimal import Decimal
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 import pytest
