@@ -32,7 +32,7 @@ def set_clock(path: Path, iso: str) -> None:
     tmp.replace(path)
 
 
-async def test_a_replacement_and_a_cancellation_after_payment_are_dead_lettered_and_it_is_paid_once(
+async def test_repl_and_canc_after_payment_are_dead_lettered_and_it_is_paid_once(
     namespace: Namespace, spawn_worker: Callable[..., WorkerProcess], tmp_path: Path
 ) -> None:
     t = namespace.topics
