@@ -40,7 +40,8 @@ async def test_repl_and_canc_after_payment_are_dead_lettered_and_it_is_paid_once
     clock = tmp_path / "clock"
     set_clock(clock, "2016-11-04T06:00:00+00:00")
     first = spawn_worker(CORPACTIONS_CLOCK_FILE=str(clock), **ENV)
-    await produce(namespace.bootstrap, t.resolutions, [(KEY, json.dumps(example_resolution()).encode())])
+    newm = json.dumps(example_resolution()).encode()
+    await produce(namespace.bootstrap, t.resolutions, [(KEY, newm)])
     outs = await consume(namespace.bootstrap, every, 2, within=60, settle=1)
     assert Counter(r.json()["type"] for r in outs) == {
         "DividendScheduled": 1,
