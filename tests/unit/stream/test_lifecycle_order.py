@@ -217,9 +217,9 @@ def test_every_order_around_record_and_payment_pays_at_most_once(
         if "PaymentDateReached" in types:
             paid_at = types.index("PaymentDateReached")
             # nothing replaces or cancels a paid dividend
-            assert not {"DividendScheduleReplaced", "DividendCancelled"} & set(
-                types[paid_at:]
-            ), where
+            assert not {"DividendScheduleReplaced", "DividendCancelled"} & set(types[paid_at:]), (
+                where
+            )
             assert "DividendCancelled" not in types, where
         if "DividendCancelled" in types:
             cancelled_at = types.index("DividendCancelled")
