@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 
-from corpactions.settings import Topics
+from corpactions.contracts.topics import Topics
 from corpactions.stream.lifecycle import Lifecycle, Source, Verdict
 from corpactions.stream.state import PartitionState
 from tests.support.kafka import security_key

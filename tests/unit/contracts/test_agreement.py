@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from corpactions.settings import Topics
+from corpactions.contracts.topics import Topics
 from corpactions.stream.lifecycle import Lifecycle, Source
 from corpactions.stream.state import PartitionState
 from tests.support.kafka import security_key

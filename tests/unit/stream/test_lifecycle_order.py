@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from corpactions.settings import Topics
+from corpactions.contracts.topics import Topics
 from corpactions.stream.lifecycle import Lifecycle, Outcome, Source, Verdict
 from corpactions.stream.state import PartitionState
 from tests.support.kafka import example_resolution, key_of
