@@ -26,6 +26,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     WithJsonSchema,
     model_validator,
 )
@@ -130,7 +131,21 @@ def _integer_schema(low: int, high: int | None) -> dict[str, Any]:
     return {"anyOf": [number, text]}
 
 
-def _money_input(value: Any, *, signed: bool = True, strictly: bool = False) -> Any:
+STORED: Final[dict[str, Any]] = {"stored": True}
+"""Validation context for a resolution the service accepted earlier and kept in its state:
+the forms an earlier contract took and this one refuses (" 12", "+12" and "1_000" for an
+integer, a minus sign on a non-negative amount) are read as they were then, so a state
+written before them still restores (`BoardResolution.model_validate_json(raw,
+context=STORED)`)."""
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored"))
+
+
+def _money_input(
+    value: Any, info: ValidationInfo, *, signed: bool = True, strictly: bool = False
+) -> Any:
     """Accept a decimal string ("13.50") or an integer; reject floats and booleans."""
     if isinstance(value, bool):  # before int: bool is an int subclass
         raise PydanticCustomError(
@@ -149,13 +164,13 @@ def _money_input(value: Any, *, signed: bool = True, strictly: bool = False) -> 
                 'money must be a plain decimal string like "13.50" or "1500" '
                 "(no exponent, spaces, sign '+' or thousands separators)",
             )
-        if not signed and value.startswith("-"):  # "-0" too: the published pattern has no sign
+        if not signed and value.startswith("-") and not _stored(info):  # "-0" too: no sign
             code = "greater_than" if strictly else "greater_than_equal"
             raise PydanticCustomError(code, "must not carry a minus sign")
     return value
 
 
-def _integer_input(value: Any) -> Any:
+def _integer_input(value: Any, info: ValidationInfo) -> Any:
     """Accept an integer or a string of ASCII digits; reject floats and booleans."""
     if isinstance(value, bool):
         raise PydanticCustomError("integer_is_bool", "must be an integer, not a boolean")
@@ -165,6 +180,8 @@ def _integer_input(value: Any) -> Any:
         # pydantic's own str -> int also takes " 12", "+12", "1_000" and "12.0"; the
         # published pattern does not, so neither does the service
         if not _DIGITS.fullmatch(value):
+            if _stored(info):
+                return value  # pydantic's own str -> int, as before
             raise PydanticCustomError(
                 "integer_not_digit_string", "an integer given as a string must be digits only"
             )

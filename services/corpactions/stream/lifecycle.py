@@ -34,7 +34,7 @@ from typing import Any, cast
 
 from pydantic import ValidationError
 
-from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.contracts.board_resolution import STORED, BoardResolution
 from corpactions.contracts.events import (
     DeadLetter,
     DeadLetterCode,
@@ -337,7 +337,8 @@ class Lifecycle:
         if mic is None:  # written before the MIC was kept: the resolution has it
             if action.resolution is None:
                 return action
-            mic = BoardResolution.model_validate_json(action.resolution).security.mic
+            stored = BoardResolution.model_validate_json(action.resolution, context=STORED)
+            mic = stored.security.mic
         changes: dict[str, Any] = {} if mic == action.mic else {"mic": mic}
         record_due, payment_due = action.record_due, action.payment_due
         if record_due is not None and record_due != action.record_fired:
@@ -504,7 +505,7 @@ class Lifecycle:
         if cached is not None:
             return cast(EncodedSchedule, cached)
         assert action.resolution is not None
-        resolution = BoardResolution.model_validate_json(action.resolution)
+        resolution = BoardResolution.model_validate_json(action.resolution, context=STORED)
         schedule = EncodedSchedule.of(resolution, state.history_of(action.security_key))
         state.remember_schedule(action.event_id, action.version, schedule)
         return schedule
