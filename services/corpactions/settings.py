@@ -106,7 +106,11 @@ class Settings:
     # producer is replaced (see stream/engine.py, `bounded`)
     txn_timeout_s: float = 60.0
     tick_interval_s: float = 0.5  # how often due dates are checked when no input arrives
-    date_event_time: dt.time = dt.time(0, 0)  # when a date "arrives", market-local time
+    # when the date events fire, market-local time on the date (issue 15): the record
+    # date is reached when its settlement day has ended (positions are struck at its
+    # end), the payment date when it has begun
+    record_date_event_time: dt.time = dt.time(23, 59, 59)
+    payment_date_event_time: dt.time = dt.time(0, 0)
     # ops: the worker's lag monitor (see corpactions.ops)
     lag_interval_s: float = 15.0  # how often lag and verdicts are sampled
     lag_groups: tuple[str, ...] = ()  # groups watched besides app_id; ("*",) = every group
@@ -144,6 +148,15 @@ class Settings:
                 raise SettingsError(f"{name}={raw!r} is out of range ({bound}, <= {high:g})")
             return value
 
+        if env.get("CORPACTIONS_DATE_EVENT_TIME"):
+            # refused rather than mapped: it set both dates to one time, and its usual
+            # value (00:00) fired the record-date event a day early for a snapshot
+            raise SettingsError(
+                "CORPACTIONS_DATE_EVENT_TIME is no longer read: set "
+                "CORPACTIONS_RECORD_DATE_EVENT_TIME (default 23:59:59, the end of the record "
+                "date) and CORPACTIONS_PAYMENT_DATE_EVENT_TIME (default 00:00, the start of "
+                "the payment date) instead, or unset it"
+            )
         level = env.get("CORPACTIONS_LOG_LEVEL", cls.log_level).lower()
         if level not in {"crit", "error", "warn", "info", "debug"}:
             raise SettingsError(
@@ -173,7 +186,12 @@ class Settings:
             txn_backoff_ms=number("CORPACTIONS_TXN_BACKOFF_MS", cls.txn_backoff_ms, None, 1000),
             txn_timeout_s=number("CORPACTIONS_TXN_TIMEOUT_S", cls.txn_timeout_s, 1, 3600),
             tick_interval_s=number("CORPACTIONS_TICK_INTERVAL_S", cls.tick_interval_s),
-            date_event_time=_time_of_day(env.get("CORPACTIONS_DATE_EVENT_TIME")),
+            record_date_event_time=_time_of_day(
+                env, "CORPACTIONS_RECORD_DATE_EVENT_TIME", cls.record_date_event_time
+            ),
+            payment_date_event_time=_time_of_day(
+                env, "CORPACTIONS_PAYMENT_DATE_EVENT_TIME", cls.payment_date_event_time
+            ),
             lag_interval_s=number("CORPACTIONS_LAG_INTERVAL_S", cls.lag_interval_s),
             lag_groups=tuple(
                 g.strip() for g in env.get("CORPACTIONS_LAG_GROUPS", "").split(",") if g.strip()
@@ -193,10 +211,15 @@ def _url(raw: str | None) -> str | None:
     return raw.rstrip("/")
 
 
-def _time_of_day(raw: str | None) -> dt.time:
+def _time_of_day(env: Mapping[str, str], name: str, default: dt.time) -> dt.time:
+    """A market-local time of day, HH:MM[:SS] (no time zone: the market's applies)."""
+    raw = env.get(name)
     if not raw:
-        return Settings.date_event_time
+        return default
     try:
-        return dt.time.fromisoformat(raw)
+        value = dt.time.fromisoformat(raw)
     except ValueError:
-        raise SettingsError(f"CORPACTIONS_DATE_EVENT_TIME={raw!r} is not HH:MM[:SS]") from None
+        raise SettingsError(f"{name}={raw!r} is not HH:MM[:SS]") from None
+    if value.tzinfo is not None:
+        raise SettingsError(f"{name}={raw!r}: give a local time, without an offset")
+    return value

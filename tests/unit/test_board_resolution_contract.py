@@ -75,3 +75,18 @@ def test_every_field_has_a_description_and_an_example() -> None:
         for field, spec in model.get("properties", {}).items():
             assert spec.get("description"), f"{name}.{field} has no description"
             assert "examples" in spec, f"{name}.{field} has no example"
+
+
+def test_a_stored_resolution_in_a_form_the_contract_since_refuses_still_reads() -> None:
+    # accepted before issue 15 tightened integer strings and non-negative money; kept in a
+    # worker's state, it must still restore (STORED context), while new input is refused
+    from corpactions.contracts.board_resolution import STORED
+
+    data = json.dumps(
+        iij_dict(version="+2", declared_total={"amount": "-0", "unit": " 1000000 ",
+                                               "rounding": "truncate"})
+    )  # fmt: skip
+    with pytest.raises(ValidationError):
+        BoardResolution.model_validate_json(data)
+    r = BoardResolution.model_validate_json(data, context=STORED)
+    assert (r.version, r.declared_total and r.declared_total.unit) == (2, 1_000_000)

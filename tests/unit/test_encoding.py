@@ -49,6 +49,7 @@ MODELS: dict[str, type[BaseModel]] = {
     )
 }
 LATER = dt.datetime(2040, 1, 1, 9, 30, 15, 250_000, tzinfo=dt.UTC)  # every date has fired
+ANNOUNCED = dt.datetime(2016, 11, 4, 6, 0, 0, 125_000, tzinfo=dt.UTC)
 
 
 def iij_sequence() -> list[bytes]:
@@ -73,12 +74,14 @@ def iij_sequence() -> list[bytes]:
 
 
 def emitted(raws: list[bytes]) -> list[Outgoing]:
+    """Every resolution processed on IIJ's announcement day (so the replacement and the
+    cancellation come before the payment, which would refuse them), then every date."""
     life, state, out = Lifecycle(Topics(prefix="")), PartitionState(), []
     for offset, raw in enumerate(raws):
         source = Source("in", 0, offset, 1_478_239_200_000, key_of(raw))
-        out += life.on_resolution(state, raw, source, LATER).outputs
-        out += life.on_tick(state, LATER).outputs
-    return out
+        out += life.on_resolution(state, raw, source, ANNOUNCED).outputs
+        out += life.on_tick(state, ANNOUNCED).outputs
+    return out + list(life.on_tick(state, LATER).outputs)
 
 
 def test_every_event_emitted_is_byte_for_byte_what_its_contract_model_writes() -> None:

@@ -58,21 +58,32 @@ def test_emitted_events_conform_to_their_published_schemas() -> None:
         return [json.loads(o.value) for o in out.outputs]
 
     events = feed(json.dumps(example_resolution()).encode(), 0)
-    events += [json.loads(o.value) for o in life.on_tick(state, later).outputs]
     repl = example_resolution(message_id="m2", function="REPL", version=2)
     events += feed(json.dumps(repl).encode(), 1)
+    other = {"event_id": "OTHER", "message_id": "o1"}
+    events += feed(json.dumps(example_resolution(**other)).encode(), 2)
+    withdrawn = example_resolution(**{**other, "message_id": "o2"}, function="WITH", version=2)
+    events += feed(json.dumps(withdrawn).encode(), 3)
+    events += [json.loads(o.value) for o in life.on_tick(state, later).outputs]
+    # paid on 2016-12-06: a cancellation now is dead-lettered (event_already_paid)
     canc = example_resolution(message_id="m3", function="CANC", version=3)
-    events += feed(json.dumps(canc).encode(), 2)
-    events += feed(b"\xff", 3)
+    late = dt.datetime(2016, 12, 31, tzinfo=dt.UTC)
+    raw = json.dumps(canc).encode()
+    out = life.on_resolution(state, raw, Source("in", 0, 4, key=key_of(raw)), late)
+    events += [json.loads(o.value) for o in out.outputs]
+    events += feed(b"\xff", 5)
     types = [e["type"] for e in events]
     assert types == [
         "DividendScheduled",
+        "DividendScheduleReplaced",
+        "DividendScheduled",
+        "DividendCancelled",
         "RecordDateReached",
         "PaymentDateReached",
-        "DividendScheduleReplaced",
-        "DividendCancelled",
+        "BoardResolutionRejected",
         "BoardResolutionRejected",
     ]
+    assert events[-2]["reason"]["code"] == "event_already_paid"
     names = {"BoardResolutionRejected": "DeadLetter"}
     for event in events:
         _validator(names.get(event["type"], event["type"])).validate(event)

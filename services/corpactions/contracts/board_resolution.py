@@ -18,14 +18,24 @@ import datetime as dt
 import re
 from decimal import Decimal
 from enum import StrEnum
+from functools import partial
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 # The enums are the domain's own (contracts may use domain types; never the reverse), so
 # a decoded resolution is handed to the core as it is.
 from corpactions.domain import DividendType, Rounding, SourceOfFunds
+from corpactions.domain.money import MAX_RATE_DECIMALS, MAX_TOTAL_DIGITS
 
 __all__ = [
     "BoardResolution",
@@ -42,10 +52,100 @@ __all__ = [
 ]
 
 _DECIMAL_TEXT: Final = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_DIGITS: Final = re.compile(r"[0-9]+")
 _ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
+# --- what the published JSON Schema says ---------------------------------------------
+#
+# The schema must refuse what the service refuses (issue 15): every check below that a
+# JSON Schema can express is published with the field, and tests/unit/contracts/
+# test_agreement.py holds the schema and the service to the same verdict on a corpus.
+#
+# Patterns are ECMA-262 (the JSON Schema dialect), written so that engines that differ
+# agree: `$` also matches before a final newline in Python's `re` (which the Python
+# `jsonschema` package uses) and in Java, so every pattern-checked string that can vary
+# in length also carries `"not": {"pattern": "\\n"}`; fixed-length ones a `maxLength`.
+NO_NEWLINE: Final[dict[str, Any]] = {"pattern": "\\n"}
 
-def _money_input(value: Any) -> Any:
+
+def decimal_pattern(*, signed: bool) -> str:
+    """A plain decimal string within the ISO 20022 amount limits the service enforces.
+
+    At most `MAX_RATE_DECIMALS` (13) decimals and `MAX_TOTAL_DIGITS` (18) digits,
+    counted as the domain counts them (`domain.schedule._precision`): decimals as
+    written, integer digits without leading zeros ("0013.50" has 4 digits, "0.2875" 4).
+    """
+    with_point = []
+    for decimals in range(MAX_RATE_DECIMALS + 1):
+        more = MAX_TOTAL_DIGITS - decimals - 1  # integer digits after the first non-zero
+        fraction = {0: "", 1: "\\.[0-9]"}.get(decimals, f"\\.[0-9]{{{decimals}}}")
+        with_point.append(f"[0-9]{{0,{more}}}{fraction}")
+    zero_integer = f"0+(?:\\.[0-9]{{1,{MAX_RATE_DECIMALS}}})?"
+    core = f"(?:{zero_integer}|0*[1-9](?:{'|'.join(with_point)}))"
+    return f"^{'-?' if signed else ''}{core}$"
+
+
+ZERO_PATTERN: Final = "^-?0+(?:\\.0+)?$"
+MONEY_INTEGER_MAX: Final = 10**MAX_TOTAL_DIGITS - 1  # 18 digits
+
+
+def _money_schema(*, minimum: int, signed: bool, nonzero: bool) -> dict[str, Any]:
+    text: dict[str, Any] = {"type": "string", "pattern": decimal_pattern(signed=signed)}
+    text["not"] = {"anyOf": [NO_NEWLINE, {"pattern": ZERO_PATTERN}]} if nonzero else NO_NEWLINE
+    return {
+        "anyOf": [
+            text,
+            {"type": "integer", "minimum": minimum, "maximum": MONEY_INTEGER_MAX},
+        ]
+    }
+
+
+def integer_pattern(low: int, high: int | None) -> str:
+    """Digit strings (leading zeros allowed) whose value is in [low, high]; low is 0 or 1."""
+    assert low in (0, 1)
+    if high is None:
+        body = "[0-9]*[1-9][0-9]*" if low else "[0-9]+"
+        return f"^{body}$"
+    top = str(high)
+    alternatives = []
+    if len(top) > 1:
+        alternatives.append(f"[1-9][0-9]{{0,{len(top) - 2}}}")  # fewer digits than high
+    for i, digit in enumerate(top):  # high's length: below high from position i on
+        first = 1 if i == 0 else 0
+        below = int(digit) - 1
+        if below >= first:
+            rest = len(top) - i - 1
+            tail = {0: "", 1: "[0-9]"}.get(rest, f"[0-9]{{{rest}}}")
+            span = str(first) if below == first else f"[{first}-{below}]"
+            alternatives.append(f"{top[:i]}{span}{tail}")
+    alternatives.append(top)
+    nonzero = f"0*(?:{'|'.join(alternatives)})"
+    return f"^(?:{nonzero}|0+)$" if low == 0 else f"^{nonzero}$"
+
+
+def _integer_schema(low: int, high: int | None) -> dict[str, Any]:
+    number: dict[str, Any] = {"type": "integer", "minimum": low}
+    if high is not None:
+        number["maximum"] = high
+    text = {"type": "string", "pattern": integer_pattern(low, high), "not": NO_NEWLINE}
+    return {"anyOf": [number, text]}
+
+
+STORED: Final[dict[str, Any]] = {"stored": True}
+"""Validation context for a resolution the service accepted earlier and kept in its state:
+the forms an earlier contract took and this one refuses (" 12", "+12" and "1_000" for an
+integer, a minus sign on a non-negative amount) are read as they were then, so a state
+written before them still restores (`BoardResolution.model_validate_json(raw,
+context=STORED)`)."""
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored"))
+
+
+def _money_input(
+    value: Any, info: ValidationInfo, *, signed: bool = True, strictly: bool = False
+) -> Any:
     """Accept a decimal string ("13.50") or an integer; reject floats and booleans."""
     if isinstance(value, bool):  # before int: bool is an int subclass
         raise PydanticCustomError(
@@ -57,21 +157,35 @@ def _money_input(value: Any) -> Any:
             'money must be a decimal string (e.g. "13.50") or an integer, not a JSON float: '
             "a float has already lost the printed digits",
         )
-    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
-        raise PydanticCustomError(
-            "money_not_decimal_string",
-            'money must be a plain decimal string like "13.50" or "1500" '
-            "(no exponent, spaces, sign '+' or thousands separators)",
-        )
+    if isinstance(value, str):
+        if not _DECIMAL_TEXT.fullmatch(value):
+            raise PydanticCustomError(
+                "money_not_decimal_string",
+                'money must be a plain decimal string like "13.50" or "1500" '
+                "(no exponent, spaces, sign '+' or thousands separators)",
+            )
+        if not signed and value.startswith("-") and not _stored(info):  # "-0" too: no sign
+            code = "greater_than" if strictly else "greater_than_equal"
+            raise PydanticCustomError(code, "must not carry a minus sign")
     return value
 
 
-def _integer_input(value: Any) -> Any:
-    """Accept an integer or a string of digits; reject floats and booleans."""
+def _integer_input(value: Any, info: ValidationInfo) -> Any:
+    """Accept an integer or a string of ASCII digits; reject floats and booleans."""
     if isinstance(value, bool):
         raise PydanticCustomError("integer_is_bool", "must be an integer, not a boolean")
     if isinstance(value, float):
         raise PydanticCustomError("integer_is_float", "must be an integer, not a JSON float")
+    if isinstance(value, str):
+        # pydantic's own str -> int also takes " 12", "+12", "1_000" and "12.0"; the
+        # published pattern does not, so neither does the service
+        if not _DIGITS.fullmatch(value):
+            if _stored(info):
+                return value  # pydantic's own str -> int, as before
+            raise PydanticCustomError(
+                "integer_not_digit_string", "an integer given as a string must be digits only"
+            )
+        return int(value)
     return value
 
 
@@ -86,15 +200,58 @@ def _date_input(value: Any) -> Any:
     raise PydanticCustomError("date_not_iso", "must be an ISO 8601 date string YYYY-MM-DD")
 
 
-Money = Annotated[Decimal, BeforeValidator(_money_input), Field(allow_inf_nan=False)]
-"""A decimal amount: JSON string "13.50" or integer 1500; never a JSON float."""
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_money_input),
+    Field(allow_inf_nan=False),
+    WithJsonSchema(_money_schema(minimum=1, signed=False, nonzero=True)),
+]
+"""A decimal amount: JSON string "13.50" or integer 1500; never a JSON float.
 
-Integer = Annotated[int, BeforeValidator(_integer_input)]
-IsoDate = Annotated[dt.date, BeforeValidator(_date_input)]
+The contract takes any sign (the rate's sign is the domain's rule, `non_positive_rate`,
+as are the precision limits); the published schema states them all."""
+
+NonNegativeMoney = Annotated[
+    Decimal,
+    BeforeValidator(partial(_money_input, signed=False)),
+    Field(allow_inf_nan=False, ge=0),
+    WithJsonSchema(_money_schema(minimum=0, signed=False, nonzero=False)),
+]
+PositiveMoney = Annotated[
+    Decimal,
+    BeforeValidator(partial(_money_input, signed=False, strictly=True)),
+    Field(allow_inf_nan=False, gt=0),
+    WithJsonSchema(_money_schema(minimum=1, signed=False, nonzero=True)),
+]
+
+
+def _integer(low: int, high: int | None = None) -> Any:
+    bounds = Field(ge=low) if high is None else Field(ge=low, le=high)
+    return Annotated[
+        int, BeforeValidator(_integer_input), bounds, WithJsonSchema(_integer_schema(low, high))
+    ]
+
+
+Version = _integer(1, 2**31 - 1)
+Shares = _integer(0, 10**15)
+Unit = _integer(1)
+IsoDate = Annotated[
+    dt.date,
+    BeforeValidator(_date_input),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+            "maxLength": 10,
+        }
+    ),
+]
 Mic = Annotated[
     str,
     Field(
         pattern=r"^[A-Z0-9]{4}$",
+        max_length=4,  # see NO_NEWLINE
         description="ISO 10383 market identifier code (operating or segment MIC)",
         examples=["XTKS", "XNYS", "XNAS"],
     ),
@@ -139,6 +296,7 @@ class Issuer(_Strict):
     lei: str | None = Field(
         default=None,
         pattern=r"^[A-Z0-9]{18}[0-9]{2}$",
+        max_length=20,
         description="ISO 17442 legal entity identifier, if known (example: format only)",
         examples=["5493001KJTIIGC8Y1R12"],
     )
@@ -147,9 +305,22 @@ class Issuer(_Strict):
 class Security(_Strict):
     """The share the dividend is paid on, at its primary listing."""
 
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        # security_identifier_missing: an isin or a local_code, not null
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["isin"], "properties": {"isin": {"type": "string"}}},
+                {"required": ["local_code"], "properties": {"local_code": {"type": "string"}}},
+            ]
+        },
+    )
+
     isin: str | None = Field(
         default=None,
         pattern=r"^[A-Z]{2}[A-Z0-9]{9}[0-9]$",
+        max_length=12,
         description="ISO 6166 ISIN (check digit verified); the Kafka key when present",
         examples=["JP3152820001"],
     )
@@ -188,8 +359,7 @@ class OtherListing(_Strict):
     symbol: str = Field(
         min_length=1, max_length=12, description="Ticker on that market", examples=["IIJI"]
     )
-    shares_per_unit: Money = Field(
-        gt=0,
+    shares_per_unit: PositiveMoney = Field(
         description='Shares one traded unit represents: 2 ADS = 1 share is "0.5"; the '
         "per-unit rate is the per-share rate x this",
         examples=["0.5", "1"],
@@ -199,13 +369,11 @@ class OtherListing(_Strict):
 class DeclaredTotal(_Strict):
     """The total dividend as the issuer printed it: amount x unit, after rounding."""
 
-    amount: Money = Field(
-        ge=0,
+    amount: NonNegativeMoney = Field(
         description="Printed figure, in `unit`s of the currency",
         examples=["620"],
     )
-    unit: Integer = Field(
-        ge=1,
+    unit: Unit = Field(  # type: ignore[valid-type]
         description="Currency units per printed unit: 1, 1000, 1000000 (a power of ten)",
         examples=[1_000_000],
     )
@@ -219,7 +387,7 @@ class DeclaredTotal(_Strict):
 class Forecast(_Strict):
     """The latest forecast of this dividend, as disclosed before the resolution."""
 
-    amount: Money = Field(ge=0, description="Forecast per share", examples=["13.50"])
+    amount: NonNegativeMoney = Field(description="Forecast per share", examples=["13.50"])
     disclosed_on: IsoDate = Field(
         description="Date the forecast was published", examples=["2016-05-13"]
     )
@@ -228,8 +396,7 @@ class Forecast(_Strict):
 class ReferencePrice(_Strict):
     """The security's value a distribution is measured against (FINRA Rule 11140)."""
 
-    amount: Money = Field(
-        gt=0,
+    amount: PositiveMoney = Field(
         description="Closing price per share, in the dividend currency",
         examples=["25.50"],
     )
@@ -261,7 +428,24 @@ _IIJ_EXAMPLE: Final[dict[str, Any]] = {
 
 
 class BoardResolution(_Strict):
-    """A cash dividend resolved by an issuer's board (or AGM), as published to Kafka."""
+    """A cash dividend resolved by an issuer's board (or AGM), as published to Kafka.
+
+    Money is a decimal string, "13.50" (or a JSON integer, 1500), never a JSON float: at
+    most 13 decimals and 18 digits (ISO 20022 ActiveCurrencyAnd13DecimalAmount), no
+    exponent, sign "+", spaces or separators; the rate is greater than zero. Dates are
+    "YYYY-MM-DD" (`format: date`: turn format assertion on in your validator). A message
+    valid against this schema passes the service's message checks, except for these,
+    which only the service makes: the ISIN's check digit (`isin_check_digit`); a JSON
+    number written with a fraction or an exponent (620.0, 1e2) where money or an integer
+    is expected (`money_is_float`, `integer_is_float`; a validator that reads numbers by
+    their value cannot see it: parse them losslessly, e.g. Python
+    `json.loads(..., parse_float=Decimal)`); JSON that is not I-JSON (RFC 7493: invalid
+    UTF-8, lone surrogates, NaN) (`undecodable`); more than 256 KiB (`payload_too_large`);
+    a Kafka key other than the security key (`wrong_key`). The dividend's rules are the
+    service's too (dead-letter reason `domain_rule`, e.g. `payment_before_record`,
+    `unknown_currency`, `unknown_mic`), as is the lifecycle: an update of a cancelled
+    action (`event_cancelled`) or of one already paid (`event_already_paid`).
+    """
 
     model_config = ConfigDict(
         extra="forbid",
@@ -286,9 +470,7 @@ class BoardResolution(_Strict):
         description="NEWM new, REPL replacement, CANC cancel, WITH withdrawn by issuer",
         examples=["NEWM"],
     )
-    version: Integer = Field(
-        ge=1,
-        le=2**31 - 1,
+    version: Version = Field(  # type: ignore[valid-type]
         description="1, 2, ...: increases with every message of one event_id",
         examples=[1],
     )
@@ -328,6 +510,7 @@ class BoardResolution(_Strict):
     )
     currency: str = Field(
         pattern=r"^[A-Z]{3}$",
+        max_length=3,
         description="ISO 4217 alphabetic code of the dividend currency",
         examples=["JPY", "USD"],
     )
@@ -346,10 +529,8 @@ class BoardResolution(_Strict):
         description="Payment date (PAYD), or null while unknown (the event is incomplete)",
         examples=["2016-12-06"],
     )
-    eligible_shares: Integer | None = Field(
+    eligible_shares: Shares | None = Field(  # type: ignore[valid-type]
         default=None,
-        ge=0,
-        le=10**15,
         description="Shares outstanding less treasury shares on the record date, or null",
         examples=[45925926],
     )

@@ -59,7 +59,8 @@ class _Event(BaseModel):
     )
     due_at: dt.datetime = Field(
         description="When this event was due (UTC): the resolution's arrival for schedule "
-        "events, the date's start in the listing market's time zone for date events."
+        "events; for date events the instant the date is reached in the primary market's "
+        "time zone (the record date's end, the payment date's start; see as_of)."
     )
     emitted_at: dt.datetime = Field(description="When the service emitted it (UTC).")
 
@@ -89,16 +90,40 @@ class DividendCancelled(_Event):
     )
 
 
-class RecordDateReached(_Event):
-    """The record date arrived in the primary listing market's time zone."""
+class _DateReached(_Event):
+    as_of: dt.datetime = Field(
+        description="The instant this event stands for, in UTC (equals due_at).",
+        examples=["2016-09-30T14:59:59Z"],
+    )
+    as_of_local: str = Field(
+        description="The same instant in the primary market's time zone, ISO 8601 with "
+        "its UTC offset.",
+        examples=["2016-09-30T23:59:59+09:00"],
+    )
+    time_zone: str = Field(
+        description="IANA time zone of the primary market.", examples=["Asia/Tokyo"]
+    )
+
+
+class RecordDateReached(_DateReached):
+    """The record date's settlement day has ended in the primary market's time zone:
+    positions are struck, holders on the register now receive the dividend.
+
+    Fires at CORPACTIONS_RECORD_DATE_EVENT_TIME (default 23:59:59) market-local on the
+    record date: IIJ's 2016-09-30 (Tokyo) at 2016-09-30T14:59:59Z. Once per action."""
 
     type: Literal["RecordDateReached"] = "RecordDateReached"
     record_date: dt.date
     schedule: ScheduleView
 
 
-class PaymentDateReached(_Event):
-    """The payment date arrived in the primary listing market's time zone."""
+class PaymentDateReached(_DateReached):
+    """The payment date has begun in the primary market's time zone: the dividend is paid.
+
+    Fires at CORPACTIONS_PAYMENT_DATE_EVENT_TIME (default 00:00) market-local on the
+    payment date: IIJ's 2016-12-06 (Tokyo) at 2016-12-05T15:00:00Z. Never more than once
+    per event_id; after it, updates and cancellations are dead-lettered
+    (event_already_paid)."""
 
     type: Literal["PaymentDateReached"] = "PaymentDateReached"
     payment_date: dt.date
@@ -114,6 +139,11 @@ class DeadLetterCode(StrEnum):
     - domain_rule: breaks a dividend rule (the errors carry the rules' reason codes)
     - event_cancelled: a new version of a cancelled or withdrawn action (ISO 15022
       requires a new event)
+    - event_already_paid: a REPL, a higher NEWM, a CANC or a WITH for an action whose
+      payment date was reached: a paid dividend is never changed or cancelled (a
+      correction is a new event)
+    - record_date_already_reached: a REPL moving a record date that was reached
+      (positions struck at its end: a different record date means different holders)
     - wrong_key: the record's key is not the security key, so the security's messages
       would not share a partition
     """
@@ -123,6 +153,8 @@ class DeadLetterCode(StrEnum):
     SCHEMA_VIOLATION = "schema_violation"
     DOMAIN_RULE = "domain_rule"
     EVENT_CANCELLED = "event_cancelled"
+    EVENT_ALREADY_PAID = "event_already_paid"
+    RECORD_DATE_ALREADY_REACHED = "record_date_already_reached"
     WRONG_KEY = "wrong_key"
 
 

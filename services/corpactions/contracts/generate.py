@@ -45,7 +45,12 @@ CHANNELS: tuple[tuple[str, str, str, tuple[type[BaseModel], ...], str], ...] = (
         RESOLUTIONS,
         "receive",
         (BoardResolution,),
-        "Board resolutions of cash dividends, published by other systems.",
+        "Board resolutions of cash dividends, published by other systems. Money is a "
+        'decimal string ("gross_amount_per_share": "13.50", "shares_per_unit": "0.5") or a '
+        "JSON integer (1500), never a JSON float (13.5, 620.0, 1e2): at most 13 decimals "
+        "and 18 digits, no exponent, '+', spaces or separators. The payload schema states "
+        "every check the service makes on a message except those its description lists "
+        "as the service's own.",
     ),
     (
         "dividendSchedules",
@@ -59,14 +64,22 @@ CHANNELS: tuple[tuple[str, str, str, tuple[type[BaseModel], ...], str], ...] = (
         RECORD_DATES,
         "send",
         (RecordDateReached,),
-        "When the record date arrives in the listing market's time zone.",
+        "RecordDateReached: when the record date's settlement day has ended in the primary "
+        "market's time zone (positions are struck at its end): CORPACTIONS_RECORD_DATE_"
+        "EVENT_TIME, default 23:59:59 local on the record date. IIJ's record date "
+        "2016-09-30 (XTKS, UTC+9): 2016-09-30T14:59:59Z. Once per action; as_of, "
+        "as_of_local and time_zone say which instant the event stands for.",
     ),
     (
         "paymentDates",
         PAYMENT_DATES,
         "send",
         (PaymentDateReached,),
-        "When the payment date arrives in the listing market's time zone.",
+        "PaymentDateReached: when the payment date has begun in the primary market's time "
+        "zone: CORPACTIONS_PAYMENT_DATE_EVENT_TIME, default 00:00 local on the payment "
+        "date. IIJ's payment date 2016-12-06 (XTKS): 2016-12-05T15:00:00Z. Never more than "
+        "once per event_id, whatever arrives, in any order, across restarts and "
+        "rebalances.",
     ),
     (
         "deadLetters",
@@ -144,7 +157,20 @@ def asyncapi() -> dict[str, Any]:
             "description": "Board resolutions in; dividend schedules, record-date and "
             "payment-date events, and dead letters out. Keys keep one security's events "
             "in order; outputs are written in Kafka transactions (read them with "
-            "isolation.level=read_committed).",
+            "isolation.level=read_committed).\n\n"
+            'Money is a decimal string, e.g. "gross_amount_per_share": "13.50" (a JSON '
+            "integer, 1500, is accepted in input too; a JSON float never is). Outputs write "
+            'money the same way ("620000001", "6.75").\n\n'
+            "Lifecycle (ISO 15022 NEWM/REPL/CANC/WITH): before the record date is reached a "
+            "REPL may change anything. After it (positions struck at its end) and before "
+            "payment, a REPL may change the rate, so the amounts, the payment date and "
+            "other details, but not the record date: one that moves it is dead-lettered "
+            "(record_date_already_reached), since a different record date means different "
+            "holders (cancel and announce a new event); CANC/WITH still cancel. Once the "
+            "payment date is reached (PaymentDateReached emitted, or its instant passed by "
+            "the service's clock) the dividend is paid: any REPL, higher NEWM, CANC or WITH "
+            "for it is dead-lettered (event_already_paid) and changes nothing; a correction "
+            "is a new event.",
         },
         "defaultContentType": "application/json",
         "servers": {

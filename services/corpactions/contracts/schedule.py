@@ -17,7 +17,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import to_json
 
 from corpactions.contracts.board_resolution import BoardResolution, Function
@@ -43,7 +43,11 @@ from corpactions.domain.money import plain
 
 SCHEDULE_CONTRACT: Final = "corporate-actions.dividend-schedule.v1"
 
-DecimalText = Annotated[Decimal, PlainSerializer(plain, return_type=str)]
+DecimalText = Annotated[
+    Decimal,
+    PlainSerializer(plain, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": "^-?[0-9]+(?:\\.[0-9]+)?$"}, mode="serialization"),
+]
 """A Decimal that serialises as a plain decimal string: "13.50", never 13.5 or "1E+3"."""
 
 

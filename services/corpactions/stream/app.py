@@ -71,7 +71,13 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
         web_graph_enabled=False,
         web_stats_enabled=False,
     )
-    engine = Engine(settings, Lifecycle(settings.topics, settings.date_event_time), clock)
+    engine = Engine(
+        settings,
+        Lifecycle(
+            settings.topics, settings.record_date_event_time, settings.payment_date_event_time
+        ),
+        clock,
+    )
     app.corpactions_engine = engine
 
     @app.service

@@ -7,10 +7,19 @@ bytes -> contract model -> dividend core -> events + changelog records.
 Rules (ISO 15022 function of message, DOMAIN.md "Lifecycle"):
 - a ``message_id`` already applied to the action changes nothing (duplicate);
 - a version not newer than the action's is ignored and counted (stale);
-- NEWM/REPL schedule or re-schedule; a moved date moves its timer, a date that already
-  fired fires again only if it moved;
+- NEWM/REPL schedule or re-schedule; a moved date moves its timer;
 - CANC/WITH cancel pending dates and emit ``DividendCancelled``; a later NEWM/REPL for a
-  cancelled action is dead-lettered (``event_cancelled``): ISO 15022 requires a new event.
+  cancelled action is dead-lettered (``event_cancelled``): ISO 15022 requires a new event;
+- once the record date is reached (positions struck at its end) a REPL may change the rate
+  and the payment date, not the record date (``record_date_already_reached``);
+- once the payment date is reached (fired, or due at ``now``) the dividend is paid: any
+  update or cancellation is dead-lettered (``event_already_paid``) and nothing changes; a
+  payment date fires once per action, ever (DOMAIN.md: "once paid, a correction is a new
+  event, not an update").
+
+When a date is reached (issue 15): the record date at the end of its settlement day,
+23:59:59 market-local by default; the payment date at its start, 00:00 (both set in
+`Settings`).
 """
 
 from __future__ import annotations
@@ -18,14 +27,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, cast
 
 from pydantic import ValidationError
 
-from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.contracts.board_resolution import STORED, BoardResolution
 from corpactions.contracts.events import (
     DeadLetter,
     DeadLetterCode,
@@ -44,7 +53,7 @@ from corpactions.contracts.headers import cloudevent_headers
 from corpactions.contracts.schedule import schedule_json, to_history_entry
 from corpactions.contracts.topics import Topics
 from corpactions.domain import DividendHistory, DomainRejected, calendar_index, schedule_dividend
-from corpactions.stream.state import RECORD, Action, PartitionState
+from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState
 
 MAX_PAYLOAD_BYTES = 256 * 1024  # a resolution is ~1 KB; larger input is rejected unread
 DLQ_KEEP_BYTES = 64 * 1024  # of a rejected oversized payload, keep this much
@@ -86,13 +95,17 @@ class EncodedSchedule:
     json: bytes
     record_date: dt.date
     payment_date: dt.date | None
+    mic: str  # the primary market, whose time zone places the dates
 
     @classmethod
     def of(cls, resolution: BoardResolution, history: DividendHistory) -> EncodedSchedule:
         """Raises `DomainRejected` (with every reason) when the resolution breaks a rule."""
         schedule = schedule_dividend(resolution, history)
         return cls(
-            schedule_json(resolution, schedule), resolution.record_date, resolution.payment_date
+            schedule_json(resolution, schedule),
+            resolution.record_date,
+            resolution.payment_date,
+            resolution.security.mic,
         )
 
 
@@ -108,6 +121,19 @@ class Outcome:
 def _arrival(day: dt.date, mic: str, at: dt.time) -> dt.datetime:
     tz = calendar_index(mic).tz  # from the maintained exchange calendar
     return dt.datetime.combine(day, at, tzinfo=tz).astimezone(dt.UTC)
+
+
+@lru_cache(maxsize=65_536)  # restored actions share their dates
+def _placed(due: dt.datetime, mic: str, at: dt.time) -> dt.datetime:
+    """The date ``due`` falls on in ``mic``'s time zone, at ``at`` local time."""
+    return _arrival(due.astimezone(calendar_index(mic).tz).date(), mic, at)
+
+
+@lru_cache(maxsize=65_536)
+def _as_of(due: dt.datetime, mic: str) -> dict[str, Any]:
+    """The instant a date event stands for, in UTC and in the market's own time."""
+    tz = calendar_index(mic).tz
+    return {"as_of": due, "as_of_local": due.astimezone(tz).isoformat(), "time_zone": str(tz)}
 
 
 def _b64(data: bytes | None) -> str | None:
@@ -194,6 +220,47 @@ def _after_cancellation(resolution: BoardResolution, action: Action) -> Rejectio
     return Rejection(code, msg, [{"code": code.value, "field": "event_id", "message": msg}])
 
 
+def _paid(action: Action, now: dt.datetime) -> bool:
+    """The payment date was reached: fired, or due by ``now`` (the engine fires a batch's
+    due dates after its records, so an update in the batch that reaches the payment date
+    must find it paid, not move it away first)."""
+    due = action.payment_due
+    return action.paid or (due is not None and due <= now)
+
+
+def _after_payment(resolution: BoardResolution, action: Action) -> Rejection:
+    """Any update or cancellation of a paid dividend (DOMAIN.md: never cancelled after
+    payment; once paid, a correction is a new event, not an update)."""
+    msg = (
+        f"{resolution.event_id} was paid (payment date reached at "
+        f"{action.payment_fired or action.payment_due}): a {resolution.function.value} is not "
+        "applied to a paid dividend; a correction is a new event"
+    )
+    code = DeadLetterCode.EVENT_ALREADY_PAID
+    return Rejection(code, msg, [{"code": code.value, "field": "event_id", "message": msg}])
+
+
+def _record_date_moved_after_reached(
+    action: Action, resolution: BoardResolution, now: dt.datetime
+) -> Rejection | None:
+    """A REPL moving a record date that was reached: positions were struck at its end,
+    and entitlement systems took their snapshot; another record date means other holders
+    (a new event). Before it is reached, or for any other change, None."""
+    due = action.record_due
+    if due is None or (action.record_fired is None and due > now):
+        return None
+    tz = calendar_index(resolution.security.mic).tz
+    if due.astimezone(tz).date() == resolution.record_date:
+        return None
+    msg = (
+        f"{resolution.event_id}: the record date was reached (positions struck at its end); "
+        f"a REPL may change the rate and the payment date, not the record date "
+        f"({resolution.record_date}): cancel the event and announce a new one"
+    )
+    code = DeadLetterCode.RECORD_DATE_ALREADY_REACHED
+    return Rejection(code, msg, [{"code": code.value, "field": "record_date", "message": msg}])
+
+
 def _encoded_schedule(resolution: BoardResolution, history: DividendHistory) -> EncodedSchedule:
     """The resolution's schedule, or a `Rejection` with every dividend rule it breaks."""
     try:
@@ -208,9 +275,14 @@ def _encoded_schedule(resolution: BoardResolution, history: DividendHistory) -> 
 class Lifecycle:
     """Turns messages and clock ticks into events and state changes for one service."""
 
-    def __init__(self, topics: Topics, date_event_time: dt.time = dt.time(0, 0)) -> None:
+    def __init__(
+        self,
+        topics: Topics,
+        record_date_time: dt.time = dt.time(23, 59, 59),
+        payment_date_time: dt.time = dt.time(0, 0),
+    ) -> None:
         self.topics = topics
-        self.date_event_time = date_event_time
+        self.event_times = {RECORD: record_date_time, PAYMENT: payment_date_time}
 
     # -- building blocks ---------------------------------------------------------------
     @staticmethod
@@ -247,9 +319,37 @@ class Lifecycle:
             "emitted_at": now,
         }
 
-    def due_time(self, day: dt.date, mic: str) -> dt.datetime:
-        """When a date "arrives": its configured time of day in the market's time zone."""
-        return _arrival(day, mic, self.date_event_time)
+    def due_time(self, day: dt.date, mic: str, kind: str) -> dt.datetime:
+        """When a record (``kind`` RECORD) or payment date is reached: its configured time
+        of day on that date in the market's time zone."""
+        return _arrival(day, mic, self.event_times[kind])
+
+    def redue(self, action: Action) -> Action:
+        """``action`` with its pending dates placed by the times in force now (the same
+        object when nothing moves).
+
+        A restored state may come from a version, or settings, that placed them at
+        another time of day (before issue 15 both dates fired at 00:00 local): each
+        pending date keeps its market-local day and moves to the configured time."""
+        if action.cancelled:
+            return action
+        mic = action.mic
+        if mic is None:  # written before the MIC was kept: the resolution has it
+            if action.resolution is None:
+                return action
+            stored = BoardResolution.model_validate_json(action.resolution, context=STORED)
+            mic = stored.security.mic
+        changes: dict[str, Any] = {} if mic == action.mic else {"mic": mic}
+        record_due, payment_due = action.record_due, action.payment_due
+        if record_due is not None and record_due != action.record_fired:
+            placed = _placed(record_due, mic, self.event_times[RECORD])
+            if placed != record_due:
+                changes["record_due"] = placed
+        if payment_due is not None and action.payment_fired is None:
+            placed = _placed(payment_due, mic, self.event_times[PAYMENT])
+            if placed != payment_due:
+                changes["payment_due"] = placed
+        return replace(action, **changes) if changes else action
 
     def dead_letter(
         self, raw: bytes, source: Source, rejection: Rejection, now: dt.datetime
@@ -296,10 +396,16 @@ class Lifecycle:
                 if repeated is not None:
                     return Outcome(repeated)
             received = _received_at(source, now)
+            if action is not None and not action.cancelled and _paid(action, now):
+                raise _after_payment(resolution, action)
             if resolution.function in CANCELLING:
                 return self._cancel(state, action, resolution, received, now)
             if action is not None and action.cancelled:
                 raise _after_cancellation(resolution, action)
+            if action is not None:
+                moved = _record_date_moved_after_reached(action, resolution, now)
+                if moved is not None:
+                    raise moved
             history = state.history_of(resolution.security_key)
             schedule = _encoded_schedule(resolution, history)
         except Rejection as rejection:
@@ -341,7 +447,8 @@ class Lifecycle:
         self, action: Action | None, resolution: BoardResolution, raw: bytes
     ) -> Action:
         """The action as of ``resolution``: its dates due in the listing market's time
-        zone; what already fired stays fired (a timer fires again only for a moved date)."""
+        zone; what already fired stays fired (only a record date not reached yet can move,
+        and a paid action is never rescheduled)."""
         mic = resolution.security.mic
         payment_date = resolution.payment_date
         return Action(
@@ -351,10 +458,11 @@ class Lifecycle:
             function=resolution.function.value,
             message_ids=((action.message_ids if action else ()) + (resolution.message_id,)),
             resolution=raw.decode(),
-            record_due=self.due_time(resolution.record_date, mic),
-            payment_due=self.due_time(payment_date, mic) if payment_date else None,
+            record_due=self.due_time(resolution.record_date, mic, RECORD),
+            payment_due=self.due_time(payment_date, mic, PAYMENT) if payment_date else None,
             record_fired=action.record_fired if action else None,
             payment_fired=action.payment_fired if action else None,
+            mic=mic,
         )
 
     def _cancel(
@@ -379,6 +487,7 @@ class Lifecycle:
             payment_due=action.payment_due if action else None,
             record_fired=action.record_fired if action else None,
             payment_fired=action.payment_fired if action else None,
+            mic=action.mic if action else None,
         )
         changes = [state.put_action(new)]
         history = state.history_of(resolution.security_key).entries
@@ -396,7 +505,7 @@ class Lifecycle:
         if cached is not None:
             return cast(EncodedSchedule, cached)
         assert action.resolution is not None
-        resolution = BoardResolution.model_validate_json(action.resolution)
+        resolution = BoardResolution.model_validate_json(action.resolution, context=STORED)
         schedule = EncodedSchedule.of(resolution, state.history_of(action.security_key))
         state.remember_schedule(action.event_id, action.version, schedule)
         return schedule
@@ -419,6 +528,7 @@ class Lifecycle:
                 model, topic = PaymentDateReached, self.topics.payment_dates
                 fields = self._envelope(model.__name__, current, due, now, due.isoformat())
                 fields["payment_date"] = schedule.payment_date
+            fields.update(_as_of(due, current.mic or schedule.mic))
             outputs.append(self._emit(topic, model, fields, now, schedule))
             changes.append(state.put_action(current.mark_fired(kind, due)))
         return Outcome(None, tuple(outputs), tuple(changes))

@@ -130,7 +130,7 @@ class PartitionProcessor:
                             n += 1
         finally:
             await reader.stop()
-        self.state.rebuild_timers()
+        self.state.rebuild_timers(self.given.lifecycle.redue)
         seconds = time.monotonic() - t0
         log.info("restored %s: %d records in %.2fs", self.tp, n, seconds)
         return Restored(n, seconds)

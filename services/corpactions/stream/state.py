@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections import OrderedDict
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -48,6 +48,9 @@ class Action:
     payment_due: dt.datetime | None = None
     record_fired: dt.datetime | None = None  # the due time whose event was emitted
     payment_fired: dt.datetime | None = None
+    # the primary market (its time zone places the dates); None in records written before
+    # it was kept (read from the resolution then, see `Lifecycle.redue`)
+    mic: str | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -59,6 +62,12 @@ class Action:
     def fired(self, kind: str) -> dt.datetime | None:
         return self.record_fired if kind == RECORD else self.payment_fired
 
+    @property
+    def paid(self) -> bool:
+        """The payment date fired: it never fires again, whatever its due says now (a
+        state written before issue 15 may hold a paid date that a REPL moved)."""
+        return self.payment_fired is not None
+
     def pending(self) -> list[tuple[dt.datetime, str]]:
         """(due, kind) of the dates still to fire."""
         if self.cancelled:
@@ -66,7 +75,7 @@ class Action:
         out = []
         for kind in (RECORD, PAYMENT):
             due = self.due(kind)
-            if due is not None and due != self.fired(kind):
+            if due is not None and due != self.fired(kind) and not (kind == PAYMENT and self.paid):
                 out.append((due, kind))
         return out
 
@@ -83,6 +92,7 @@ class Action:
             self.payment_due,
             self.record_fired,
             self.payment_fired,
+            self.mic,
         )
 
     def mark_fired(self, kind: str, due: dt.datetime) -> Action:
@@ -108,6 +118,7 @@ class Action:
                 self.record_fired,
                 self.payment_fired,
                 self.resolution is not None,
+                self.mic,
             ]
         )
         if self.resolution is None:
@@ -120,9 +131,12 @@ class Action:
             return dt.datetime.fromisoformat(v) if v else None
 
         header, _, body = raw.partition(b"\n")
-        (event_id, security_key, version, function, message_ids, *dues, has_resolution) = from_json(
-            header
-        )
+        fields = from_json(header)
+        # 10 fields before issue 15; the market's MIC was appended then
+        (event_id, security_key, version, function, message_ids, *dues, has_resolution) = fields[
+            :10
+        ]
+        mic = fields[10] if len(fields) > 10 else None
         record_due, payment_due, record_fired, payment_fired = map(ts, dues)
         return cls(
             event_id=event_id,
@@ -135,6 +149,7 @@ class Action:
             payment_due=payment_due,
             record_fired=record_fired,
             payment_fired=payment_fired,
+            mic=mic,
         )
 
 
@@ -320,12 +335,26 @@ class PartitionState:
                 continue
             if action.due(kind) != due or action.fired(kind) == due:
                 continue  # moved, or already fired: a stale heap entry
+            if kind == PAYMENT and action.paid:
+                continue  # paid once: never again
             seen.add((event_id, kind))
             out.append((action, kind, due))
         return out
 
-    def rebuild_timers(self) -> None:
-        self._heap = [
-            (due, a.event_id, kind) for a in self.actions.values() for due, kind in a.pending()
-        ]
-        heapq.heapify(self._heap)
+    def rebuild_timers(self, redue: Callable[[Action], Action] | None = None) -> None:
+        """The timers of every action, once restore is complete. ``redue`` places an
+        action's pending dates by the settings in force now (`Lifecycle.redue`); one pass
+        over the rows, each action built once (restore time is ready time)."""
+        heap: list[tuple[dt.datetime, str, str]] = []
+        rows = self.actions._rows
+        for event_id, row in rows.items():  # replacing a value keeps the dict's size
+            action = Action(*row)
+            if redue is not None:
+                moved = redue(action)
+                if moved is not action:
+                    rows[event_id] = moved.row()
+                    action = moved
+            for due, kind in action.pending():
+                heap.append((due, event_id, kind))
+        heapq.heapify(heap)
+        self._heap = heap

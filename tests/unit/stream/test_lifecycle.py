@@ -15,8 +15,10 @@ from corpactions.stream.state import PartitionState
 from tests.support.kafka import example_resolution, key_of
 
 TOPICS = Topics(prefix="")
-# Tokyo is UTC+9 all year (no DST): a date "arrives" at 00:00 JST = 15:00 UTC the day before.
-RECORD_DUE = dt.datetime(2016, 9, 29, 15, 0, tzinfo=dt.UTC)  # 2016-09-30 00:00 JST
+# Tokyo is UTC+9 all year (no DST). The record date is reached at its end, 23:59:59 JST =
+# 14:59:59 UTC the same day; the payment date at its start, 00:00 JST = 15:00 UTC the day
+# before (issue 15: the record date used to fire at its start, 2016-09-29T15:00:00Z).
+RECORD_DUE = dt.datetime(2016, 9, 30, 14, 59, 59, tzinfo=dt.UTC)  # 2016-09-30 23:59:59 JST
 PAYMENT_DUE = dt.datetime(2016, 12, 5, 15, 0, tzinfo=dt.UTC)  # 2016-12-06 00:00 JST
 ANNOUNCED = dt.datetime(2016, 11, 4, 6, 0, tzinfo=dt.UTC)  # IIJ's release day
 
@@ -50,7 +52,7 @@ def test_new_resolution_is_scheduled_and_its_past_record_date_fires_at_once(
     [record] = events(fired)
     assert record["type"] == "RecordDateReached"
     assert record["record_date"] == "2016-09-30"
-    assert record["due_at"].startswith("2016-09-29T15:00:00")
+    assert record["due_at"].startswith("2016-09-30T14:59:59")
     assert fired.outputs[0].topic == TOPICS.record_dates
     assert life.on_tick(state, ANNOUNCED).outputs == ()  # once only
 
