@@ -553,12 +553,7 @@ class Scenario:
         last_step = self.clock.now
         valid = [m for m, _, _ in self.placed if m.event_id is not None]
         bad = len(self.placed) - len(valid)
-        due = sum(
-            1
-            for m in valid
-            for day in (m.record_date, m.payment_date)
-            if day is not None and arrival(day) <= last_step
-        )
+        due = sum(1 for m in valid for due in m.date_events_due() if due <= last_step)
         await self.reader.wait_for(len(valid) + bad + due, DRAIN_TIMEOUT_S, STALL_S)
         self.lap("all due by the last step read")
         before = {id(w): await scrape(w) for w in survivors}
@@ -676,10 +671,7 @@ class Scenario:
         if dup_ids and not r.duplicated:
             r.duplicated += dup_ids
         r.fired_after_last_fault = sum(
-            1
-            for m in valid.values()
-            for day in (m.record_date, m.payment_date)
-            if day is not None and arrival(day) > last_step
+            1 for m in valid.values() for due in m.date_events_due() if due > last_step
         )
 
     def _output_problems(
@@ -709,8 +701,8 @@ class Scenario:
             if event.get(name) != day.isoformat():
                 out.append(f"{name} {event.get(name)}, input's {day}")
             due = dt.datetime.fromisoformat(event["due_at"])
-            if due != arrival(day):
-                out.append(f"due_at {due}, expected {arrival(day)}")
+            if due != arrival(day, kind):
+                out.append(f"due_at {due}, expected {arrival(day, kind)}")
             if emitted < due:
                 out.append(f"fired at {emitted}, before it was due ({due})")
             if due > last_step and emitted != CLOCK_END:

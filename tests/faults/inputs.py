@@ -39,7 +39,7 @@ CLOCK_START = dt.datetime(2015, 6, 1, tzinfo=dt.UTC)
 FIRST_RECORD = dt.date(2016, 1, 4)
 LAST_RECORD = dt.date(2024, 12, 31)
 CLOCK_END = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-TOKYO = ZoneInfo("Asia/Tokyo")  # XTKS: a date "arrives" at 00:00 Tokyo time
+TOKYO = ZoneInfo("Asia/Tokyo")  # XTKS: the dates' instants are Tokyo time
 
 MAX_PAYLOAD_BYTES = 256 * 1024  # the documented input size cap (README: payload_too_large)
 BASE = example_resolution()  # the IIJ example: keyed by its ISIN JP3152820001
@@ -58,10 +58,24 @@ class Message:
     record_date: dt.date | None = None
     payment_date: dt.date | None = None
 
+    def date_events_due(self) -> list[dt.datetime]:
+        """When each of its date events is due, in UTC."""
+        dates = (("RecordDateReached", self.record_date), ("PaymentDateReached", self.payment_date))
+        return [arrival(day, kind) for kind, day in dates if day is not None]
 
-def arrival(day: dt.date) -> dt.datetime:
-    """When a Tokyo date arrives: its 00:00 in Asia/Tokyo, in UTC."""
-    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=TOKYO).astimezone(dt.UTC)
+
+# When each date event fires, market-local (README: CORPACTIONS_RECORD_DATE_EVENT_TIME,
+# CORPACTIONS_PAYMENT_DATE_EVENT_TIME, the workers here run with the defaults): the record
+# date once its settlement day has ended, the payment date as it begins.
+RECORD_DATE_TIME = dt.time(23, 59, 59)
+PAYMENT_DATE_TIME = dt.time(0, 0)
+
+
+def arrival(day: dt.date, kind: str) -> dt.datetime:
+    """When a Tokyo date event (``RecordDateReached``/``PaymentDateReached``) is due, in
+    UTC."""
+    at = RECORD_DATE_TIME if kind == "RecordDateReached" else PAYMENT_DATE_TIME
+    return dt.datetime.combine(day, at, tzinfo=TOKYO).astimezone(dt.UTC)
 
 
 def valid_messages(n: int, tag: str, seed: int = 1) -> list[Message]:
