@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
-import functools
 import io
 import json
 import random
@@ -383,25 +382,19 @@ def interleave(*groups: Sequence[Message], seed: int = 3) -> list[Message]:
 # -- what `corpactions schedule` gives ------------------------------------------------------
 
 
-@functools.cache
-def _schedule_command() -> Any:
-    from corpactions.cli import build_parser
-
-    return build_parser().parse_args(["schedule", "-"])
-
-
 def schedule_cli(value: bytes) -> dict[str, Any]:
     """`corpactions schedule -` on ``value``: the console command's own parser and
     handler, run in this process (a subprocess per input would take hours at full size;
     `schedule_subprocess` cross-checks samples)."""
-    args = _schedule_command()
+    from corpactions.cli import main
+
     stdin = io.TextIOWrapper(io.BytesIO(value), encoding="utf-8")
     out, err = io.StringIO(), io.StringIO()
     saved = sys.stdin
     sys.stdin = stdin
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = args.func(args)
+            code = main(["schedule", "-"])
     finally:
         sys.stdin = saved
     if code != 0:
