@@ -244,8 +244,24 @@ class OutputReader:
             with contextlib.suppress(asyncio.CancelledError, KafkaError):
                 await self._task
         if self.consumer is not None:
-            with contextlib.suppress(KafkaError):
-                await self.consumer.stop()
+            await stop_consumer(self.consumer)
+
+
+async def stop_consumer(consumer: AIOKafkaConsumer) -> None:
+    """``consumer.stop()``, whatever its fetches were doing.
+
+    aiokafka 0.14's ``Fetcher.close`` cancels its in-flight fetch tasks and awaits them
+    unguarded, so one sleeping in its retry backoff (after a request timed out on a busy
+    broker) re-raises that cancellation out of ``stop()``: that is not ours to propagate,
+    unless this task itself is being cancelled."""
+    try:
+        await consumer.stop()
+    except KafkaError:
+        pass
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
 
 
 async def open_transactions(bootstrap: str, topics: Sequence[str]) -> list[str]:
