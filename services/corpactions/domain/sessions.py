@@ -1,0 +1,124 @@
+"""One market's sessions with each session's settlement, precomputed from its rules.
+
+`build_sessions` turns a market's trading sessions (from exchange_calendars) and its
+dated settlement rules (`markets.toml`) into sorted tuples the hot path only indexes
+and bisects:
+
+- a trade on session i settles on `settles[i]`: the n-th settlement day after it, n the
+  cycle in force on its trade date; settlement days are the sessions less the market's
+  settlement holidays;
+- if that day is the record date's, it settles on `settles_on_record[i]` instead (a
+  record-date deferral: Tokyo's 5th-day settlement before 2009-11-16), else the same.
+
+A settlement past the last built session is `BEYOND` (unknown, later than any date).
+Pure: no clock, no I/O; the sessions are an argument, so tests can give their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from corpactions.domain.markets import Market
+
+BEYOND: Final = dt.date.max.toordinal()
+
+
+@dataclass(frozen=True, slots=True)
+class Sessions:
+    market: Market
+    tz: dt.tzinfo  # the market's time zone: when its dates begin and end
+    first_record_date: dt.date
+    horizon: dt.date  # the last record date scheduled
+    sessions: tuple[dt.date, ...]
+    ordinals: tuple[int, ...]  # sessions[i].toordinal(), for bisect on ints
+    cycles: tuple[int, ...]  # settlement cycle in force for a trade on sessions[i]
+    settles: tuple[int, ...]  # ordinal of the settlement day of a trade on sessions[i]
+    settles_on_record: tuple[int, ...]  # the same when that day is the record date's
+    settlement_days: tuple[int, ...]  # ordinals of the sessions on which trades settle
+    min_cycle: int  # shortest cycle ever in force: no trade settles sooner
+    session_set: frozenset[int]
+
+    @property
+    def calendar(self) -> str:
+        return self.market.calendar
+
+    def index_on_or_before(self, day: dt.date) -> int:
+        """Index of the latest session <= day (rolls *backward*); -1 if none."""
+        return bisect_right(self.ordinals, day.toordinal()) - 1
+
+    def is_session(self, day: dt.date) -> bool:
+        return day.toordinal() in self.session_set
+
+    def record_day(self, record_date: dt.date) -> int:
+        """Ordinal of the latest settlement day on or before `record_date` (rolls
+        *backward*): the day the register is struck for it; 0 if none."""
+        k = bisect_right(self.settlement_days, record_date.toordinal()) - 1
+        return self.settlement_days[k] if k >= 0 else 0
+
+    def settlement(self, i: int, record_day: int) -> int:
+        """Ordinal of the day a trade on sessions[i] settles, given the record day."""
+        s = self.settles[i]
+        return self.settles_on_record[i] if s == record_day else s
+
+    def last_cum_index(self, record_date: dt.date) -> int:
+        """Index of the last cum-dividend session of `record_date`: the latest session
+        whose settlement is on or before its record day; -1 if none is built."""
+        r = self.index_on_or_before(record_date)
+        day = self.record_day(record_date)
+        # A trade settles at least `min_cycle` sessions after it, so no session after
+        # r - min_cycle settles by the record date. Walk backward from there to the
+        # latest that does: a few steps, across any cycle switch or deferral.
+        i = r - self.min_cycle
+        settles, on_record = self.settles, self.settles_on_record
+        while i >= 0:
+            s = settles[i]
+            if s == day:
+                s = on_record[i]
+            if s <= day:
+                break
+            i -= 1
+        return i
+
+
+def build_sessions(
+    market: Market,
+    sessions: Sequence[dt.date],
+    tz: dt.tzinfo,
+    first_record_date: dt.date,
+    horizon: dt.date,
+) -> Sessions:
+    """The index of `market` over `sessions` (sorted trading days)."""
+    days = tuple(sessions)
+    holidays = market.settlement_holidays
+    settlement_days = tuple(d.toordinal() for d in days if d not in holidays)
+    n_days = len(settlement_days)
+    cycles: list[int] = []
+    settles: list[int] = []
+    on_record: list[int] = []
+    for day in days:
+        cycle = market.cycle_on(day)
+        # the first settlement day after the trade date, then cycle - 1 more
+        k = bisect_right(settlement_days, day.toordinal()) + cycle - 1
+        deferred = k + market.deferral_on(day)
+        cycles.append(cycle)
+        settles.append(settlement_days[k] if k < n_days else BEYOND)
+        on_record.append(settlement_days[deferred] if deferred < n_days else BEYOND)
+    ordinals = tuple(d.toordinal() for d in days)
+    return Sessions(
+        market=market,
+        tz=tz,
+        first_record_date=first_record_date,
+        horizon=horizon,
+        sessions=days,
+        ordinals=ordinals,
+        cycles=tuple(cycles),
+        settles=tuple(settles),
+        settles_on_record=tuple(on_record),
+        settlement_days=settlement_days,
+        min_cycle=market.min_cycle,
+        session_set=frozenset(ordinals),
+    )
