@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from corpactions.domain.markets import load_markets
-from corpactions.domain.sessions import BEYOND, Sessions, build_sessions
+from corpactions.domain.sessions import BEYOND, CalendarIndex, build_sessions
 
 D = dt.date.fromisoformat
 
@@ -36,13 +36,13 @@ def weekdays(first: str, last: str) -> list[dt.date]:
     return out
 
 
-def market(cycle: int, extra: str = "") -> Sessions:
+def market(cycle: int, extra: str = "") -> CalendarIndex:
     (m,) = load_markets(_RULES.format(cycle=cycle, extra=extra))
     return build_sessions(m, weekdays("2001-09-03", "2001-10-31"), dt.UTC, D("2001-09-10"),
                           D("2001-10-19"))  # fmt: skip
 
 
-def last_cum(s: Sessions, record: str) -> dt.date:
+def last_cum(s: CalendarIndex, record: str) -> dt.date:
     return s.sessions[s.last_cum_index(D(record))]
 
 

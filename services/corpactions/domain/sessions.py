@@ -28,7 +28,7 @@ BEYOND: Final = dt.date.max.toordinal()
 
 
 @dataclass(frozen=True, slots=True)
-class Sessions:
+class CalendarIndex:
     market: Market
     tz: dt.tzinfo  # the market's time zone: when its dates begin and end
     first_record_date: dt.date
@@ -90,7 +90,7 @@ def build_sessions(
     tz: dt.tzinfo,
     first_record_date: dt.date,
     horizon: dt.date,
-) -> Sessions:
+) -> CalendarIndex:
     """The index of `market` over `sessions` (sorted trading days)."""
     days = tuple(sessions)
     holidays = market.settlement_holidays
@@ -108,7 +108,7 @@ def build_sessions(
         settles.append(settlement_days[k] if k < n_days else BEYOND)
         on_record.append(settlement_days[deferred] if deferred < n_days else BEYOND)
     ordinals = tuple(d.toordinal() for d in days)
-    return Sessions(
+    return CalendarIndex(
         market=market,
         tz=tz,
         first_record_date=first_record_date,
