@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from corpactions.commands.schedule import print_schedule as run
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.forecast import DividendForecast, forecast_entries
 from corpactions.contracts.inbound import decode_inbound, history_of, is_forecast
 from corpactions.contracts.schedule import compute_schedule
 from corpactions.domain import DividendType, EntryStatus, PastDividend
 from corpactions.domain.forecasts import apply_forecasts
-from corpactions.commands.schedule import print_schedule as run
 
 from .resolutions import EXAMPLE, iij
 
