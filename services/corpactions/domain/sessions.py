@@ -17,12 +17,15 @@ Pure: no clock, no I/O; the sessions are an argument, so tests can give their ow
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import warnings
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from corpactions.domain.markets import Market
+from corpactions.domain.horizon import BUILD_START, FIRST_RECORD_DATE, build_end
+from corpactions.domain.markets import MARKETS, Market, MarketDataError, market_of
 
 BEYOND: Final = dt.date.max.toordinal()
 
@@ -122,3 +125,99 @@ def build_sessions(
         min_cycle=market.min_cycle,
         session_set=frozenset(ordinals),
     )
+
+
+# --- the registry: one index per market, built once for the configured horizon ---------
+
+
+class CalendarNotConfigured(RuntimeError):
+    """No horizon was configured: entry points call `configure` at start-up."""
+
+
+class HorizonBeyondCalendar(ValueError):
+    """The calendar library cannot build a market's sessions as far as the horizon."""
+
+
+_lock = threading.Lock()
+_horizon: dt.date | None = None
+_by_market: dict[str, CalendarIndex] = {}
+_by_mic: dict[str, CalendarIndex] = {}
+
+
+def configure(horizon: dt.date) -> None:
+    """Schedule record dates up to `horizon` (see horizon.py); a new horizon drops the
+    indexes built for the old one."""
+    global _horizon
+    if horizon < FIRST_RECORD_DATE:
+        raise ValueError(f"horizon {horizon} is before {FIRST_RECORD_DATE}")
+    with _lock:
+        if horizon != _horizon:
+            _by_market.clear()
+            _by_mic.clear()
+            _horizon = horizon
+
+
+def configured_horizon() -> dt.date:
+    if _horizon is None:
+        raise CalendarNotConfigured(
+            "no calendar horizon configured: call corpactions.domain.configure_calendars"
+            "(horizon) at start-up (the worker and `corpactions schedule` do)"
+        )
+    return _horizon
+
+
+def calendar_index(mic: str) -> CalendarIndex:
+    """The index of the market `mic` names, built on first use. Raises UnknownMic,
+    UnsupportedMic, CalendarNotConfigured."""
+    index = _by_mic.get(mic)
+    if index is not None:
+        return index
+    market = market_of(mic)
+    index = _index_of(market)
+    _by_mic[mic] = index
+    return index
+
+
+def preload() -> None:
+    """Build every market's index up front (service start-up), so no event pays for it."""
+    for market in MARKETS:
+        _index_of(market)
+
+
+def _index_of(market: Market) -> CalendarIndex:
+    horizon = configured_horizon()
+    index = _by_market.get(market.key)
+    if index is None:
+        with _lock:  # one build per market even if two threads ask first
+            index = _by_market.get(market.key)
+            if index is None:
+                index = _build(market, horizon)
+                _by_market[market.key] = index
+    return index
+
+
+def _build(market: Market, horizon: dt.date) -> CalendarIndex:
+    # The only place pandas is touched: convert the library's DatetimeIndex to dates.
+    import exchange_calendars
+
+    end = build_end(horizon)
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1
+        # deprecates (Pandas4Warning); the sessions it returns are unaffected.
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        try:
+            calendar = exchange_calendars.get_calendar(
+                market.calendar, start=BUILD_START.isoformat(), end=end.isoformat()
+            )
+        except ValueError as e:  # the library's bounds (bound_min / bound_max)
+            raise HorizonBeyondCalendar(
+                f"exchange_calendars cannot build {market.calendar} for "
+                f"{BUILD_START}..{end} (horizon {horizon}): {e}"
+            ) from e
+    sessions = [ts.date() for ts in calendar.sessions]
+    if market.history_starts > sessions[0]:
+        raise MarketDataError(
+            f"markets.{market.key}: its settlement history starts {market.history_starts}, "
+            f"after the first session built ({sessions[0]})"
+        )
+    return build_sessions(market, sessions, calendar.tz, FIRST_RECORD_DATE, horizon)
