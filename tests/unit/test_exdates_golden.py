@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from corpactions.domain.calendars import calendar_index
+from corpactions.domain.calendars import calendar_index, configured_horizon
 from corpactions.domain.exdates import compute_ex_dates, ex_dates
 
 D = dt.date.fromisoformat
@@ -124,21 +124,26 @@ def test_last_cum_day_and_ex_date_match_published_and_hand_worked_dates(
     assert ex_dates(index, D(record)) == got
 
 
-def test_calendar_covers_2000_through_2030_with_explicit_bounds() -> None:
+def test_calendar_covers_2000_to_the_horizon_with_room_before_it() -> None:
     xtks = calendar_index("XTKS")
-    # TSE is closed Jan 1-3; the first session of 2000 was Tue 2000-01-04 (JPX).
-    assert xtks.sessions[0] == dt.date(2000, 1, 4)
+    # TSE is closed Jan 1-3; the first session of 2000 was Tue 2000-01-04 (JPX). The
+    # sessions of late 1999 are built too, for the first record dates of 2000.
+    assert xtks.is_session(dt.date(2000, 1, 4))
+    assert not xtks.is_session(dt.date(2000, 1, 3))
+    assert xtks.sessions[0] < dt.date(1999, 12, 1)
     # NYSE: Mon 2000-01-03 was the first session of 2000.
-    assert calendar_index("XNYS").sessions[0] == dt.date(2000, 1, 3)
-    assert xtks.sessions[-1] <= dt.date(2030, 12, 31)
+    nyse = calendar_index("XNYS")
+    assert nyse.is_session(dt.date(2000, 1, 3))
+    assert xtks.horizon == nyse.horizon == configured_horizon()
+    assert xtks.sessions[-1] > xtks.horizon  # room for the settlement around it
 
 
-def test_first_record_dates_of_2000_are_out_of_range_not_guessed() -> None:
+def test_record_dates_outside_2000_to_the_horizon_are_out_of_range_not_guessed() -> None:
     from corpactions.domain.exdates import OutOfCalendarRange
 
-    # NYSE sessions 2000-01-03, 01-04, 01-05: a T+3 trade settling by 01-05 would have
-    # been made in 1999, before the calendar starts.
+    nyse = calendar_index("XNYS")
     with pytest.raises(OutOfCalendarRange):
-        compute_ex_dates(calendar_index("XNYS"), dt.date(2000, 1, 5))
-    with pytest.raises(OutOfCalendarRange):
-        compute_ex_dates(calendar_index("XNYS"), dt.date(2031, 1, 2))
+        compute_ex_dates(nyse, dt.date(1999, 12, 31))
+    with pytest.raises(OutOfCalendarRange) as info:
+        compute_ex_dates(nyse, nyse.horizon + dt.timedelta(days=1))
+    assert info.value.horizon == nyse.horizon

@@ -8,7 +8,7 @@ import pytest
 
 from corpactions.domain import DomainRejected, schedule_dividend
 from corpactions.domain.horizon import horizon_for
-from corpactions.domain.sessions import configured_horizon
+from corpactions.domain.calendars import configured_horizon
 from corpactions.settings import Settings, SettingsError
 
 from .resolutions import iij

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from corpactions.domain.markets import load_markets
-from corpactions.domain.sessions import BEYOND, CalendarIndex, build_sessions
+from corpactions.domain.calendars import BEYOND, CalendarIndex, build_sessions
 
 D = dt.date.fromisoformat
 
