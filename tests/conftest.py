@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import datetime as dt
 
 import pytest
 

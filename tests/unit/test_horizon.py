@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from corpactions.domain import DomainRejected, schedule_dividend
-from corpactions.domain.horizon import horizon_for
 from corpactions.domain.calendars import configured_horizon
+from corpactions.domain.horizon import horizon_for
 from corpactions.settings import Settings, SettingsError
 
 from .resolutions import iij

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from corpactions.domain.markets import load_markets
 from corpactions.domain.calendars import BEYOND, CalendarIndex, build_sessions
+from corpactions.domain.markets import load_markets
 
 D = dt.date.fromisoformat
 

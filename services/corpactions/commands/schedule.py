@@ -17,12 +17,13 @@ Output and exit status (other teams script against these):
   (`other_listings.0.mic`; `-` when the error is about the whole document).
   A history message that is not valid gets the same lines, its FIELD prefixed with
   `history.N.` (N its position in the array).
-- 1: FILE or HISTORY could not be read.
+- 1: FILE or HISTORY could not be read (or a CORPACTIONS_* setting is invalid).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from typing import TextIO
@@ -32,7 +33,8 @@ from pydantic import ValidationError
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.inbound import Inbound, decode_inbound, history_of
 from corpactions.contracts.schedule import compute_schedule
-from corpactions.domain import DividendHistory, DomainRejected
+from corpactions.domain import DividendHistory, DomainRejected, configure_calendars
+from corpactions.settings import Settings, SettingsError
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 1
@@ -52,6 +54,13 @@ def _read(source: str, stdin: TextIO | None) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as e:
+        print(f"corpactions: {e}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    # The horizon, as the worker derives it: from today, at start-up.
+    configure_calendars(settings.calendar_horizon(dt.datetime.now(dt.UTC).date()))
     return print_schedule(args.file, sys.stdout, sys.stderr, history=args.history)
 
 
