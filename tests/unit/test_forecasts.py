@@ -23,8 +23,8 @@ from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.forecast import DividendForecast, forecast_entries
 from corpactions.contracts.inbound import decode_inbound, history_of, is_forecast
 from corpactions.contracts.schedule import compute_schedule
-from corpactions.domain import DividendType, EntryStatus, PastDividend
-from corpactions.domain.forecasts import apply_forecasts
+from corpactions.domain import DividendType, DomainRejected, EntryStatus, PastDividend
+from corpactions.domain.forecasts import apply_forecasts, check_forecasts
 
 from .resolutions import EXAMPLE, iij
 
@@ -163,3 +163,19 @@ def test_schedule_command_reports_a_bad_history_message_by_position(tmp_path: Pa
     out, err = io.StringIO(), io.StringIO()
     assert run(str(EXAMPLE), out, err, history=str(history)) == 2
     assert err.getvalue().startswith("money_is_float history.1.dividends.0.amount_per_share: ")
+
+
+def test_a_forecast_in_an_unknown_currency_or_beyond_13_decimals_is_rejected() -> None:
+    message = DividendForecast.model_validate(
+        forecast(
+            currency="XXX",
+            dividends=[{"dividend_type": "year_end", "amount_per_share": "0.12345678901234"}],
+        )
+    )
+    with pytest.raises(DomainRejected) as info:
+        check_forecasts(forecast_entries(message))
+    assert {(r.code.value, r.field) for r in info.value.reasons} == {
+        ("unknown_currency", "currency"),
+        ("too_many_decimals", "dividends.0.amount_per_share"),
+    }
+    check_forecasts(forecast_entries(DividendForecast.model_validate(IIJ_FORECAST)))

@@ -31,9 +31,11 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.contracts.forecast import DividendForecast, forecast_entries
 from corpactions.contracts.inbound import Inbound, decode_inbound, history_of
 from corpactions.contracts.schedule import compute_schedule
 from corpactions.domain import DividendHistory, DomainRejected, configure_calendars
+from corpactions.domain.forecasts import check_forecasts
 from corpactions.settings import Settings, SettingsError
 
 EXIT_OK = 0
@@ -84,9 +86,18 @@ def _history(data: bytes, stderr: TextIO) -> DividendHistory | None:
     ok = True
     for n, item in enumerate(items):
         try:
-            messages.append(decode_inbound(json.dumps(item)))
+            message = decode_inbound(json.dumps(item))
+            if isinstance(message, DividendForecast):
+                check_forecasts(forecast_entries(message))
+            messages.append(message)
         except ValidationError as e:
             _print_errors(e, stderr, f"history.{n}.")
+            ok = False
+        except DomainRejected as e:
+            for reason in e.reasons:
+                print(
+                    f"{reason.code.value} history.{n}.{reason.field}: {reason.message}", file=stderr
+                )
             ok = False
     return history_of(messages) if ok else None
 

@@ -14,6 +14,15 @@ import datetime as dt
 from collections.abc import Iterable
 
 from corpactions.domain.fiscal import DividendType, EntryStatus, PastDividend, fiscal_quarter
+from corpactions.domain.money import MAX_RATE_DECIMALS, MAX_TOTAL_DIGITS, MINOR_UNITS
+from corpactions.domain.reasons import (
+    NEGATIVE_AMOUNT,
+    TOO_MANY_DECIMALS,
+    TOO_MANY_DIGITS,
+    UNKNOWN_CURRENCY,
+    DomainRejected,
+    Reason,
+)
 
 Period = tuple[dt.date, DividendType, int | None]
 
@@ -53,3 +62,27 @@ def apply_forecasts(
             out[n] = f
             changed = True
     return tuple(out) if changed else entries
+
+
+def check_forecasts(forecasts: Iterable[PastDividend], field: str = "dividends") -> None:
+    """Raise DomainRejected unless every forecast's currency is known and its amount is
+    within the input bounds of a rate (13 decimals, 18 digits: ISO 20022
+    ActiveCurrencyAnd13DecimalAmount); `field` names the list in the message."""
+    reasons: list[Reason] = []
+    for n, f in enumerate(forecasts):
+        if f.currency not in MINOR_UNITS and not any(r.field == "currency" for r in reasons):
+            reasons.append(UNKNOWN_CURRENCY.at("currency", currency=f.currency))
+        amount = f.amount_per_share
+        where = f"{field}.{n}.amount_per_share"
+        if not amount.is_finite() or amount < 0:
+            reasons.append(NEGATIVE_AMOUNT.at(where))
+            continue
+        _, digits, exponent = amount.as_tuple()
+        assert isinstance(exponent, int)
+        decimals = -exponent if exponent < 0 else 0
+        if decimals > MAX_RATE_DECIMALS:
+            reasons.append(TOO_MANY_DECIMALS.at(where, decimals=decimals, limit=MAX_RATE_DECIMALS))
+        elif max(len(digits) + exponent, 0) + decimals > MAX_TOTAL_DIGITS:
+            reasons.append(TOO_MANY_DIGITS.at(where, limit=MAX_TOTAL_DIGITS))
+    if reasons:
+        raise DomainRejected(reasons)
