@@ -179,3 +179,11 @@ def test_a_forecast_in_an_unknown_currency_or_beyond_13_decimals_is_rejected() -
         ("too_many_decimals", "dividends.0.amount_per_share"),
     }
     check_forecasts(forecast_entries(DividendForecast.model_validate(IIJ_FORECAST)))
+
+
+def test_the_history_example_gives_the_seeds_annual_27_00() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    history = EXAMPLE.parent / "history.iij-fy2016.json"
+    assert run(str(EXAMPLE), out, err, history=str(history)) == 0, err.getvalue()
+    year = json.loads(out.getvalue())["fiscal"]["this_year"]
+    assert (year["annual_total"], year["includes_forecast"]) == ("27.00", True)
