@@ -131,7 +131,8 @@ LARGE_DISTRIBUTION_WITHOUT_PAYMENT_DATE: Final = Message(
 
 DERIVED_AMOUNT_OUT_OF_RANGE: Final = Message(
     ReasonCode.DERIVED_AMOUNT_OUT_OF_RANGE,
-    "{what} {amount} has more than {limit} digits (ISO 20022 totalDigits)",
+    "the {what}, {amount}, has more than {limit} digits at its decimal places (ISO 20022 "
+    "totalDigits)",
 )
 
 # Warnings.

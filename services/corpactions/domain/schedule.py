@@ -216,17 +216,24 @@ def _check_values(res: ResolutionLike, reasons: list[Reason]) -> None:
     shares = res.eligible_shares
     if shares is not None and shares < 0:
         reasons.append(NEGATIVE_AMOUNT.at("eligible_shares"))
-    elif shares is not None and minor is not None and _usable(res.gross_amount_per_share):
-        total = EXACT.multiply(res.gross_amount_per_share, Decimal(shares))
-        _bounded(total, minor, "total", "eligible_shares", reasons)
+    elif shares is not None and minor is not None:
+        _check_total(res.gross_amount_per_share, shares, minor, reasons)
     declared = res.declared_total
     if declared is not None:
         _not_negative(declared.amount, "declared_total.amount", reasons)
         if not _is_power_of_ten(declared.unit):
             reasons.append(INVALID_DECLARED_UNIT.at("declared_total.unit", unit=declared.unit))
-        elif minor is not None and declared.amount.is_finite():
-            printed = EXACT.multiply(declared.amount, Decimal(declared.unit))
-            _bounded(printed, minor, "declared total", "declared_total.unit", reasons)
+        elif minor is not None and _usable(declared.amount):
+            # amount x 10^k: k more integer digits than the amount has
+            digits = max(declared.amount.adjusted() + 1, 0) + len(str(declared.unit)) - 1
+            if digits + minor > MAX_TOTAL_DIGITS:
+                reasons.append(
+                    _out_of_range(
+                        "declared_total.unit",
+                        "declared total",
+                        f"{plain(declared.amount)} x {declared.unit}",
+                    )
+                )
     forecast = res.forecast_per_share
     if forecast is not None:
         _not_negative(forecast.amount, "forecast_per_share.amount", reasons)
@@ -267,21 +274,30 @@ def _not_negative(value: Decimal, field: str, reasons: list[Reason]) -> None:
 
 
 def _usable(value: Decimal) -> bool:
-    """Finite and positive: a value the derived amounts can be computed from (any other
-    is rejected by its own check)."""
-    return value.is_finite() and value > _ZERO
+    """Finite, positive and within 18 integer digits: a value whose derived amounts are
+    worth bounding (any other is rejected by its own check)."""
+    return value.is_finite() and value > _ZERO and value.adjusted() < MAX_TOTAL_DIGITS
 
 
-def _bounded(amount: Decimal, decimals: int, what: str, field: str, reasons: list[Reason]) -> None:
-    """`amount` written with `decimals` places has at most 18 digits (ISO 20022
-    totalDigits, as the inputs); the integer part alone decides, since the places are
-    fixed (the currency's minor unit), so no quantizing can bring it within."""
-    if amount and max(amount.adjusted() + 1, 0) + decimals > MAX_TOTAL_DIGITS:
-        reasons.append(
-            DERIVED_AMOUNT_OUT_OF_RANGE.at(
-                field, what=what, amount=plain(amount), limit=MAX_TOTAL_DIGITS
-            )
-        )
+def _check_total(rate: Decimal, shares: int, minor: int, reasons: list[Reason]) -> None:
+    """rate x shares, at the currency's `minor` places, has at most 18 digits (ISO 20022
+    totalDigits, as the inputs). The places are fixed, so no quantizing brings a longer
+    one within: rejected. Integer arithmetic, so a share count of any size is exact."""
+    # The integer part has at most (rate's integer digits + the count's digits) digits and
+    # at least one fewer: only near the bound is the exact product needed.
+    if not _usable(rate):
+        return
+    digits = max(rate.adjusted() + 1, 0) + len(str(shares))
+    if digits + minor <= MAX_TOTAL_DIGITS:
+        return
+    p, q = rate.as_integer_ratio()
+    whole = p * shares // q
+    if (len(str(whole)) if whole else 0) + minor > MAX_TOTAL_DIGITS:
+        reasons.append(_out_of_range("eligible_shares", "total", f"{plain(rate)} x {shares}"))
+
+
+def _out_of_range(field: str, what: str, amount: str) -> Reason:
+    return DERIVED_AMOUNT_OUT_OF_RANGE.at(field, what=what, amount=amount, limit=MAX_TOTAL_DIGITS)
 
 
 def _is_power_of_ten(n: int) -> bool:
@@ -371,6 +387,8 @@ def _unit_rate(
     rejected beyond 18 digits. Either operand invalid: rejected elsewhere, 0 here."""
     if not (_usable(rate) and _usable(spu)):
         return _ZERO
+    if max(decimals_as_written(rate), decimals_as_written(spu)) > MAX_RATE_DECIMALS:
+        return _ZERO  # rejected (too_many_decimals); and past EXACT's precision, maybe
     exact = per_unit(rate, spu)
     decimals = decimals_as_written(exact)
     integer_digits = max(exact.adjusted() + 1, 0)
