@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -10,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from corpactions.broker.local import KafkaDistribution, LocalKafka
+from corpactions.domain import configure_calendars
 from tests.support.kafka import Namespace, WorkerProcess
+
+# The calendar horizon of in-process tests, fixed (what a service started in 2026 derives
+# by default) so that no result depends on the day the tests run. Worker processes derive
+# their own at start-up, as in production.
+TEST_HORIZON = dt.date(2036, 12, 31)
+configure_calendars(TEST_HORIZON)
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schedule", help="print the computed schedule of one resolution (JSON)")
     p.add_argument("file", help="a board resolution as JSON; - reads stdin")
+    p.add_argument(
+        "--history",
+        metavar="FILE",
+        help="the security's earlier messages (dividend forecasts, board resolutions) as a "
+        "JSON array, in publication order: the fiscal roll-up counts them",
+    )
 
     sub.add_parser("worker", help="run the stream service (KAFKA_BOOTSTRAP_SERVERS or local)")
 

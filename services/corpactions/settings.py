@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corpactions.contracts.topics import Topics
+from corpactions.domain.horizon import DEFAULT_HORIZON_YEARS, MIN_HORIZON_YEARS, horizon_for
+
+# Past this, the calendar library's holiday rules are a guess; and each year costs
+# start-up time (the calendars are built for the whole span).
+MAX_HORIZON_YEARS = 50
 
 
 class SettingsError(ValueError):
@@ -111,10 +116,16 @@ class Settings:
     # end), the payment date when it has begun
     record_date_event_time: dt.time = dt.time(23, 59, 59)
     payment_date_event_time: dt.time = dt.time(0, 0)
+    # record dates are scheduled up to 31 December this many years after start-up's year
+    calendar_horizon_years: int = DEFAULT_HORIZON_YEARS
     # ops: the worker's lag monitor (see corpactions.ops)
     lag_interval_s: float = 15.0  # how often lag and verdicts are sampled
     lag_groups: tuple[str, ...] = ()  # groups watched besides app_id; ("*",) = every group
     lag_window: int = 10  # commits per partition window (Burrow's `intervals`, default 10)
+
+    def calendar_horizon(self, today: dt.date) -> dt.date:
+        """The last record date scheduled, for a service started on `today`."""
+        return horizon_for(today, self.calendar_horizon_years)
 
     @property
     def advertised_url(self) -> str:
@@ -191,6 +202,14 @@ class Settings:
             ),
             payment_date_event_time=_time_of_day(
                 env, "CORPACTIONS_PAYMENT_DATE_EVENT_TIME", cls.payment_date_event_time
+            ),
+            calendar_horizon_years=int(
+                number(
+                    "CORPACTIONS_CALENDAR_HORIZON_YEARS",
+                    cls.calendar_horizon_years,
+                    MIN_HORIZON_YEARS,
+                    MAX_HORIZON_YEARS,
+                )
             ),
             lag_interval_s=number("CORPACTIONS_LAG_INTERVAL_S", cls.lag_interval_s),
             lag_groups=tuple(

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
 
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.schedule import compute_schedule, schedule_json
-from corpactions.domain import preload, schedule_dividend
+from corpactions.domain import configure_calendars, horizon_for, preload, schedule_dividend
 
 GOAL = 100_000
 
@@ -123,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
+    configure_calendars(horizon_for(dt.date.today()))
     preload()
     print(f"calendars built once: {time.perf_counter() - t0:.2f}s (XTKS, XNYS, XNAS, ...)")
     raw = synthetic(args.n)

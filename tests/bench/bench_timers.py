@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
 
 from aiokafka import AIOKafkaProducer
 
+from corpactions.domain import configure_calendars
 from corpactions.settings import Settings
 from corpactions.stream.engine import changelog_topic, keep_out_of_gc
 from corpactions.stream.lifecycle import Lifecycle
@@ -80,6 +81,7 @@ def tick_costs(sizes: tuple[int, int], due: int = 100, ticks: int = 21) -> tuple
     pending. The two states take turns, tick after tick (action i's record date is
     BASE + i minutes, so tick k fires actions k*due .. k*due + due - 1): a slower moment
     of the host slows both alike."""
+    configure_calendars(Settings().calendar_horizon(dt.date.today()))  # as a worker does
     life = Lifecycle(Settings().topics)
     states = [pending_state(n) for n in sizes]
     samples: list[list[float]] = [[], []]

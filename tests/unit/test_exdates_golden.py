@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from corpactions.domain.calendars import calendar_index
+from corpactions.domain.calendars import calendar_index, configured_horizon
 from corpactions.domain.exdates import compute_ex_dates, ex_dates
 
 D = dt.date.fromisoformat
@@ -59,6 +59,48 @@ GOLDEN = [
     # --- US T+1 era, July 4th (NYSE: Thu 2024-07-04 closed, 07-03 early close) ---
     ("XNAS", "2024-07-05", "2024-07-03", "2024-07-05", 1,
      "T+1 from Wed 07-03 (half day) -> Fri 07-05 (07-04 closed)"),
+    # --- Tokyo before 2009-11-16: 5th-day settlement (5日目決済). A trade whose T+3
+    # settlement would fall on the record date settled a day later, so the last cum day
+    # was the 5th business day before the record date counting it. Abolished from Mon
+    # 2009-11-16 (TSE notice of 2009-10-15, 「株券等の5日目決済及び期間売買停止の廃止の
+    # 実施日について」). ---
+    ("XTKS", "2009-03-31", "2009-03-25", "2009-03-26", 3,
+     "published: a Tokyo broker's notice of 2009-03-19 (last cum 03-25, ex 03-26). By hand: "
+     "counting the record date, 03-31 (1), 03-30 (2), 03-27 (3), 03-26 (4), 03-25 (5); a "
+     "trade on 03-26 would settle 03-27, 03-30, 03-31 = the record date, so on 04-01"),
+    # --- after the abolition: month-end record dates, from a business newspaper's table
+    # of 2009-10-18 (last cum / ex), each also worked by hand as plain T+3 ---
+    ("XTKS", "2009-11-30", "2009-11-25", "2009-11-26", 3,
+     "published 11-25 / 11-26. T+3 from Wed 11-25 -> 11-26, 11-27, Mon 11-30 (11-23 holiday)"),
+    ("XTKS", "2009-12-31", "2009-12-25", "2009-12-28", 3,
+     "published 12-25 / 12-28. 12-31 (TSE holiday) counts as Wed 12-30; T+3 from Fri 12-25 "
+     "-> 12-28, 12-29, 12-30"),
+    ("XTKS", "2010-01-31", "2010-01-26", "2010-01-27", 3,
+     "published 01-26 / 01-27. Sunday record date counts as Fri 01-29; T+3 from Tue 01-26 "
+     "-> 01-27, 01-28, 01-29"),
+    ("XTKS", "2010-02-28", "2010-02-23", "2010-02-24", 3,
+     "published 02-23 / 02-24. Sunday counts as Fri 02-26; T+3 from Tue 02-23 -> 02-24, "
+     "02-25, 02-26"),
+    ("XTKS", "2010-03-31", "2010-03-26", "2010-03-29", 3,
+     "published 03-26 / 03-29. T+3 from Fri 03-26 -> Mon 03-29, 03-30, Wed 03-31"),
+    # --- the abolition's edge, by hand. The rule applies by trade date, as cycles do:
+    # trades up to Fri 2009-11-13 keep the 5th-day settlement, trades from Mon 11-16 not
+    # (11-03 and 11-23 were holidays, outside these windows) ---
+    ("XTKS", "2009-11-18", "2009-11-12", "2009-11-13", 3,
+     "a trade on Fri 11-13 (old rule) would settle 11-16, 11-17, 11-18 = the record date, "
+     "so a day later; Thu 11-12 -> 11-13, 11-16, 11-17 is the last cum day"),
+    ("XTKS", "2009-11-19", "2009-11-16", "2009-11-17", 3,
+     "T+3 from Mon 11-16 (new rule) -> 11-17, 11-18, 11-19 = the record date, in time; so "
+     "no ex-date fell on 11-16"),
+    # --- the first record dates of 2000: the calendar is built with room to look back ---
+    ("XNYS", "2000-01-05", "1999-12-31", "2000-01-03", 3,
+     "NYSE traded Fri 1999-12-31 (New Year's Day was a Saturday; no Friday closure) and "
+     "reopened Mon 01-03; T+3 from 12-31 -> 01-03, 01-04, 01-05"),
+    ("XNYS", "2000-01-01", "1999-12-28", "1999-12-29", 3,
+     "Saturday record date counts as Fri 12-31; T+3 from Tue 12-28 -> 12-29, 12-30, 12-31"),
+    ("XTKS", "2000-01-01", "1999-12-24", "1999-12-27", 3,
+     "TSE: last session of 1999 Thu 12-30 (12-31 to 01-03 closed; Thu 12-23 Emperor's "
+     "Birthday); 5th-day rule: counting 12-30 (1), 12-29, 12-28, 12-27, 12-24 (5)"),
 ]
 # fmt: on
 
@@ -82,21 +124,26 @@ def test_last_cum_day_and_ex_date_match_published_and_hand_worked_dates(
     assert ex_dates(index, D(record)) == got
 
 
-def test_calendar_covers_2000_through_2030_with_explicit_bounds() -> None:
+def test_calendar_covers_2000_to_the_horizon_with_room_before_it() -> None:
     xtks = calendar_index("XTKS")
-    # TSE is closed Jan 1-3; the first session of 2000 was Tue 2000-01-04 (JPX).
-    assert xtks.sessions[0] == dt.date(2000, 1, 4)
+    # TSE is closed Jan 1-3; the first session of 2000 was Tue 2000-01-04 (JPX). The
+    # sessions of late 1999 are built too, for the first record dates of 2000.
+    assert xtks.is_session(dt.date(2000, 1, 4))
+    assert not xtks.is_session(dt.date(2000, 1, 3))
+    assert xtks.sessions[0] < dt.date(1999, 12, 1)
     # NYSE: Mon 2000-01-03 was the first session of 2000.
-    assert calendar_index("XNYS").sessions[0] == dt.date(2000, 1, 3)
-    assert xtks.sessions[-1] <= dt.date(2030, 12, 31)
+    nyse = calendar_index("XNYS")
+    assert nyse.is_session(dt.date(2000, 1, 3))
+    assert xtks.horizon == nyse.horizon == configured_horizon()
+    assert xtks.sessions[-1] > xtks.horizon  # room for the settlement around it
 
 
-def test_first_record_dates_of_2000_are_out_of_range_not_guessed() -> None:
+def test_record_dates_outside_2000_to_the_horizon_are_out_of_range_not_guessed() -> None:
     from corpactions.domain.exdates import OutOfCalendarRange
 
-    # NYSE sessions 2000-01-03, 01-04, 01-05: a T+3 trade settling by 01-05 would have
-    # been made in 1999, before the calendar starts.
+    nyse = calendar_index("XNYS")
     with pytest.raises(OutOfCalendarRange):
-        compute_ex_dates(calendar_index("XNYS"), dt.date(2000, 1, 5))
-    with pytest.raises(OutOfCalendarRange):
-        compute_ex_dates(calendar_index("XNYS"), dt.date(2031, 1, 2))
+        compute_ex_dates(nyse, dt.date(1999, 12, 31))
+    with pytest.raises(OutOfCalendarRange) as info:
+        compute_ex_dates(nyse, nyse.horizon + dt.timedelta(days=1))
+    assert info.value.horizon == nyse.horizon

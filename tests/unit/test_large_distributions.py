@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from corpactions.domain import DomainRejected, schedule_dividend
+from corpactions.domain import DomainRejected, configured_horizon, schedule_dividend
 from corpactions.domain.fiscal import DividendType
 from corpactions.domain.inputs import DividendInput, Price, SecurityRef
 from corpactions.domain.reasons import ReasonCode
@@ -157,9 +157,22 @@ def test_a_large_us_distribution_needs_its_payment_date() -> None:
 
 
 def test_a_payment_past_the_calendar_is_out_of_range_not_guessed() -> None:
-    late = nortonlifelock(record_date="2030-12-20", payment_date="2031-01-06",
-                          fiscal_year_end="2031-03-31", resolved_on="2030-12-01")  # fmt: skip
-    assert reasons_of(late) == {("payment_date_out_of_calendar_range", "payment_date")}
+    # Record date 12 days before the horizon, payment 6 days after it.
+    horizon = configured_horizon()
+    late = nortonlifelock(
+        record_date=(horizon - dt.timedelta(days=12)).isoformat(),
+        payment_date=(horizon + dt.timedelta(days=6)).isoformat(),
+        fiscal_year_end=(horizon + dt.timedelta(days=90)).isoformat(),
+        resolved_on=(horizon - dt.timedelta(days=30)).isoformat(),
+    )
+    with pytest.raises(DomainRejected) as info:
+        schedule_dividend(late)
+    (reason,) = info.value.reasons
+    assert (reason.code.value, reason.field) == (
+        "payment_date_out_of_calendar_range",
+        "payment_date",
+    )
+    assert horizon.isoformat() in reason.message
 
 
 def test_the_core_checks_the_price_itself_for_callers_without_the_contract() -> None:

@@ -47,6 +47,13 @@ def test_the_example_resolution_conforms_to_its_schema() -> None:
     _validator("BoardResolution").validate(json.loads(EXAMPLE.read_text()))
 
 
+def test_the_example_forecast_conforms_to_its_schema_and_not_to_the_resolutions() -> None:
+    forecast = json.loads((SCHEMAS / "examples" / "dividend-forecast.iij-fy2016.json").read_text())
+    _validator("DividendForecast").validate(forecast)
+    assert not _validator("BoardResolution").is_valid(forecast)
+    assert not _validator("DividendForecast").is_valid(json.loads(EXAMPLE.read_text()))
+
+
 def test_emitted_events_conform_to_their_published_schemas() -> None:
     life = Lifecycle(Topics())
     state = PartitionState()

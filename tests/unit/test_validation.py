@@ -34,7 +34,8 @@ def rejected(**changes: Any) -> set[tuple[str, str]]:
             ("too_many_digits", "gross_amount_per_share"),
         ),
         ({"record_date": "1999-12-31"}, ("record_date_out_of_calendar_range", "record_date")),
-        ({"record_date": "2031-03-31", "payment_date": None, "fiscal_year_end": "2031-03-31"},
+        # past the horizon (at most 50 years after the start-up year; tests: 2036-12-31)
+        ({"record_date": "2099-03-31", "payment_date": None, "fiscal_year_end": "2099-03-31"},
          ("record_date_out_of_calendar_range", "record_date")),
         ({"security": {"isin": "JP3152820001", "mic": "QQQQ"}}, ("unknown_mic", "security.mic")),
         # exchange_calendars knows XLON, but no settlement history is held for it.

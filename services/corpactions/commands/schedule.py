@@ -1,7 +1,11 @@
 """`corpactions schedule FILE`: print the schedule of one board resolution, no Kafka.
 
 FILE holds one board resolution as JSON (`corporate-actions.board-resolutions.v1`);
-"-" reads standard input.
+"-" reads standard input. `--history HISTORY` names a JSON array of the security's
+earlier messages from the same topic, in publication order: dividend forecasts
+(`"message_type": "dividend_forecast"`) and board resolutions. They make the history the
+fiscal roll-up reads, as the worker keeps it (IIJ's interim plus its 2016-05-13 forecast:
+annual JPY 27.00, `includes_forecast: true`).
 
 Output and exit status (other teams script against these):
 - 0: the schedule (`corporate-actions.dividend-schedule.v1`) as JSON, indent 2, on
@@ -11,20 +15,28 @@ Output and exit status (other teams script against these):
   `unknown_mic`, ...) or, for a schema error, pydantic's error type (`missing`,
   `money_is_float`, `json_invalid`, ...) and FIELD is the dotted path
   (`other_listings.0.mic`; `-` when the error is about the whole document).
-- 1: FILE could not be read.
+  A history message that is not valid gets the same lines, its FIELD prefixed with
+  `history.N.` (N its position in the array).
+- 1: FILE or HISTORY could not be read (or a CORPACTIONS_* setting is invalid).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import sys
 from typing import TextIO
 
 from pydantic import ValidationError
 
 from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.contracts.forecast import DividendForecast, forecast_entries
+from corpactions.contracts.inbound import Inbound, decode_inbound, history_of
 from corpactions.contracts.schedule import compute_schedule
-from corpactions.domain import DomainRejected
+from corpactions.domain import DividendHistory, DomainRejected, configure_calendars
+from corpactions.domain.forecasts import check_forecasts
+from corpactions.settings import Settings, SettingsError
 
 EXIT_OK = 0
 EXIT_UNREADABLE = 1
@@ -44,25 +56,79 @@ def _read(source: str, stdin: TextIO | None) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
-    return print_schedule(args.file, sys.stdout, sys.stderr)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as e:
+        print(f"corpactions: {e}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    # The horizon, as the worker derives it: from today, at start-up.
+    configure_calendars(settings.calendar_horizon(dt.datetime.now(dt.UTC).date()))
+    return print_schedule(args.file, sys.stdout, sys.stderr, history=args.history)
 
 
-def print_schedule(source: str, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None) -> int:
-    """Schedule the resolution in `source` ("-" = `stdin`, default sys.stdin)."""
+def _print_errors(e: ValidationError, stderr: TextIO, prefix: str = "") -> None:
+    for error in e.errors(include_url=False):
+        field = ".".join(str(part) for part in error["loc"]) or "-"
+        print(f"{error['type']} {prefix}{field}: {error['msg']}", file=stderr)
+
+
+def _history(data: bytes, stderr: TextIO) -> DividendHistory | None:
+    """The history in `data` (a JSON array of messages), or None after printing why not."""
+    try:
+        items = json.loads(data)
+    except ValueError as e:
+        print(f"json_invalid history: {e}", file=stderr)
+        return None
+    if not isinstance(items, list):
+        print("history_not_a_list history: give a JSON array of messages", file=stderr)
+        return None
+    messages: list[Inbound] = []
+    ok = True
+    for n, item in enumerate(items):
+        try:
+            message = decode_inbound(json.dumps(item))
+            if isinstance(message, DividendForecast):
+                check_forecasts(forecast_entries(message))
+            messages.append(message)
+        except ValidationError as e:
+            _print_errors(e, stderr, f"history.{n}.")
+            ok = False
+        except DomainRejected as e:
+            for reason in e.reasons:
+                print(
+                    f"{reason.code.value} history.{n}.{reason.field}: {reason.message}", file=stderr
+                )
+            ok = False
+    return history_of(messages) if ok else None
+
+
+def print_schedule(
+    source: str,
+    stdout: TextIO,
+    stderr: TextIO,
+    stdin: TextIO | None = None,
+    history: str | None = None,
+) -> int:
+    """Schedule the resolution in `source` ("-" = `stdin`, default sys.stdin), with the
+    security's earlier messages in the file `history`, if given."""
     try:
         data = _read(source, stdin)
+        history_data = _read(history, stdin) if history is not None else None
     except OSError as e:
-        print(f"unreadable {source}: {e.strerror or e}", file=stderr)
+        print(f"unreadable {e.filename or source}: {e.strerror or e}", file=stderr)
         return EXIT_UNREADABLE
     try:
         resolution = BoardResolution.model_validate_json(data)
     except ValidationError as e:
-        for error in e.errors(include_url=False):
-            field = ".".join(str(part) for part in error["loc"]) or "-"
-            print(f"{error['type']} {field}: {error['msg']}", file=stderr)
+        _print_errors(e, stderr)
         return EXIT_INVALID
+    past: DividendHistory | None = None
+    if history_data is not None:
+        past = _history(history_data, stderr)
+        if past is None:
+            return EXIT_INVALID
     try:
-        schedule = compute_schedule(resolution)
+        schedule = compute_schedule(resolution, past)
     except DomainRejected as e:
         for reason in e.reasons:
             print(f"{reason.code.value} {reason.field}: {reason.message}", file=stderr)

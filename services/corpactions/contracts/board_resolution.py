@@ -443,7 +443,8 @@ class BoardResolution(_Strict):
     UTF-8, lone surrogates, NaN) (`undecodable`); more than 256 KiB (`payload_too_large`);
     a Kafka key other than the security key (`wrong_key`). The dividend's rules are the
     service's too (dead-letter reason `domain_rule`, e.g. `payment_before_record`,
-    `unknown_currency`, `unknown_mic`), as is the lifecycle: an update of a cancelled
+    `unknown_currency`, `unknown_mic`, `derived_amount_out_of_range` for a total, rate x
+    eligible shares, past 18 digits), as is the lifecycle: an update of a cancelled
     action (`event_cancelled`) or of one already paid (`event_already_paid`).
     """
 

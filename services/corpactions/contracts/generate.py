@@ -25,6 +25,7 @@ from corpactions.contracts.events import (
     PaymentDateReached,
     RecordDateReached,
 )
+from corpactions.contracts.forecast import DividendForecast
 from corpactions.contracts.headers import HEADERS_SCHEMA
 from corpactions.contracts.schedule import ScheduleView
 from corpactions.contracts.topics import (
@@ -36,6 +37,9 @@ from corpactions.contracts.topics import (
 )
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
+# What other systems publish: schemas of what the service accepts (validation mode), no
+# CloudEvents headers.
+_INBOUND: frozenset[type[BaseModel]] = frozenset({BoardResolution, DividendForecast})
 BASE_ID = "urn:corpactions:schemas:"
 
 # (channel id, topic, direction, messages, description)
@@ -44,8 +48,9 @@ CHANNELS: tuple[tuple[str, str, str, tuple[type[BaseModel], ...], str], ...] = (
         "boardResolutions",
         RESOLUTIONS,
         "receive",
-        (BoardResolution,),
-        "Board resolutions of cash dividends, published by other systems. Money is a "
+        (BoardResolution, DividendForecast),
+        "Board resolutions of cash dividends and the issuers' dividend forecasts "
+        '(`"message_type": "dividend_forecast"`), published by other systems. Money is a '
         'decimal string ("gross_amount_per_share": "13.50", "shares_per_unit": "0.5") or a '
         "JSON integer (1500), never a JSON float (13.5, 620.0, 1e2): at most 13 decimals "
         "and 18 digits, no exponent, '+', spaces or separators. The payload schema states "
@@ -98,7 +103,7 @@ MODELS: tuple[type[BaseModel], ...] = (
 
 def json_schema(model: type[BaseModel]) -> dict[str, Any]:
     mode: Literal["validation", "serialization"] = (
-        "validation" if model is BoardResolution else "serialization"
+        "validation" if model in _INBOUND else "serialization"
     )
     schema = model.model_json_schema(mode=mode)
     return {"$schema": DRAFT, "$id": f"{BASE_ID}{model.__name__}", **schema}
@@ -106,7 +111,7 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def asyncapi() -> dict[str, Any]:
     _, defs = models_json_schema(
-        [(m, "validation" if m is BoardResolution else "serialization") for m in MODELS],
+        [(m, "validation" if m in _INBOUND else "serialization") for m in MODELS],
         ref_template="#/components/schemas/{model}",
     )
     schemas = dict(sorted(defs.get("$defs", {}).items()))
@@ -134,7 +139,7 @@ def asyncapi() -> dict[str, Any]:
                     }
                 },
             }
-            if m is not BoardResolution:
+            if m not in _INBOUND:
                 message["headers"] = HEADERS_SCHEMA
             messages[name] = message
             refs[name] = {"$ref": f"#/components/messages/{name}"}

@@ -35,6 +35,7 @@ from corpactions.domain import (
     ListingRole,
     ListingSchedule,
     PastDividend,
+    Reason,
     ReasonCode,
     Rounding,
     schedule_dividend,
@@ -85,7 +86,13 @@ class ValidationView(_View):
 
 
 class ListingView(_View):
-    """Dates and per-unit amount of one listing (the primary one or e.g. an ADS)."""
+    """Dates and per-unit amount of one listing (the primary one or e.g. an ADS).
+
+    An other listing on a market whose settlement history the service does not hold
+    (e.g. XLON) is kept without dates: last_cum_date, ex_date, settlement_cycle_days and
+    both settlement dates are null, and `warnings` says so (`unsupported_mic`). The
+    primary listing always has its dates.
+    """
 
     role: ListingRole = Field(description="primary or other", examples=["primary"])
     mic: str = Field(description="ISO 10383 MIC of the market", examples=["XTKS"])
@@ -103,25 +110,35 @@ class ListingView(_View):
     payment_date: dt.date | None = Field(
         description="Payment date (PAYD), null while unknown", examples=["2016-12-06"]
     )
-    last_cum_date: dt.date = Field(
-        description="Last trading day a buyer still settles by the record date (権利付最終日)",
+    last_cum_date: dt.date | None = Field(
+        description="Last trading day a buyer still settles by the record date (権利付最終日); "
+        "null on a market not supported (see warnings)",
         examples=["2016-09-27"],
     )
-    ex_date: dt.date = Field(
-        description="First trading day without the dividend (XDTE): session after last_cum_date",
+    ex_date: dt.date | None = Field(
+        description="First trading day without the dividend (XDTE): session after "
+        "last_cum_date; null on a market not supported (see warnings)",
         examples=["2016-09-28"],
     )
-    settlement_cycle_days: int = Field(
-        description="Settlement cycle (T+n sessions) in force on last_cum_date", examples=[3]
+    settlement_cycle_days: int | None = Field(
+        description="Settlement cycle (T+n settlement days) in force on last_cum_date",
+        examples=[3],
     )
-    last_cum_settlement_date: dt.date = Field(
+    last_cum_settlement_date: dt.date | None = Field(
         description="Settlement date of a trade on last_cum_date (<= record_date)",
         examples=["2016-09-30"],
     )
     ex_date_settlement_date: dt.date | None = Field(
-        description="Settlement date of a trade on ex_date (> record_date); null if past "
-        "the end of the built calendar",
+        description="Settlement date of a trade on ex_date (> record_date; a day later "
+        "than its cycle where the market deferred a trade settling on a record date, as "
+        "Tokyo did until 2009-11-13); null if past the end of the built calendar",
         examples=["2016-10-03"],
+    )
+    warnings: tuple[ReasonView, ...] = Field(
+        default=(),
+        description="Findings about this listing (also in validation.warnings): "
+        "unsupported_mic (no dates), derived_amount_rounded (rate per unit truncated)",
+        examples=[[]],
     )
 
 
@@ -290,6 +307,8 @@ def to_history_entry(resolution: BoardResolution) -> PastDividend:
 
 def _listing(s: ListingSchedule, resolution: BoardResolution) -> dict[str, Any]:
     d = s.dates
+    if d is None:
+        return _undated_listing(s, resolution)
     return {
         "role": s.role.value,
         "mic": s.mic,
@@ -304,7 +323,31 @@ def _listing(s: ListingSchedule, resolution: BoardResolution) -> dict[str, Any]:
         "settlement_cycle_days": d.settlement_cycle,
         "last_cum_settlement_date": d.last_cum_settles_on,
         "ex_date_settlement_date": d.ex_date_settles_on,
+        "warnings": [_reason(w) for w in s.warnings],
     }
+
+
+def _undated_listing(s: ListingSchedule, resolution: BoardResolution) -> dict[str, Any]:
+    return {
+        "role": s.role.value,
+        "mic": s.mic,
+        "symbol": s.symbol,
+        "shares_per_unit": plain(s.shares_per_unit),
+        "gross_amount_per_unit": plain(s.gross_amount_per_unit),
+        "currency": resolution.currency,
+        "record_date": resolution.record_date,
+        "payment_date": resolution.payment_date,
+        "last_cum_date": None,
+        "ex_date": None,
+        "settlement_cycle_days": None,
+        "last_cum_settlement_date": None,
+        "ex_date_settlement_date": None,
+        "warnings": [_reason(w) for w in s.warnings],
+    }
+
+
+def _reason(r: Reason) -> dict[str, str]:
+    return {"code": r.code.value, "field": r.field, "message": r.message}
 
 
 def _year(y: FiscalYear | None) -> dict[str, Any] | None:
@@ -389,10 +432,7 @@ def _fiscal(fiscal: FiscalRollUp) -> dict[str, Any]:
 def _validation(schedule: DividendSchedule) -> dict[str, Any]:
     return {
         "verdict": "valid_with_warnings" if schedule.warnings else "valid",
-        "warnings": [
-            {"code": w.code.value, "field": w.field, "message": w.message}
-            for w in schedule.warnings
-        ],
+        "warnings": [_reason(w) for w in schedule.warnings],
     }
 
 

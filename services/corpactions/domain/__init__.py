@@ -1,12 +1,20 @@
 """Pure dividend rules: money, calendars, settlement cycles, ex-dates, amounts, roll-ups.
 
-Standard library plus exchange_calendars only (pandas only while building a calendar);
-no pydantic, Kafka, clock or I/O. The contract's BoardResolution satisfies
+Standard library plus exchange_calendars (pandas only while building a calendar) and
+two data packages, iso10383 (MICs) and iso4217 (currencies); no pydantic, Kafka, clock
+or I/O beyond reading the package's own data/markets.toml once. Entry points give the
+calendar horizon at start-up (`configure_calendars`). The contract's BoardResolution satisfies
 `ResolutionLike` structurally, so `schedule_dividend` takes it as it is.
 """
 
 from corpactions.domain.amounts import Consistency, DeclaredRange, DeclaredTotal
-from corpactions.domain.calendars import CALENDAR_END, CALENDAR_START, calendar_index, preload
+from corpactions.domain.calendars import (
+    CalendarNotConfigured,
+    calendar_index,
+    configured_horizon,
+    preload,
+)
+from corpactions.domain.calendars import configure as configure_calendars
 from corpactions.domain.exdates import ExDates, ex_dates
 from corpactions.domain.fiscal import (
     Change,
@@ -20,6 +28,7 @@ from corpactions.domain.fiscal import (
     ForecastLike,
     PastDividend,
 )
+from corpactions.domain.horizon import FIRST_RECORD_DATE, horizon_for
 from corpactions.domain.inputs import (
     DeclaredTotalLike,
     DividendInput,
@@ -43,10 +52,10 @@ from corpactions.domain.schedule import (
 )
 
 __all__ = [
-    "CALENDAR_END",
-    "CALENDAR_START",
+    "FIRST_RECORD_DATE",
     "MINOR_UNITS",
     "Amounts",
+    "CalendarNotConfigured",
     "Change",
     "Component",
     "Consistency",
@@ -79,7 +88,10 @@ __all__ = [
     "SourceOfFunds",
     "TotalAmount",
     "calendar_index",
+    "configure_calendars",
+    "configured_horizon",
     "ex_dates",
+    "horizon_for",
     "preload",
     "schedule_dividend",
 ]

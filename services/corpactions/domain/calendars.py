@@ -1,9 +1,20 @@
-"""Exchange sessions, computed once per MIC, then searched with `bisect`.
+"""Exchange sessions per market, each with its settlement, computed once, then bisected.
 
 exchange_calendars is the maintained source of holidays (no hand-written holiday list
-here). Building a calendar goes through pandas and is slow, and asking it per event is
-far slower than a bisect over plain tuples, so each MIC's sessions are materialised
-once, lazily, into sorted tuples of dates and ordinals; the hot path only bisects those.
+here); a market's settlement rules come from data/markets.toml (markets.py). Building a
+calendar goes through pandas and is slow, and asking it per event is far slower than a
+bisect over plain tuples, so each market's sessions are materialised once, lazily, for
+the configured span, into sorted tuples the hot path only indexes and bisects:
+
+- a trade on session i settles on `settles[i]`: the n-th settlement day after it, n the
+  cycle in force on its trade date; settlement days are the sessions less the market's
+  settlement holidays;
+- if that day is the record date's, it settles on `settles_on_record[i]` instead (a
+  record-date deferral: Tokyo's 5th-day settlement before 2009-11-16), else the same.
+
+A settlement past the last built session is `BEYOND` (unknown, later than any date).
+The span: record dates from 2000-01-01 to the horizon the entry point configures at
+start-up (`configure`, see horizon.py); the core never reads a clock.
 """
 
 from __future__ import annotations
@@ -12,35 +23,37 @@ import datetime as dt
 import threading
 import warnings
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from corpactions.domain.settlement import CYCLES_BY_MIC, Cycles, cycle_on
+from corpactions.domain.horizon import BUILD_START, FIRST_RECORD_DATE, build_end
+from corpactions.domain.markets import MARKETS, Market, MarketDataError, market_of
 
-# Explicit bounds. exchange_calendars defaults to a window around "today" (a hidden
-# clock); fixed bounds keep results reproducible. Start: the issue asks for record dates
-# back to 2000. End: 2030-12-31, far enough for resolutions a few years ahead while the
-# library still derives future holidays from rules (exchange_calendars 4.13.2 accepts it;
-# checked for XTKS, XNYS, XNAS). Raise it with the library's holiday rules in mind.
-CALENDAR_START: Final = dt.date(2000, 1, 1)
-CALENDAR_END: Final = dt.date(2030, 12, 31)
+BEYOND: Final = dt.date.max.toordinal()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CalendarIndex:
-    """One market's sessions in [CALENDAR_START, CALENDAR_END] plus each session's cycle.
+    """One market's sessions and settlements. Compared and hashed by identity (one index
+    per market and horizon), so it can key the ex-date memo in exdates.py."""
 
-    Compared and hashed by identity (one index per MIC, see `calendar_index`), so it can
-    key the ex-date memo in exdates.py without hashing its tuples.
-    """
-
-    mic: str
+    market: Market
     tz: dt.tzinfo  # the market's time zone: when its dates begin and end
+    first_record_date: dt.date
+    horizon: dt.date  # the last record date scheduled
     sessions: tuple[dt.date, ...]
     ordinals: tuple[int, ...]  # sessions[i].toordinal(), for bisect on ints
     cycles: tuple[int, ...]  # settlement cycle in force for a trade on sessions[i]
-    min_cycle: int  # shortest cycle ever in force on this market
-    session_set: frozenset[int]  # the ordinals again, for O(1) "is this a session?"
+    settles: tuple[int, ...]  # ordinal of the settlement day of a trade on sessions[i]
+    settles_on_record: tuple[int, ...]  # the same when that day is the record date's
+    settlement_days: tuple[int, ...]  # ordinals of the sessions on which trades settle
+    min_cycle: int  # shortest cycle ever in force: no trade settles sooner
+    session_set: frozenset[int]
+
+    @property
+    def calendar(self) -> str:
+        return self.market.calendar
 
     def index_on_or_before(self, day: dt.date) -> int:
         """Index of the latest session <= day (rolls *backward*); -1 if none."""
@@ -49,71 +62,168 @@ class CalendarIndex:
     def is_session(self, day: dt.date) -> bool:
         return day.toordinal() in self.session_set
 
+    def record_day(self, record_date: dt.date) -> int:
+        """Ordinal of the latest settlement day on or before `record_date` (rolls
+        *backward*): the day the register is struck for it; 0 if none."""
+        k = bisect_right(self.settlement_days, record_date.toordinal()) - 1
+        return self.settlement_days[k] if k >= 0 else 0
 
-class UnknownMic(LookupError):
-    """exchange_calendars has no calendar of that name."""
+    def settlement(self, i: int, record_day: int) -> int:
+        """Ordinal of the day a trade on sessions[i] settles, given the record day."""
+        s = self.settles[i]
+        return self.settles_on_record[i] if s == record_day else s
+
+    def last_cum_index(self, record_date: dt.date) -> int:
+        """Index of the last cum-dividend session of `record_date`: the latest session
+        whose settlement is on or before its record day; -1 if none is built."""
+        r = self.index_on_or_before(record_date)
+        day = self.record_day(record_date)
+        # A trade settles at least `min_cycle` sessions after it, so no session after
+        # r - min_cycle settles by the record date. Walk backward from there to the
+        # latest that does: a few steps, across any cycle switch or deferral.
+        i = r - self.min_cycle
+        settles, on_record = self.settles, self.settles_on_record
+        while i >= 0:
+            s = settles[i]
+            if s == day:
+                s = on_record[i]
+            if s <= day:
+                break
+            i -= 1
+        return i
 
 
-class UnsupportedMic(LookupError):
-    """A calendar exists, but this core holds no settlement-cycle history for the market."""
+def build_sessions(
+    market: Market,
+    sessions: Sequence[dt.date],
+    tz: dt.tzinfo,
+    first_record_date: dt.date,
+    horizon: dt.date,
+) -> CalendarIndex:
+    """The index of `market` over `sessions` (sorted trading days)."""
+    days = tuple(sessions)
+    holidays = market.settlement_holidays
+    settlement_days = tuple(d.toordinal() for d in days if d not in holidays)
+    n_days = len(settlement_days)
+    cycles: list[int] = []
+    settles: list[int] = []
+    on_record: list[int] = []
+    for day in days:
+        cycle = market.cycle_on(day)
+        # the first settlement day after the trade date, then cycle - 1 more
+        k = bisect_right(settlement_days, day.toordinal()) + cycle - 1
+        deferred = k + market.deferral_on(day)
+        cycles.append(cycle)
+        settles.append(settlement_days[k] if k < n_days else BEYOND)
+        on_record.append(settlement_days[deferred] if deferred < n_days else BEYOND)
+    ordinals = tuple(d.toordinal() for d in days)
+    return CalendarIndex(
+        market=market,
+        tz=tz,
+        first_record_date=first_record_date,
+        horizon=horizon,
+        sessions=days,
+        ordinals=ordinals,
+        cycles=tuple(cycles),
+        settles=tuple(settles),
+        settles_on_record=tuple(on_record),
+        settlement_days=settlement_days,
+        min_cycle=market.min_cycle,
+        session_set=frozenset(ordinals),
+    )
+
+
+# --- the registry: one index per market, built once for the configured horizon ---------
+
+
+class CalendarNotConfigured(RuntimeError):
+    """No horizon was configured: entry points call `configure` at start-up."""
+
+
+class HorizonBeyondCalendar(ValueError):
+    """The calendar library cannot build a market's sessions as far as the horizon."""
 
 
 _lock = threading.Lock()
-_indexes: dict[str, CalendarIndex] = {}
-_known_names: frozenset[str] | None = None
+_horizon: dt.date | None = None
+_by_market: dict[str, CalendarIndex] = {}
+_by_mic: dict[str, CalendarIndex] = {}
 
 
-def _calendar_names() -> frozenset[str]:
-    global _known_names
-    if _known_names is None:
-        import exchange_calendars
+def configure(horizon: dt.date) -> None:
+    """Schedule record dates up to `horizon` (see horizon.py); a new horizon drops the
+    indexes built for the old one."""
+    global _horizon
+    if horizon < FIRST_RECORD_DATE:
+        raise ValueError(f"horizon {horizon} is before {FIRST_RECORD_DATE}")
+    with _lock:
+        if horizon != _horizon:
+            _by_market.clear()
+            _by_mic.clear()
+            _horizon = horizon
 
-        _known_names = frozenset(exchange_calendars.get_calendar_names(include_aliases=True))
-    return _known_names
+
+def configured_horizon() -> dt.date:
+    if _horizon is None:
+        raise CalendarNotConfigured(
+            "no calendar horizon configured: call corpactions.domain.configure_calendars"
+            "(horizon) at start-up (the worker and `corpactions schedule` do)"
+        )
+    return _horizon
 
 
-def _build(mic: str, cycles: Cycles) -> CalendarIndex:
+def calendar_index(mic: str) -> CalendarIndex:
+    """The index of the market `mic` names, built on first use. Raises UnknownMic,
+    UnsupportedMic, CalendarNotConfigured."""
+    index = _by_mic.get(mic)
+    if index is not None:
+        return index
+    market = market_of(mic)
+    index = _index_of(market)
+    _by_mic[mic] = index
+    return index
+
+
+def preload() -> None:
+    """Build every market's index up front (service start-up), so no event pays for it."""
+    for market in MARKETS:
+        _index_of(market)
+
+
+def _index_of(market: Market) -> CalendarIndex:
+    horizon = configured_horizon()
+    index = _by_market.get(market.key)
+    if index is None:
+        with _lock:  # one build per market even if two threads ask first
+            index = _by_market.get(market.key)
+            if index is None:
+                index = _build(market, horizon)
+                _by_market[market.key] = index
+    return index
+
+
+def _build(market: Market, horizon: dt.date) -> CalendarIndex:
     # The only place pandas is touched: convert the library's DatetimeIndex to dates.
     import exchange_calendars
 
+    end = build_end(horizon)
     with warnings.catch_warnings():
         # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1
         # deprecates (Pandas4Warning); the sessions it returns are unaffected.
         warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
-        calendar = exchange_calendars.get_calendar(
-            mic, start=CALENDAR_START.isoformat(), end=CALENDAR_END.isoformat()
+        try:
+            calendar = exchange_calendars.get_calendar(
+                market.calendar, start=BUILD_START.isoformat(), end=end.isoformat()
+            )
+        except ValueError as e:  # the library's bounds (bound_min / bound_max)
+            raise HorizonBeyondCalendar(
+                f"exchange_calendars cannot build {market.calendar} for "
+                f"{BUILD_START}..{end} (horizon {horizon}): {e}"
+            ) from e
+    sessions = [ts.date() for ts in calendar.sessions]
+    if market.history_starts > sessions[0]:
+        raise MarketDataError(
+            f"markets.{market.key}: its settlement history starts {market.history_starts}, "
+            f"after the first session built ({sessions[0]})"
         )
-    sessions = tuple(ts.date() for ts in calendar.sessions)
-    return CalendarIndex(
-        mic=mic,
-        tz=calendar.tz,
-        sessions=sessions,
-        ordinals=tuple(d.toordinal() for d in sessions),
-        cycles=tuple(cycle_on(cycles, d) for d in sessions),
-        min_cycle=min(days for _, days in cycles),
-        session_set=frozenset(d.toordinal() for d in sessions),
-    )
-
-
-def calendar_index(mic: str) -> CalendarIndex:
-    """The cached index of `mic`, built on first use. Raises UnknownMic / UnsupportedMic."""
-    index = _indexes.get(mic)
-    if index is not None:
-        return index
-    cycles = CYCLES_BY_MIC.get(mic)
-    if cycles is None:
-        if mic in _calendar_names():
-            raise UnsupportedMic(mic)
-        raise UnknownMic(mic)
-    with _lock:  # one build per MIC even if two threads ask first
-        index = _indexes.get(mic)
-        if index is None:
-            index = _build(mic, cycles)
-            _indexes[mic] = index
-    return index
-
-
-def preload(mics: tuple[str, ...] = tuple(CYCLES_BY_MIC)) -> None:
-    """Build the indexes up front (service start-up), so no event pays the first build."""
-    for mic in mics:
-        calendar_index(mic)
+    return build_sessions(market, sessions, calendar.tz, FIRST_RECORD_DATE, horizon)

@@ -1,10 +1,13 @@
 """Last cum-dividend day and ex-date from a record date.
 
 Rule (DOMAIN.md, as applied by JPX and by FINRA/NYSE under SEC Rule 15c6-1): the last
-cum-dividend day is the latest session T whose settlement date, T + n sessions with n
-the cycle in force on T, is on or before the record date; a record date that is not a
-session counts as the session before it (roll *backward*). The ex-date is the session
-after T (roll *forward*).
+cum-dividend day is the latest session T whose settlement date, T + n settlement days
+with n the cycle in force on T, is on or before the record date; a record date that is
+not a settlement day counts as the one before it (roll *backward*). The ex-date is the
+session after T (roll *forward*). Where a market defers a trade settling on a record
+date (Tokyo's 5th-day settlement until trades of 2009-11-13), that trade settles later
+and so is not cum: the last cum day is one session earlier (record 2009-03-31: last cum
+03-25, ex 03-26). The settlement of every session is precomputed (calendars.py).
 
 Around a cycle change two trade dates can settle on the same day, so one session never
 becomes an ex-date: US record 2017-09-06 gives last cum 08-31 and ex 09-01, record
@@ -19,16 +22,22 @@ The last cum day is then the session before it, which settles after the record d
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final, NamedTuple
+from typing import NamedTuple
 
-from corpactions.domain.calendars import CALENDAR_END, CALENDAR_START, CalendarIndex
-
-_FIRST: Final = CALENDAR_START.toordinal()
-_LAST: Final = CALENDAR_END.toordinal()
+from corpactions.domain.calendars import BEYOND, CalendarIndex
 
 
 class OutOfCalendarRange(ValueError):
-    """The record date (or the sessions the rule needs) lies outside the built calendar."""
+    """The date (or the sessions the rule needs) lies outside the span scheduled:
+    `first`..`horizon` (record dates from 2000-01-01 to the configured horizon)."""
+
+    def __init__(self, day: dt.date, first: dt.date, horizon: dt.date) -> None:
+        super().__init__(f"{day} is outside {first}..{horizon}")
+        self.day, self.first, self.horizon = day, first, horizon
+
+
+def _out_of_range(index: CalendarIndex, day: dt.date) -> OutOfCalendarRange:
+    return OutOfCalendarRange(day, index.first_record_date, index.horizon)
 
 
 class ExDates(NamedTuple):
@@ -60,43 +69,36 @@ def ex_dates(index: CalendarIndex, record_date: dt.date) -> ExDates:
 
 def compute_ex_dates(index: CalendarIndex, record_date: dt.date) -> ExDates:
     """The rule itself (no memo): bisect to the record date, then walk back."""
-    if not _FIRST <= record_date.toordinal() <= _LAST:
-        raise OutOfCalendarRange(record_date)
-    r = index.index_on_or_before(record_date)  # roll backward to a session
-    cycles = index.cycles
-    # settle(i) = i + cycles[i] >= i + min_cycle, so no session after r - min_cycle can
-    # settle by r. Walk backward from there to the latest i that does: at most
-    # (max cycle - min cycle) extra steps, which also handles both sides of a switch.
-    i = r - index.min_cycle
-    while i >= 0 and i + cycles[i] > r:
-        i -= 1
+    if not index.first_record_date <= record_date <= index.horizon:
+        raise _out_of_range(index, record_date)
+    i = index.last_cum_index(record_date)
     if i < 0:
-        raise OutOfCalendarRange(record_date)
-    return _last_cum_at(index, i)  # its settlement is <= r, so inside the calendar
+        raise _out_of_range(index, record_date)
+    return _last_cum_at(index, i, index.record_day(record_date))
 
 
 def ex_dates_after_payment(index: CalendarIndex, payment_date: dt.date) -> ExDates:
     """Ex-date on the first session after `payment_date` (FINRA Rule 11140(b)(2), a
     distribution of 25% or more); the last cum day is the session before it."""
-    if not _FIRST <= payment_date.toordinal() <= _LAST:
-        raise OutOfCalendarRange(payment_date)
+    if not index.first_record_date <= payment_date <= index.horizon:
+        raise _out_of_range(index, payment_date)
     last = index.index_on_or_before(payment_date)  # a payment on a holiday: the same
-    if last < 0 or last + index.cycles[last] >= len(index.sessions):
-        raise OutOfCalendarRange(payment_date)
-    return _last_cum_at(index, last)
+    if last < 0 or index.settles[last] == BEYOND:
+        raise _out_of_range(index, payment_date)
+    return _last_cum_at(index, last, 0)  # no record day: no deferral applies
 
 
-def _last_cum_at(index: CalendarIndex, i: int) -> ExDates:
+def _last_cum_at(index: CalendarIndex, i: int, record_day: int) -> ExDates:
     """The dates when sessions[i] is the last cum day (its settlement inside the
     calendar): the ex-date is the next session."""
     sessions, cycles = index.sessions, index.cycles
     ex = i + 1
-    ex_settle = ex + cycles[ex]
+    ex_settle = index.settlement(ex, record_day)
     return ExDates(
         last_cum_date=sessions[i],
         ex_date=sessions[ex],
         settlement_cycle=cycles[i],
-        last_cum_settles_on=sessions[i + cycles[i]],
+        last_cum_settles_on=dt.date.fromordinal(index.settlement(i, record_day)),
         ex_date_cycle=cycles[ex],
-        ex_date_settles_on=sessions[ex_settle] if ex_settle < len(sessions) else None,
+        ex_date_settles_on=None if ex_settle == BEYOND else dt.date.fromordinal(ex_settle),
     )

@@ -21,35 +21,12 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
-# Minor units (decimal places of the currency), from ISO 4217 "List One: Currency, fund
-# and precious metal codes" as published by the maintenance agency (SIX Group), column
-# "Minor unit". Only currencies this service pays in are listed; add a row with the same
-# source when a new market comes on. Note the zero-decimal JPY and KRW, and the
-# three-decimal Gulf currencies.
-MINOR_UNITS: Final = MappingProxyType(
-    {
-        "AUD": 2,
-        "BHD": 3,
-        "CAD": 2,
-        "CHF": 2,
-        "CNY": 2,
-        "DKK": 2,
-        "EUR": 2,
-        "GBP": 2,
-        "HKD": 2,
-        "INR": 2,
-        "JPY": 0,
-        "KRW": 0,
-        "KWD": 3,
-        "NOK": 2,
-        "NZD": 2,
-        "SEK": 2,
-        "SGD": 2,
-        "TWD": 2,
-        "USD": 2,
-        "ZAR": 2,
-    }
-)
+from corpactions.domain import currencies
+
+# Minor units (decimal places of the currency): ISO 4217 List One as its maintenance
+# agency publishes it, every code with a numeric minor unit (currencies.py says where
+# the list comes from). JPY, KRW and ISK have 0, the Gulf dinars 3, CLF and UYW 4.
+MINOR_UNITS: Final = currencies.MINOR_UNITS
 
 # A per-share rate may carry more decimals than its currency (JPY 13.50, USD 0.2875).
 # Bound: ISO 20022 `ActiveCurrencyAnd13DecimalAmount` (fractionDigits 13, totalDigits
@@ -88,7 +65,9 @@ class Rounding(StrEnum):
 _DECIMAL_MODES: Final = MappingProxyType(
     {Rounding.TRUNCATE: ROUND_DOWN, Rounding.HALF_UP: ROUND_HALF_UP}
 )
-_MINOR_QUANTUM: Final = MappingProxyType({n: Decimal(1).scaleb(-n, EXACT) for n in range(4)})
+_MINOR_QUANTUM: Final = MappingProxyType(
+    {n: Decimal(1).scaleb(-n, EXACT) for n in range(currencies.MAX_MINOR_UNITS + 1)}
+)
 
 
 def quantize_to_currency(amount: Decimal, currency: str, rounding: Rounding) -> Decimal:

@@ -32,6 +32,7 @@ class ReasonCode(StrEnum):
     INVALID_DECLARED_UNIT = "invalid_declared_unit"
     DUPLICATE_LISTING = "duplicate_listing"
     LARGE_DISTRIBUTION_WITHOUT_PAYMENT_DATE = "large_distribution_without_payment_date"
+    DERIVED_AMOUNT_OUT_OF_RANGE = "derived_amount_out_of_range"
     # Warnings: the schedule is computed, but a human should look.
     DECLARED_TOTAL_INCONSISTENT = "declared_total_inconsistent"
     DECLARED_TOTAL_UNREACHABLE = "declared_total_unreachable"
@@ -39,6 +40,10 @@ class ReasonCode(StrEnum):
     PAYMENT_DATE_NOT_A_SESSION = "payment_date_not_a_session"
     HISTORY_CURRENCY_MISMATCH = "history_currency_mismatch"
     EX_DATE_AFTER_PAYMENT = "ex_date_after_payment"
+    LATE_ANNOUNCEMENT = "late_announcement"
+    EX_DATE_BEFORE_ANNOUNCEMENT = "ex_date_before_announcement"
+    DERIVED_AMOUNT_ROUNDED = "derived_amount_rounded"
+    # UNSUPPORTED_MIC is also a warning: on an other listing, which keeps no dates.
 
 
 class Reason(NamedTuple):
@@ -83,12 +88,22 @@ TOO_MANY_DECIMALS: Final = Message(
 TOO_MANY_DIGITS: Final = Message(
     ReasonCode.TOO_MANY_DIGITS, "more than {limit} digits (ISO 20022 totalDigits)"
 )
-UNKNOWN_MIC: Final = Message(ReasonCode.UNKNOWN_MIC, "no exchange calendar for MIC {mic!r}")
+UNKNOWN_MIC: Final = Message(
+    ReasonCode.UNKNOWN_MIC, "{mic!r} is neither an ISO 10383 MIC nor an exchange calendar"
+)
 UNSUPPORTED_MIC: Final = Message(
-    ReasonCode.UNSUPPORTED_MIC, "no settlement-cycle history held for MIC {mic!r}"
+    ReasonCode.UNSUPPORTED_MIC, "no settlement history held for the market of MIC {mic!r}"
+)
+UNSUPPORTED_MIC_EXCLUDED: Final = Message(
+    ReasonCode.UNSUPPORTED_MIC, "MIC {mic!r} is not a supported market: {why}"
+)
+UNSUPPORTED_MIC_LISTING: Final = Message(
+    ReasonCode.UNSUPPORTED_MIC,
+    "no settlement history held for the market of MIC {mic!r}: this listing has no dates",
 )
 _OUTSIDE_CALENDAR: Final = (
-    "{day} needs {mic} sessions outside the calendar built for {start}..{end}"
+    "{day} is outside the dates scheduled on {mic}, {start}..{end}: the end is the "
+    "calendar horizon set at start-up (CORPACTIONS_CALENDAR_HORIZON_YEARS)"
 )
 RECORD_DATE_OUT_OF_CALENDAR_RANGE: Final = Message(
     ReasonCode.RECORD_DATE_OUT_OF_CALENDAR_RANGE, _OUTSIDE_CALENDAR
@@ -112,6 +127,12 @@ LARGE_DISTRIBUTION_WITHOUT_PAYMENT_DATE: Final = Message(
     ReasonCode.LARGE_DISTRIBUTION_WITHOUT_PAYMENT_DATE,
     "a distribution of 25% or more of the reference price goes ex on {mic} the business "
     "day after payment (FINRA Rule 11140(b)(2)): the payment date is needed to schedule it",
+)
+
+DERIVED_AMOUNT_OUT_OF_RANGE: Final = Message(
+    ReasonCode.DERIVED_AMOUNT_OUT_OF_RANGE,
+    "the {what}, {amount}, has more than {limit} digits at its decimal places (ISO 20022 "
+    "totalDigits)",
 )
 
 # Warnings.
@@ -140,6 +161,22 @@ EX_DATE_AFTER_PAYMENT: Final = Message(
     "{rate} is 25% or more of the reference price {price} ({priced_on}): on {mics} it "
     "goes ex on the first business day after payment {payment} (FINRA Rule 11140(b)(2)); "
     "trades until then carry due bills",
+)
+
+LATE_ANNOUNCEMENT: Final = Message(
+    ReasonCode.LATE_ANNOUNCEMENT,
+    "resolved {resolved_on}, {days} calendar days before the record date {record_date}: "
+    "{mic} requires at least {required} ({source})",
+)
+EX_DATE_BEFORE_ANNOUNCEMENT: Final = Message(
+    ReasonCode.EX_DATE_BEFORE_ANNOUNCEMENT,
+    "resolved {resolved_on}, after the ex-date {ex_date} on {mic}: the share cannot have "
+    "traded ex-dividend on that day",
+)
+DERIVED_AMOUNT_ROUNDED: Final = Message(
+    ReasonCode.DERIVED_AMOUNT_ROUNDED,
+    "rate per unit {exact} truncated to {rounded} ({limit} decimals at most, ISO 20022 "
+    "ActiveCurrencyAnd13DecimalAmount)",
 )
 
 

@@ -25,14 +25,7 @@ from corpactions.domain.amounts import (
     declared_range,
     total_amount,
 )
-from corpactions.domain.calendars import (
-    CALENDAR_END,
-    CALENDAR_START,
-    CalendarIndex,
-    UnknownMic,
-    UnsupportedMic,
-    calendar_index,
-)
+from corpactions.domain.calendars import CalendarIndex, calendar_index
 from corpactions.domain.exdates import (
     ExDates,
     OutOfCalendarRange,
@@ -47,6 +40,7 @@ from corpactions.domain.inputs import (
     ResolutionLike,
     SourceOfFunds,
 )
+from corpactions.domain.markets import UnknownMic, UnsupportedMic
 from corpactions.domain.money import (
     EXACT,
     MAX_RATE_DECIMALS,
@@ -54,15 +48,21 @@ from corpactions.domain.money import (
     MINOR_UNITS,
     QUANTIZE,
     Rounding,
+    decimals_as_written,
+    plain,
 )
 from corpactions.domain.reasons import (
     DECLARED_TOTAL_INCONSISTENT,
     DECLARED_TOTAL_UNREACHABLE,
+    DERIVED_AMOUNT_OUT_OF_RANGE,
+    DERIVED_AMOUNT_ROUNDED,
     DUPLICATE_LISTING,
     EX_DATE_AFTER_PAYMENT,
+    EX_DATE_BEFORE_ANNOUNCEMENT,
     HISTORY_CURRENCY_MISMATCH,
     INVALID_DECLARED_UNIT,
     LARGE_DISTRIBUTION_WITHOUT_PAYMENT_DATE,
+    LATE_ANNOUNCEMENT,
     NEGATIVE_AMOUNT,
     NON_POSITIVE_AMOUNT,
     NON_POSITIVE_RATE,
@@ -77,11 +77,12 @@ from corpactions.domain.reasons import (
     UNKNOWN_CURRENCY,
     UNKNOWN_MIC,
     UNSUPPORTED_MIC,
+    UNSUPPORTED_MIC_EXCLUDED,
+    UNSUPPORTED_MIC_LISTING,
     DomainRejected,
     Message,
     Reason,
 )
-from corpactions.domain.settlement import EX_AFTER_PAYMENT_WHEN_LARGE, LARGE_DISTRIBUTION_SHARE
 
 
 class EventType(StrEnum):
@@ -101,8 +102,13 @@ class ListingSchedule(NamedTuple):
     mic: str
     symbol: str | None
     shares_per_unit: Decimal
-    gross_amount_per_unit: Decimal  # rate x shares_per_unit (exact), in the declared currency
-    dates: ExDates  # last cum day, ex-date and their settlement dates on this market
+    # rate x shares_per_unit, in the declared currency: exact, or truncated to 13 decimals
+    # (with the warning derived_amount_rounded)
+    gross_amount_per_unit: Decimal
+    # last cum day, ex-date and their settlement dates on this market; None on a market
+    # whose settlement history is not held (an other listing only, warned unsupported_mic)
+    dates: ExDates | None
+    warnings: tuple[Reason, ...] = ()  # findings about this listing (also in the schedule's)
 
 
 class TotalAmount(NamedTuple):
@@ -134,8 +140,16 @@ _ONE: Final = Decimal(1)
 _ZERO: Final = Decimal(0)
 _CAPITAL_SURPLUS: Final = SourceOfFunds.CAPITAL_SURPLUS
 
-# A listing with its market's session index and its dates there.
-_Listed = tuple[ListingLike, CalendarIndex, ExDates]
+
+class _Other(NamedTuple):
+    """An other listing with its market's index and dates there (None: not held), its
+    rate per unit and what was found about it."""
+
+    listing: ListingLike
+    calendar: CalendarIndex | None
+    dates: ExDates | None
+    unit_rate: Decimal
+    warnings: tuple[Reason, ...]
 
 
 def schedule_dividend(
@@ -155,7 +169,9 @@ def schedule_dividend(
     # --- Every input is valid from here on: compute. ---
     index, primary_dates, others, large_on = listings
     warnings: list[Reason] = []
-    _warn_on_dates(res, index, large_on, warnings)
+    _warn_on_dates(res, index, primary_dates, large_on, warnings)
+    for other in others:
+        warnings.extend(other.warnings)
     amounts = _amounts(res, warnings)
     fiscal = _fiscal(res, history, warnings)
     rate = res.gross_amount_per_share
@@ -168,13 +184,14 @@ def schedule_dividend(
         tuple(
             ListingSchedule(
                 ListingRole.OTHER,
-                listing.mic,
-                listing.symbol,
-                listing.shares_per_unit,
-                per_unit(rate, listing.shares_per_unit),
-                dates,
+                o.listing.mic,
+                o.listing.symbol,
+                o.listing.shares_per_unit,
+                o.unit_rate,
+                o.dates,
+                o.warnings,
             )
-            for listing, _, dates in others
+            for o in others
         ),
         amounts,
         fiscal,
@@ -195,14 +212,28 @@ def _check_values(res: ResolutionLike, reasons: list[Reason]) -> None:
         reasons.append(UNKNOWN_CURRENCY.at("currency", currency=currency))
     _positive(res.gross_amount_per_share, "gross_amount_per_share", NON_POSITIVE_RATE, reasons)
     _check_dates(res, reasons)
+    minor = MINOR_UNITS.get(currency)
     shares = res.eligible_shares
     if shares is not None and shares < 0:
         reasons.append(NEGATIVE_AMOUNT.at("eligible_shares"))
+    elif shares is not None and minor is not None:
+        _check_total(res.gross_amount_per_share, shares, minor, reasons)
     declared = res.declared_total
     if declared is not None:
         _not_negative(declared.amount, "declared_total.amount", reasons)
         if not _is_power_of_ten(declared.unit):
             reasons.append(INVALID_DECLARED_UNIT.at("declared_total.unit", unit=declared.unit))
+        elif minor is not None and _usable(declared.amount):
+            # amount x 10^k: k more integer digits than the amount has
+            digits = max(declared.amount.adjusted() + 1, 0) + len(str(declared.unit)) - 1
+            if digits + minor > MAX_TOTAL_DIGITS:
+                reasons.append(
+                    _out_of_range(
+                        "declared_total.unit",
+                        "declared total",
+                        f"{plain(declared.amount)} x {declared.unit}",
+                    )
+                )
     forecast = res.forecast_per_share
     if forecast is not None:
         _not_negative(forecast.amount, "forecast_per_share.amount", reasons)
@@ -242,6 +273,33 @@ def _not_negative(value: Decimal, field: str, reasons: list[Reason]) -> None:
         reasons.append(NEGATIVE_AMOUNT.at(field))
 
 
+def _usable(value: Decimal) -> bool:
+    """Finite, positive and within 18 integer digits: a value whose derived amounts are
+    worth bounding (any other is rejected by its own check)."""
+    return value.is_finite() and value > _ZERO and value.adjusted() < MAX_TOTAL_DIGITS
+
+
+def _check_total(rate: Decimal, shares: int, minor: int, reasons: list[Reason]) -> None:
+    """rate x shares, at the currency's `minor` places, has at most 18 digits (ISO 20022
+    totalDigits, as the inputs). The places are fixed, so no quantizing brings a longer
+    one within: rejected. Integer arithmetic, so a share count of any size is exact."""
+    # The integer part has at most (rate's integer digits + the count's digits) digits and
+    # at least one fewer: only near the bound is the exact product needed.
+    if not _usable(rate):
+        return
+    digits = max(rate.adjusted() + 1, 0) + len(str(shares))
+    if digits + minor <= MAX_TOTAL_DIGITS:
+        return
+    p, q = rate.as_integer_ratio()
+    whole = p * shares // q
+    if (len(str(whole)) if whole else 0) + minor > MAX_TOTAL_DIGITS:
+        reasons.append(_out_of_range("eligible_shares", "total", f"{plain(rate)} x {shares}"))
+
+
+def _out_of_range(field: str, what: str, amount: str) -> Reason:
+    return DERIVED_AMOUNT_OUT_OF_RANGE.at(field, what=what, amount=amount, limit=MAX_TOTAL_DIGITS)
+
+
 def _is_power_of_ten(n: int) -> bool:
     while n >= 10 and n % 10 == 0:
         n //= 10
@@ -269,14 +327,14 @@ def _check_dates(res: ResolutionLike, reasons: list[Reason]) -> None:
 
 def _listing_dates(
     res: ResolutionLike, reasons: list[Reason]
-) -> tuple[CalendarIndex, ExDates, list[_Listed], list[str]] | None:
+) -> tuple[CalendarIndex, ExDates, list[_Other], list[str]] | None:
     """The primary listing's index and dates, the other listings with theirs, and the
     MICs where a large distribution goes ex after payment; None without a primary.
 
     Dates follow the settlement cycle, except that a distribution of 25% or more of the
     reference price goes ex after payment where that rule governs.
     """
-    large = _is_large(res.gross_amount_per_share, res.reference_price, reasons)
+    price = _reference_price(res.gross_amount_per_share, res.reference_price, reasons)
     security = res.security
     primary = _dates_on(security.mic, "security.mic", res.record_date, reasons)
     others = _other_listings(res, reasons) if res.other_listings else []
@@ -284,95 +342,157 @@ def _listing_dates(
         return None
     index, primary_dates = primary
     large_on: list[str] = []
-    if large:
-        listed = [(security.mic, index, primary_dates), *((o.mic, i, d) for o, i, d in others)]
-        moved = _after_payment(listed, res.payment_date, reasons)
+    if price is not None:
+        rate = res.gross_amount_per_share
+        listed = [
+            (security.mic, index, primary_dates),
+            *((o.listing.mic, o.calendar, o.dates) for o in others),
+        ]
+        moved = _after_payment(listed, rate, price, res.payment_date, reasons)
         if moved:
-            primary_dates = moved[0]
-            others = [(o, i, d) for (o, i, _), d in zip(others, moved[1:], strict=True)]
-            large_on = [mic for mic, _, _ in listed if mic in EX_AFTER_PAYMENT_WHEN_LARGE]
+            primary_dates = moved[0][1] or primary_dates
+            others = [o._replace(dates=d) for o, (_, d) in zip(others, moved[1:], strict=True)]
+            large_on = [mic for mic, _ in moved if mic]
     return index, primary_dates, others, large_on
 
 
-def _other_listings(res: ResolutionLike, reasons: list[Reason]) -> list[_Listed]:
-    """Each other listing's units, uniqueness and dates on its market."""
-    out: list[_Listed] = []
+def _other_listings(res: ResolutionLike, reasons: list[Reason]) -> list[_Other]:
+    """Each other listing's units, uniqueness, rate per unit and dates on its market; a
+    market whose history is not held leaves that listing without dates, with a warning."""
+    out: list[_Other] = []
     security = res.security
+    rate = res.gross_amount_per_share
     seen = {(security.mic, security.local_code)}
     for n, listing in enumerate(res.other_listings):
+        found: list[Reason] = []
         spu = listing.shares_per_unit
         _positive(spu, "other_listings.{n}.shares_per_unit", NON_POSITIVE_AMOUNT, reasons, n)
+        unit_rate = _unit_rate(rate, spu, n, reasons, found)
         key = (listing.mic, listing.symbol)
         if key in seen:
             reasons.append(
                 DUPLICATE_LISTING.at(f"other_listings.{n}", mic=listing.mic, symbol=listing.symbol)
             )
         seen.add(key)
-        found = _dates_on(listing.mic, "other_listings.{n}.mic", res.record_date, reasons, n)
-        if found is not None:
-            out.append((listing, *found))
+        dated = _dates_on(listing.mic, "other_listings.{n}.mic", res.record_date, reasons, n, found)
+        index, dates = dated if dated is not None else (None, None)
+        out.append(_Other(listing, index, dates, unit_rate, tuple(found)))
     return out
 
 
+def _unit_rate(
+    rate: Decimal, spu: Decimal, n: int, reasons: list[Reason], found: list[Reason]
+) -> Decimal:
+    """rate x shares_per_unit within the input bounds: truncated to 13 decimals (warned),
+    rejected beyond 18 digits. Either operand invalid: rejected elsewhere, 0 here."""
+    if not (_usable(rate) and _usable(spu)):
+        return _ZERO
+    if max(decimals_as_written(rate), decimals_as_written(spu)) > MAX_RATE_DECIMALS:
+        return _ZERO  # rejected (too_many_decimals); and past EXACT's precision, maybe
+    exact = per_unit(rate, spu)
+    decimals = decimals_as_written(exact)
+    integer_digits = max(exact.adjusted() + 1, 0)
+    if integer_digits > MAX_TOTAL_DIGITS:
+        reasons.append(
+            DERIVED_AMOUNT_OUT_OF_RANGE.at(
+                f"other_listings.{n}.shares_per_unit",
+                what="rate per unit",
+                amount=plain(exact),
+                limit=MAX_TOTAL_DIGITS,
+            )
+        )
+        return _ZERO
+    places = min(MAX_RATE_DECIMALS, MAX_TOTAL_DIGITS - integer_digits)
+    if decimals <= places:
+        return exact
+    rounded = exact.quantize(_ONE.scaleb(-places), rounding=ROUND_DOWN, context=QUANTIZE)
+    found.append(
+        DERIVED_AMOUNT_ROUNDED.at(
+            f"other_listings.{n}.shares_per_unit",
+            exact=plain(exact),
+            rounded=plain(rounded),
+            limit=places,
+        )
+    )
+    return rounded
+
+
 def _dates_on(
-    mic: str, field: str, record_date: dt.date, reasons: list[Reason], n: int = 0
+    mic: str,
+    field: str,
+    record_date: dt.date,
+    reasons: list[Reason],
+    n: int = 0,
+    warnings: list[Reason] | None = None,
 ) -> tuple[CalendarIndex, ExDates] | None:
-    """Last cum day and ex-date on `mic`; `field` may hold "{n}" (see _precision)."""
+    """Last cum day and ex-date on `mic`; `field` may hold "{n}" (see _precision). With
+    `warnings` (an other listing), a market not held is a warning there, not a reason."""
     try:
         index = calendar_index(mic)
     except UnknownMic:
         reasons.append(UNKNOWN_MIC.at(field.format(n=n), mic=mic))
         return None
-    except UnsupportedMic:
-        reasons.append(UNSUPPORTED_MIC.at(field.format(n=n), mic=mic))
+    except UnsupportedMic as e:
+        if e.why is not None:
+            finding = UNSUPPORTED_MIC_EXCLUDED.at(field.format(n=n), mic=mic, why=e.why)
+        elif warnings is not None:
+            finding = UNSUPPORTED_MIC_LISTING.at(field.format(n=n), mic=mic)
+        else:
+            finding = UNSUPPORTED_MIC.at(field.format(n=n), mic=mic)
+        (reasons if warnings is None else warnings).append(finding)
         return None
     try:
         return index, ex_dates(index, record_date)
-    except OutOfCalendarRange:
-        reasons.append(
-            _outside_calendar(RECORD_DATE_OUT_OF_CALENDAR_RANGE, "record_date", record_date, mic)
-        )
+    except OutOfCalendarRange as e:
+        reasons.append(_outside_calendar(RECORD_DATE_OUT_OF_CALENDAR_RANGE, "record_date", e, mic))
         return None
 
 
-def _outside_calendar(message: Message, field: str, day: dt.date, mic: str) -> Reason:
-    return message.at(field, day=day, mic=mic, start=CALENDAR_START, end=CALENDAR_END)
+def _outside_calendar(message: Message, field: str, e: OutOfCalendarRange, mic: str) -> Reason:
+    return message.at(field, day=e.day, mic=mic, start=e.first, end=e.horizon)
 
 
-def _is_large(rate: Decimal, price: PriceLike | None, reasons: list[Reason]) -> bool:
-    """Is the distribution 25% or more of the reference price (FINRA Rule 11140(b)(2))?"""
+def _reference_price(
+    rate: Decimal, price: PriceLike | None, reasons: list[Reason]
+) -> Decimal | None:
+    """The reference price a large distribution is measured against, when given and
+    valid (FINRA Rule 11140(b)(2)); whether the rate is large is each market's rule."""
     if price is None:
-        return False
+        return None
     amount = price.amount
     _positive(amount, "reference_price.amount", NON_POSITIVE_AMOUNT, reasons)
-    if not (amount.is_finite() and amount > _ZERO and rate.is_finite()):
-        return False
-    return rate * LARGE_DISTRIBUTION_SHARE >= amount  # exact: both have <= 18 digits
+    if not (_usable(amount) and rate.is_finite()):
+        return None
+    return amount
 
 
 def _after_payment(
-    listings: list[tuple[str, CalendarIndex, ExDates]],
+    listings: list[tuple[str, CalendarIndex | None, ExDates | None]],
+    rate: Decimal,
+    price: Decimal,
     payment: dt.date | None,
     reasons: list[Reason],
-) -> list[ExDates]:
-    """Each listing's dates under the large-distribution rule where it governs (US
-    markets: ex on the first session after payment), else as given."""
-    out = []
+) -> list[tuple[str, ExDates | None]]:
+    """Each listing's dates under the large-distribution rule where its market has one
+    and the rate reaches its share of the price (US markets: 25% or more goes ex on the
+    first session after payment), with its MIC; else ("", the dates as given). Empty
+    when a reason was found."""
+    out: list[tuple[str, ExDates | None]] = []
     for mic, index, dates in listings:
-        if mic in EX_AFTER_PAYMENT_WHEN_LARGE:
-            if payment is None:
-                reasons.append(LARGE_DISTRIBUTION_WITHOUT_PAYMENT_DATE.at("payment_date", mic=mic))
-                return []
-            try:
-                dates = ex_dates_after_payment(index, payment)
-            except OutOfCalendarRange:
-                reasons.append(
-                    _outside_calendar(
-                        PAYMENT_DATE_OUT_OF_CALENDAR_RANGE, "payment_date", payment, mic
-                    )
-                )
-                return []
-        out.append(dates)
+        rule = index.market.large_distribution if index is not None else None
+        if index is None or rule is None or rate < EXACT.multiply(price, rule.min_share_of_price):
+            out.append(("", dates))
+            continue
+        if payment is None:
+            reasons.append(LARGE_DISTRIBUTION_WITHOUT_PAYMENT_DATE.at("payment_date", mic=mic))
+            return []
+        try:
+            out.append((mic, ex_dates_after_payment(index, payment)))
+        except OutOfCalendarRange as e:
+            reasons.append(
+                _outside_calendar(PAYMENT_DATE_OUT_OF_CALENDAR_RANGE, "payment_date", e, mic)
+            )
+            return []
     return out
 
 
@@ -380,10 +500,14 @@ def _after_payment(
 
 
 def _warn_on_dates(
-    res: ResolutionLike, index: CalendarIndex, large_on: list[str], warnings: list[Reason]
+    res: ResolutionLike,
+    index: CalendarIndex,
+    dates: ExDates,
+    large_on: list[str],
+    warnings: list[Reason],
 ) -> None:
-    """Record date outside the fiscal year, ex-date moved past payment, payment on a day
-    the primary market is closed."""
+    """Record date outside the fiscal year, a late declaration, ex-date moved past
+    payment, payment on a day the primary market is closed."""
     record_date = res.record_date
     fye = res.fiscal_year_end
     # Inside the fiscal year: one_year_earlier(fye) < record <= fye. That span is 365
@@ -398,6 +522,7 @@ def _warn_on_dates(
                 "record_date", record_date=record_date, fiscal_year_end=fye
             )
         )
+    _warn_if_late(res, index, dates, warnings)
     payment = res.payment_date
     if large_on:
         price = res.reference_price
@@ -412,9 +537,45 @@ def _warn_on_dates(
                 payment=payment,
             )
         )
-    if payment is not None and payment <= CALENDAR_END and not index.is_session(payment):
+    if payment is not None and payment <= index.horizon and not index.is_session(payment):
         warnings.append(
-            PAYMENT_DATE_NOT_A_SESSION.at("payment_date", payment=payment, mic=index.mic)
+            PAYMENT_DATE_NOT_A_SESSION.at("payment_date", payment=payment, mic=res.security.mic)
+        )
+
+
+def _warn_if_late(
+    res: ResolutionLike, index: CalendarIndex, dates: ExDates, warnings: list[Reason]
+) -> None:
+    """Where the primary market requires notice (US: SEC Rule 10b-17, 10 calendar days
+    before the record date): a later declaration, and one after the ex-date. The primary
+    market's rule governs the declaration: a Tokyo issuer's interim, resolved after its
+    record date as usual, stays without a warning even with a US ADS (whose dates its
+    depositary sets)."""
+    notice = index.market.declaration_notice
+    if notice is None:
+        return
+    resolved_on = res.resolved_on
+    record_date = res.record_date
+    days = record_date.toordinal() - resolved_on.toordinal()
+    if days >= notice.min_calendar_days:
+        return
+    mic = res.security.mic
+    warnings.append(
+        LATE_ANNOUNCEMENT.at(
+            "resolved_on",
+            resolved_on=resolved_on,
+            days=days,
+            record_date=record_date,
+            mic=mic,
+            required=notice.min_calendar_days,
+            source=notice.source,
+        )
+    )
+    if resolved_on > dates.ex_date:
+        warnings.append(
+            EX_DATE_BEFORE_ANNOUNCEMENT.at(
+                "resolved_on", resolved_on=resolved_on, ex_date=dates.ex_date, mic=mic
+            )
         )
 
 

@@ -48,7 +48,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import TopicPartition
 
-from corpactions.domain import preload
+from corpactions.domain import configure_calendars, preload
 from corpactions.settings import Settings
 from corpactions.stream.clients import changelog_reader, group_consumer, transactional_producer
 from corpactions.stream.clock import Clock
@@ -208,6 +208,8 @@ class Engine:
     async def start(self) -> None:
         s = self.settings
         assert s.bootstrap_servers is not None
+        # The calendar horizon moves with time: derived from today at every start-up.
+        configure_calendars(s.calendar_horizon(self.clock().date()))
         preload()  # build the exchange calendars now, not inside the first transaction
         # Everything loaded so far (modules, calendars, schemas) lives as long as the
         # process: out of the cyclic GC's full passes, which otherwise walk all of it each

@@ -49,10 +49,13 @@ from corpactions.contracts.events import (
     deterministic_id,
     event_json,
 )
+from corpactions.contracts.forecast import DividendForecast, forecast_entries
 from corpactions.contracts.headers import cloudevent_headers
+from corpactions.contracts.inbound import is_forecast
 from corpactions.contracts.schedule import schedule_json, to_history_entry
 from corpactions.contracts.topics import Topics
 from corpactions.domain import DividendHistory, DomainRejected, calendar_index, schedule_dividend
+from corpactions.domain.forecasts import apply_forecasts, check_forecasts
 from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState
 
 MAX_PAYLOAD_BYTES = 256 * 1024  # a resolution is ~1 KB; larger input is rejected unread
@@ -66,6 +69,7 @@ class Verdict(StrEnum):
     DUPLICATE = "duplicate"
     STALE = "stale"
     DEAD_LETTER = "dead_letter"
+    FORECAST = "forecast"  # a dividend forecast entered the security's history
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,14 +163,38 @@ class Rejection(Exception):
 def _read(raw: bytes, source: Source) -> BoardResolution:
     """The record as a resolution keyed by its security, or a `Rejection` (too large,
     not JSON, not the contract, or the wrong key)."""
-    if len(raw) > MAX_PAYLOAD_BYTES:
-        msg = f"payload of {len(raw)} bytes exceeds {MAX_PAYLOAD_BYTES}"
-        raise Rejection(DeadLetterCode.PAYLOAD_TOO_LARGE, msg)
+    _check_size(raw)
     try:
         resolution = BoardResolution.model_validate_json(raw)
     except ValidationError as exc:
         raise _unreadable(exc) from None
-    security_key = resolution.security_key
+    _check_key(resolution.security_key, source)
+    return resolution
+
+
+def _read_forecast(raw: bytes, source: Source) -> DividendForecast:
+    """The record as a dividend forecast keyed by its security, whose amounts the core
+    accepts; or a `Rejection`."""
+    _check_size(raw)
+    try:
+        forecast = DividendForecast.model_validate_json(raw)
+    except ValidationError as exc:
+        raise _unreadable(exc) from None
+    _check_key(forecast.security_key, source)
+    try:
+        check_forecasts(forecast_entries(forecast))
+    except DomainRejected as exc:
+        raise _breaks_rules(exc) from None
+    return forecast
+
+
+def _check_size(raw: bytes) -> None:
+    if len(raw) > MAX_PAYLOAD_BYTES:
+        msg = f"payload of {len(raw)} bytes exceeds {MAX_PAYLOAD_BYTES}"
+        raise Rejection(DeadLetterCode.PAYLOAD_TOO_LARGE, msg)
+
+
+def _check_key(security_key: str, source: Source) -> None:
     if source.key != security_key.encode():
         # Another key would put this security's events, or one event's versions, in
         # other partitions: another worker's state, a second schedule, timers firing
@@ -178,7 +206,6 @@ def _read(raw: bytes, source: Source) -> BoardResolution:
         )
         code = DeadLetterCode.WRONG_KEY
         raise Rejection(code, msg, [{"code": code.value, "field": "(record key)", "message": msg}])
-    return resolution
 
 
 def _unreadable(exc: ValidationError) -> Rejection:
@@ -266,10 +293,12 @@ def _encoded_schedule(resolution: BoardResolution, history: DividendHistory) -> 
     try:
         return EncodedSchedule.of(resolution, history)
     except DomainRejected as exc:
-        errors = [
-            {"code": r.code.value, "field": r.field, "message": r.message} for r in exc.reasons
-        ]
-        raise Rejection(DeadLetterCode.DOMAIN_RULE, str(exc), errors) from None
+        raise _breaks_rules(exc) from None
+
+
+def _breaks_rules(exc: DomainRejected) -> Rejection:
+    errors = [{"code": r.code.value, "field": r.field, "message": r.message} for r in exc.reasons]
+    return Rejection(DeadLetterCode.DOMAIN_RULE, str(exc), errors)
 
 
 class Lifecycle:
@@ -387,7 +416,10 @@ class Lifecycle:
     def on_resolution(
         self, state: PartitionState, raw: bytes, source: Source, now: dt.datetime
     ) -> Outcome:
-        """Schedule, re-schedule or cancel the resolution's action; or say why not."""
+        """Schedule, re-schedule or cancel the resolution's action, or enter a dividend
+        forecast in its security's history; or say why not."""
+        if is_forecast(raw):
+            return self._on_forecast(state, raw, source, now)
         try:
             resolution = _read(raw, source)
             action = state.actions.get(resolution.event_id)
@@ -411,6 +443,23 @@ class Lifecycle:
         except Rejection as rejection:
             return self.dead_letter(raw, source, rejection, now)
         return self._schedule(state, action, resolution, raw, history, schedule, received, now)
+
+    def _on_forecast(
+        self, state: PartitionState, raw: bytes, source: Source, now: dt.datetime
+    ) -> Outcome:
+        """A forecast revises the held forecasts of its periods (the latest disclosure
+        wins, domain/forecasts.py); later resolutions' roll-ups count it. No event."""
+        try:
+            forecast = _read_forecast(raw, source)
+        except Rejection as rejection:
+            return self.dead_letter(raw, source, rejection, now)
+        key = forecast.security_key
+        held = state.history_of(key).entries
+        entries = forecast_entries(forecast)
+        updated = apply_forecasts(held, entries)
+        if updated is held:  # nothing newer: the same forecasts again, or older ones
+            return Outcome(Verdict.DUPLICATE if set(entries) <= set(held) else Verdict.STALE)
+        return Outcome(Verdict.FORECAST, (), (state.put_history(key, updated),))
 
     def _schedule(
         self,
