@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, cast
@@ -40,10 +40,16 @@ from corpactions.contracts.events import (
     deterministic_id,
     event_json,
 )
-from corpactions.contracts.headers import cloudevent_headers
+from corpactions.contracts.headers import cloudevent_headers, xml_cloudevent_headers
 from corpactions.contracts.schedule import schedule_json, to_history_entry
 from corpactions.contracts.topics import Topics
 from corpactions.domain import DividendHistory, DomainRejected, calendar_index, schedule_dividend
+from corpactions.notifications import (
+    Inexpressible,
+    cancellation_advice,
+    notification,
+    replaced_version,
+)
 from corpactions.stream.state import RECORD, Action, PartitionState
 
 MAX_PAYLOAD_BYTES = 256 * 1024  # a resolution is ~1 KB; larger input is rejected unread
@@ -86,13 +92,17 @@ class EncodedSchedule:
     json: bytes
     record_date: dt.date
     payment_date: dt.date | None
+    ex_date: dt.date  # the primary listing's (the ISO 20022 notification's ExDvddDt)
 
     @classmethod
     def of(cls, resolution: BoardResolution, history: DividendHistory) -> EncodedSchedule:
         """Raises `DomainRejected` (with every reason) when the resolution breaks a rule."""
         schedule = schedule_dividend(resolution, history)
         return cls(
-            schedule_json(resolution, schedule), resolution.record_date, resolution.payment_date
+            schedule_json(resolution, schedule),
+            resolution.record_date,
+            resolution.payment_date,
+            schedule.primary.dates.ex_date,
         )
 
 
@@ -252,9 +262,15 @@ class Lifecycle:
         return _arrival(day, mic, self.date_event_time)
 
     def dead_letter(
-        self, raw: bytes, source: Source, rejection: Rejection, now: dt.datetime
+        self,
+        raw: bytes,
+        source: Source,
+        rejection: Rejection,
+        now: dt.datetime,
+        kind: str = "dlq",
     ) -> Outcome:
-        """The record kept whole on the dead-letter topic, with why it was rejected."""
+        """The record kept whole on the dead-letter topic, with why it was rejected
+        (``kind`` tells its id from another letter's about the same record)."""
         truncated = len(raw) > DLQ_KEEP_BYTES
         reason = DeadLetterReason(
             code=rejection.code,
@@ -262,7 +278,7 @@ class Lifecycle:
             errors=list(rejection.errors)[:50],
         )
         letter = DeadLetter(
-            id=deterministic_id("dlq", source.topic, str(source.partition), str(source.offset)),
+            id=deterministic_id(kind, source.topic, str(source.partition), str(source.offset)),
             reason=reason,
             source_topic=source.topic,
             source_partition=source.partition,
@@ -297,14 +313,57 @@ class Lifecycle:
                     return Outcome(repeated)
             received = _received_at(source, now)
             if resolution.function in CANCELLING:
-                return self._cancel(state, action, resolution, received, now)
+                cancelled = self._cancel(state, action, resolution, received, now)
+                return self._notified(cancelled, resolution, None, None, raw, source, now)
             if action is not None and action.cancelled:
                 raise _after_cancellation(resolution, action)
             history = state.history_of(resolution.security_key)
             schedule = _encoded_schedule(resolution, history)
         except Rejection as rejection:
             return self.dead_letter(raw, source, rejection, now)
-        return self._schedule(state, action, resolution, raw, history, schedule, received, now)
+        scheduled = self._schedule(state, action, resolution, raw, history, schedule, received, now)
+        return self._notified(scheduled, resolution, action, schedule, raw, source, now)
+
+    def _notified(
+        self,
+        outcome: Outcome,
+        resolution: BoardResolution,
+        previous: Action | None,
+        schedule: EncodedSchedule | None,
+        raw: bytes,
+        source: Source,
+        now: dt.datetime,
+    ) -> Outcome:
+        """``outcome`` with the ISO 20022 document of its schedule event, in the same
+        transaction: seev.031 NEWM or REPL for a schedule (``schedule`` given), seev.039
+        for a cancellation. What the standard cannot express gets a dead letter naming
+        the field instead, never a malformed document (the JSON events stand)."""
+        try:
+            if schedule is None:
+                document = cancellation_advice(resolution)
+            else:
+                replaced = None
+                if previous is not None and previous.resolution is not None:
+                    replaced = replaced_version(previous.resolution, previous.version)
+                document = notification(resolution, schedule.ex_date, replaced)
+        except Inexpressible as exc:
+            code = DeadLetterCode.ISO20022_RESTRICTION
+            rejection = Rejection(code, str(exc), exc.errors)
+            letter = self.dead_letter(raw, source, rejection, now, "seev")
+            return replace(outcome, outputs=outcome.outputs + letter.outputs, reason=code)
+        out = Outgoing(
+            topic=self.topics.notifications,
+            key=resolution.security_key.encode(),
+            value=document.xml,
+            headers=xml_cloudevent_headers(
+                deterministic_id(document.message, resolution.event_id, str(resolution.version)),
+                document.message,
+                resolution.event_id,
+                now,
+            ),
+            event_type=document.message,
+        )
+        return replace(outcome, outputs=(*outcome.outputs, out))
 
     def _schedule(
         self,
