@@ -32,7 +32,13 @@ from xsdata.formats.dataclass.parsers.config import ParserConfig
 from corpactions.commands.schedule import print_schedule
 from corpactions.contracts.events import ID_NAMESPACE
 from corpactions.contracts.topics import Topics
-from corpactions.notifications import notification, notification_id, problems
+from corpactions.notifications import (
+    SEEV031_FIELDS,
+    SEEV039_FIELDS,
+    notification,
+    notification_id,
+    problems,
+)
 from corpactions.notifications.generated import (
     SEEV031_NS,
     SEEV039_NS,
@@ -462,3 +468,25 @@ def test_writer_equals_xsdata_for_every_shape_and_text(
     assert found == []
     assert xml.encode() == xsdata_xml(document, ns)
     strictly_valid(xml.encode())
+
+
+# -- documentation ---------------------------------------------------------------------------
+
+
+def test_readme_and_asyncapi_print_every_element_and_its_source() -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    asyncapi = json.loads((root / "schemas" / "asyncapi.json").read_text())
+    messages = asyncapi["components"]["messages"]
+    for name, rows in [
+        ("CorporateActionNotification", SEEV031_FIELDS),
+        ("CorporateActionCancellationAdvice", SEEV039_FIELDS),
+    ]:
+        for element, source in rows:
+            assert f"| `{element}` | {source} |" in readme
+        assert messages[name]["x-iso20022-mapping"] == [
+            {"element": e, "source": s} for e, s in rows
+        ]
+        assert messages[name]["contentType"] == "application/xml"
+    channel = asyncapi["channels"]["notifications"]
+    assert channel["address"] == "corporate-actions.notifications.seev031.v1"
