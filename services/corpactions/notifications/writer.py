@@ -12,7 +12,7 @@ restriction (`restrictions`): a document with a broken restriction is never retu
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from enum import Enum
 from functools import cache
@@ -38,6 +38,9 @@ class _Field(NamedTuple):
     min_occurs: int
     max_occurs: int | None
     spec: Any  # restrictions._Spec, for the facet checks of a simple value
+    # how a simple value of exactly the declared type is written when that type has no
+    # facet to check (a code list's member, a boolean, a date); None for the others
+    exact: Callable[[Any], str] | None
 
 
 class _Plan(NamedTuple):
@@ -64,11 +67,32 @@ def _plan(cls: type) -> _Plan:
                 s.min_occurs,
                 s.max_occurs,
                 s,
+                _exact_writer(s.inner),
             )
         )
     simple = any(f.kind == _TEXT for f in fields)
     required = tuple(f for f in fields if f.required or f.min_occurs > 0)
     return _Plan({f.attr: f for f in fields}, required, is_choice(cls), simple)
+
+
+def _code(value: Any) -> str:
+    return str(value.value)  # ISO 20022 codes are letters and digits: nothing to escape
+
+
+def _boolean(value: Any) -> str:
+    return "true" if value else "false"
+
+
+def _exact_writer(inner: Any) -> Callable[[Any], str] | None:
+    if isinstance(inner, type) and issubclass(inner, Enum):
+        if all(str(e.value).isalnum() for e in inner):
+            return _code
+        return None
+    if inner is bool:
+        return _boolean
+    if inner in (XmlDate, XmlDateTime, XmlTime):
+        return str
+    return None
 
 
 def _present(obj: Any) -> list[tuple[str, Any]]:
@@ -167,6 +191,10 @@ def _children(obj: Any, plan: _Plan, depth: int, out: _Out) -> bool:
         for item in items:
             if f.nested is not None:
                 _element(item, f, pad, depth, out)
+            elif f.exact is not None and item.__class__ is f.spec.inner:
+                # a member of the field's own code list, a boolean or a date: valid as
+                # typed, written as xsdata's converters write it
+                parts.append(f"{pad}<{f.name}>{f.exact(item)}</{f.name}>")
             else:
                 problem = value_problem(f.spec, item)
                 if problem is not None:
