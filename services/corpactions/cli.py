@@ -21,13 +21,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("schedule", help="print the computed schedule of one resolution (JSON)")
+    p = sub.add_parser(
+        "schedule", help="print the computed schedule of one resolution (JSON, or ISO 20022)"
+    )
     p.add_argument("file", help="a board resolution as JSON; - reads stdin")
     p.add_argument(
         "--history",
         metavar="FILE",
         help="the security's earlier messages (dividend forecasts, board resolutions) as a "
         "JSON array, in publication order: the fiscal roll-up counts them",
+    )
+    p.add_argument(
+        "--format",
+        choices=["json", "seev031"],
+        default="json",
+        help="json: the schedule (default); seev031: the ISO 20022 notification the "
+        "service publishes (seev.031, or seev.039 for a cancellation)",
     )
 
     sub.add_parser("worker", help="run the stream service (KAFKA_BOOTSTRAP_SERVERS or local)")

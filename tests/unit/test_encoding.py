@@ -88,6 +88,8 @@ def test_every_event_emitted_is_byte_for_byte_what_its_contract_model_writes() -
     raws = iij_sequence() + synthetic(400, seed=5) + [b"{not json", b'{"version": 1.5}']
     kinds: Counter[str] = Counter()
     for out in emitted(raws):
+        if out.topic == Topics().notifications:
+            continue  # XML, held to xsdata's output in test_notifications.py
         model = MODELS[out.event_type]
         assert model.model_validate_json(out.value).model_dump_json().encode() == out.value
         kinds[out.event_type] += 1

@@ -1,4 +1,5 @@
-"""`corpactions schedule FILE`: print the schedule of one board resolution, no Kafka.
+"""`corpactions schedule [--format json|seev031] FILE`: one board resolution's schedule,
+or its ISO 20022 notification, no Kafka.
 
 FILE holds one board resolution as JSON (`corporate-actions.board-resolutions.v1`);
 "-" reads standard input. `--history HISTORY` names a JSON array of the security's
@@ -6,6 +7,14 @@ earlier messages from the same topic, in publication order: dividend forecasts
 (`"message_type": "dividend_forecast"`) and board resolutions. They make the history the
 fiscal roll-up reads, as the worker keeps it (IIJ's interim plus its 2016-05-13 forecast:
 annual JPY 27.00, `includes_forecast: true`).
+
+``--format seev031`` prints the XML document the service writes to
+`corporate-actions.notifications.seev031.v1` for this resolution as the first message
+about its event: a seev.031 NEWM for NEWM or REPL, a seev.039 for CANC or WITH (a
+replacement's REPL links to a notification only the service knows it sent). Its
+reasons on exit 2 include `iso20022_max_length`, `iso20022_fraction_digits`, ... when
+the standard cannot express a field (FIELD is the contract field; the message names
+the element).
 
 Output and exit status (other teams script against these):
 - 0: the schedule (`corporate-actions.dividend-schedule.v1`) as JSON, indent 2, on
@@ -63,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     # The horizon, as the worker derives it: from today, at start-up.
     configure_calendars(settings.calendar_horizon(dt.datetime.now(dt.UTC).date()))
-    return print_schedule(args.file, sys.stdout, sys.stderr, history=args.history)
+    return print_schedule(args.file, sys.stdout, sys.stderr, history=args.history, fmt=args.format)
 
 
 def _print_errors(e: ValidationError, stderr: TextIO, prefix: str = "") -> None:
@@ -108,9 +117,11 @@ def print_schedule(
     stderr: TextIO,
     stdin: TextIO | None = None,
     history: str | None = None,
+    fmt: str = "json",
 ) -> int:
     """Schedule the resolution in `source` ("-" = `stdin`, default sys.stdin), with the
-    security's earlier messages in the file `history`, if given."""
+    security's earlier messages in the file `history`, if given; print the schedule
+    (``fmt`` "json") or its ISO 20022 notification ("seev031")."""
     try:
         data = _read(source, stdin)
         history_data = _read(history, stdin) if history is not None else None
@@ -122,6 +133,8 @@ def print_schedule(
     except ValidationError as e:
         _print_errors(e, stderr)
         return EXIT_INVALID
+    if fmt == "seev031":
+        return _print_notification(resolution, stdout, stderr)
     past: DividendHistory | None = None
     if history_data is not None:
         past = _history(history_data, stderr)
@@ -135,4 +148,35 @@ def print_schedule(
         return EXIT_INVALID
     stdout.write(schedule.model_dump_json(indent=2))
     stdout.write("\n")
+    return EXIT_OK
+
+
+def _print_notification(resolution: BoardResolution, stdout: TextIO, stderr: TextIO) -> int:
+    """The document the service would write for ``resolution`` as its event's first
+    message (imported here: `corpactions schedule` in JSON needs none of it)."""
+    from corpactions.domain import schedule_dividend
+    from corpactions.notifications import (
+        Inexpressible,
+        cancellation_advice,
+        notification,
+    )
+
+    try:
+        if resolution.function in ("CANC", "WITH"):
+            document = cancellation_advice(resolution)  # the service schedules none
+        else:
+            ex_date = schedule_dividend(resolution).ex_date
+            document = notification(resolution, ex_date)
+    except DomainRejected as e:
+        for reason in e.reasons:
+            print(f"{reason.code.value} {reason.field}: {reason.message}", file=stderr)
+        return EXIT_INVALID
+    except Inexpressible as e:
+        for error in e.errors:
+            print(
+                f"{error['code']} {error['field']}: {error['element']}: {error['message']}",
+                file=stderr,
+            )
+        return EXIT_INVALID
+    stdout.write(document.xml.decode())
     return EXIT_OK

@@ -467,6 +467,16 @@ class BoardResolution(_Strict):
         description="Stable across every update of one corporate action (ISO 15022 CORP)",
         examples=["JP3152820001-DVCA-FY2016-INTERIM"],
     )
+    official_reference: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=35,
+        description="Official corporate action event reference given by the market's "
+        "official body (ISO 15022 COAF), or null. ISO 20022 notifications carry at most 16 "
+        "characters of it (market practice): a longer one still gets its JSON events, and "
+        "its notification is dead-lettered (iso20022_restriction)",
+        examples=[None],
+    )
     function: Function = Field(
         description="NEWM new, REPL replacement, CANC cancel, WITH withdrawn by issuer",
         examples=["NEWM"],

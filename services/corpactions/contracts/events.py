@@ -146,6 +146,11 @@ class DeadLetterCode(StrEnum):
       (positions struck at its end: a different record date means different holders)
     - wrong_key: the record's key is not the security key, so the security's messages
       would not share a partition
+    - iso20022_restriction: the resolution was processed (its JSON events were emitted)
+      but its ISO 20022 notification cannot express a field (a length, pattern or
+      number of digits the standard restricts): the letter replaces the notification.
+      Replaying it changes nothing (its message_id was applied): publish a corrected
+      version instead
     """
 
     PAYLOAD_TOO_LARGE = "payload_too_large"
@@ -156,6 +161,7 @@ class DeadLetterCode(StrEnum):
     EVENT_ALREADY_PAID = "event_already_paid"
     RECORD_DATE_ALREADY_REACHED = "record_date_already_reached"
     WRONG_KEY = "wrong_key"
+    ISO20022_RESTRICTION = "iso20022_restriction"
 
 
 class DeadLetterReason(BaseModel):

@@ -26,15 +26,17 @@ from corpactions.contracts.events import (
     RecordDateReached,
 )
 from corpactions.contracts.forecast import DividendForecast
-from corpactions.contracts.headers import HEADERS_SCHEMA
+from corpactions.contracts.headers import HEADERS_SCHEMA, XML_HEADERS_SCHEMA
 from corpactions.contracts.schedule import ScheduleView
 from corpactions.contracts.topics import (
     DEAD_LETTERS,
+    NOTIFICATIONS,
     PAYMENT_DATES,
     RECORD_DATES,
     RESOLUTIONS,
     SCHEDULES,
 )
+from corpactions.notifications import SEEV031_FIELDS, SEEV039_FIELDS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 # What other systems publish: schemas of what the service accepts (validation mode), no
@@ -95,6 +97,40 @@ CHANNELS: tuple[tuple[str, str, str, tuple[type[BaseModel], ...], str], ...] = (
     ),
 )
 
+# The ISO 20022 documents (XML, not pydantic models): (message name, definition, summary,
+# the element <- contract field mapping).
+NOTIFICATIONS_CHANNEL = (
+    "notifications",
+    NOTIFICATIONS,
+    "ISO 20022 documents for custodians and CSDs, written in the same transaction as the "
+    "schedule events: seev.031.001.14 for each DividendScheduled (NEWM) and "
+    "DividendScheduleReplaced (REPL), seev.039.001.12 for each DividendCancelled. A "
+    "resolution the standard cannot express gets a dead letter (iso20022_restriction) "
+    "instead of its document.",
+)
+
+
+def _xml_messages() -> tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...]:
+
+    return (
+        (
+            "CorporateActionNotification",
+            "seev.031.001.14",
+            "seev.031 CorporateActionNotification of a mandatory cash dividend: NEWM for "
+            "DividendScheduled, REPL (PrvsNtfctnId = the replaced notification) for "
+            "DividendScheduleReplaced.",
+            SEEV031_FIELDS,
+        ),
+        (
+            "CorporateActionCancellationAdvice",
+            "seev.039.001.12",
+            "seev.039 CorporateActionCancellationAdvice for DividendCancelled: reason WITH "
+            "(withdrawn by the issuer) or PROC (cancelled, CANC).",
+            SEEV039_FIELDS,
+        ),
+    )
+
+
 MODELS: tuple[type[BaseModel], ...] = (
     *(m for _, _, _, messages, _ in CHANNELS for m in messages),
     ScheduleView,
@@ -154,13 +190,47 @@ def asyncapi() -> dict[str, Any]:
             "channel": {"$ref": f"#/channels/{channel_id}"},
             "messages": [{"$ref": f"#/channels/{channel_id}/messages/{n}"} for n in refs],
         }
+    channel_id, topic, description = NOTIFICATIONS_CHANNEL
+    refs = {}
+    for name, definition, summary, fields in _xml_messages():
+        messages[name] = {
+            "name": name,
+            "title": f"{definition} {name}",
+            "summary": summary,
+            "contentType": "application/xml",
+            "payload": {
+                "type": "string",
+                "contentMediaType": "application/xml",
+                "description": f"An ISO 20022 {definition} Document (namespace "
+                f"urn:iso:std:iso:20022:tech:xsd:{definition}), UTF-8.",
+            },
+            "headers": XML_HEADERS_SCHEMA,
+            "bindings": {
+                "kafka": {
+                    "key": {
+                        "type": "string",
+                        "description": "The security: ISIN, else MIC:local code.",
+                    },
+                    "bindingVersion": "0.5.0",
+                }
+            },
+            "x-iso20022-mapping": [{"element": e, "source": f} for e, f in fields],
+        }
+        refs[name] = {"$ref": f"#/components/messages/{name}"}
+    channels[channel_id] = {"address": topic, "description": description, "messages": refs}
+    operations["publishNotifications"] = {
+        "action": "send",
+        "channel": {"$ref": f"#/channels/{channel_id}"},
+        "messages": [{"$ref": f"#/channels/{channel_id}/messages/{n}"} for n in refs],
+    }
     return {
         "asyncapi": "3.0.0",
         "info": {
             "title": "corpactions: board-resolved cash dividends",
             "version": __version__,
             "description": "Board resolutions in; dividend schedules, record-date and "
-            "payment-date events, and dead letters out. Keys keep one security's events "
+            "payment-date events, ISO 20022 notifications (seev.031/seev.039) and dead "
+            "letters out. Keys keep one security's events "
             "in order; outputs are written in Kafka transactions (read them with "
             "isolation.level=read_committed).\n\n"
             'Money is a decimal string, e.g. "gross_amount_per_share": "13.50" (a JSON '

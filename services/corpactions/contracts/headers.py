@@ -14,10 +14,12 @@ from typing import Any
 CE_SOURCE = "urn:corpactions:dividend-service"
 CE_SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
+XML_CONTENT_TYPE = "application/xml"
 
 _SPECVERSION = ("ce_specversion", CE_SPECVERSION.encode())
 _SOURCE = ("ce_source", CE_SOURCE.encode())
 _CONTENT_TYPE = ("content-type", CONTENT_TYPE.encode())
+_XML_CONTENT_TYPE = ("content-type", XML_CONTENT_TYPE.encode())
 
 
 @lru_cache(maxsize=16)  # one emission time per batch: made once, not per event
@@ -40,6 +42,23 @@ def cloudevent_headers(
     )
 
 
+def xml_cloudevent_headers(
+    record_id: str, ce_type: str, subject: str, at: dt.datetime
+) -> tuple[tuple[str, bytes], ...]:
+    """The headers of an ISO 20022 document record: ``ce_type`` is its message definition
+    (``seev.031.001.14``), ``subject`` the corporate action's event id (so a reader can
+    route it without parsing the XML), ``record_id`` a deterministic id."""
+    return (
+        _SPECVERSION,
+        ("ce_id", record_id.encode()),
+        ("ce_type", ce_type.encode()),
+        _SOURCE,
+        ("ce_subject", subject.encode()),
+        _ce_time(at),
+        _XML_CONTENT_TYPE,
+    )
+
+
 HEADERS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "CloudEvents 1.0 Kafka protocol binding, binary content mode.",
@@ -52,4 +71,29 @@ HEADERS_SCHEMA: dict[str, Any] = {
         "content-type": {"type": "string", "const": CONTENT_TYPE},
     },
     "required": ["ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time"],
+}
+
+
+XML_HEADERS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "CloudEvents 1.0 Kafka protocol binding, binary content mode; the value "
+    "is the ISO 20022 document.",
+    "properties": {
+        "ce_specversion": {"type": "string", "const": CE_SPECVERSION},
+        "ce_id": {
+            "type": "string",
+            "description": "Deterministic: derived from the message definition, event id "
+            "and version.",
+        },
+        "ce_type": {
+            "type": "string",
+            "enum": ["seev.031.001.14", "seev.039.001.12"],
+            "description": "The ISO 20022 message definition of the value.",
+        },
+        "ce_source": {"type": "string", "const": CE_SOURCE},
+        "ce_subject": {"type": "string", "description": "The corporate action's event_id."},
+        "ce_time": {"type": "string", "format": "date-time"},
+        "content-type": {"type": "string", "const": XML_CONTENT_TYPE},
+    },
+    "required": ["ce_specversion", "ce_id", "ce_type", "ce_source", "ce_subject", "ce_time"],
 }

@@ -14,6 +14,8 @@ SCHEDULES = "corporate-actions.dividend-schedules.v1"
 RECORD_DATES = "corporate-actions.record-dates.v1"
 PAYMENT_DATES = "corporate-actions.payment-dates.v1"
 DEAD_LETTERS = "corporate-actions.board-resolutions.dlq.v1"
+# ISO 20022 documents (XML) for custodians: seev.031 per schedule, seev.039 per cancellation
+NOTIFICATIONS = "corporate-actions.notifications.seev031.v1"
 # The service's own state (compacted, partitioned like the input): not published, but
 # a worker restores from it, so its name and encoding are a contract between versions.
 CHANGELOG_SUFFIX = ".state-changelog.v2"
@@ -45,8 +47,18 @@ class Topics:
     def dead_letters(self) -> str:
         return self.prefix + DEAD_LETTERS
 
+    @property
+    def notifications(self) -> str:
+        return self.prefix + NOTIFICATIONS
+
     def outputs(self) -> tuple[str, ...]:
-        return (self.schedules, self.record_dates, self.payment_dates, self.dead_letters)
+        return (
+            self.schedules,
+            self.record_dates,
+            self.payment_dates,
+            self.dead_letters,
+            self.notifications,
+        )
 
     def changelog(self, app_id: str) -> str:
         """The state changelog of the service group ``app_id``."""

@@ -135,6 +135,14 @@ class DividendSchedule(NamedTuple):
     confirmed: bool  # not awaiting AGM approval (confirmed/unconfirmed)
     warnings: tuple[Reason, ...]
 
+    @property
+    def ex_date(self) -> dt.date:
+        """The primary listing's ex-date: always known (a primary listing on a market whose
+        settlement history is not held is rejected, unlike an other listing)."""
+        dates = self.primary.dates
+        assert dates is not None
+        return dates.ex_date
+
 
 _ONE: Final = Decimal(1)
 _ZERO: Final = Decimal(0)

@@ -10,7 +10,9 @@ or the service has been fixed; with ``rekey`` it keys each by its security inste
 Replaying is safe to repeat: the service ignores a ``message_id`` it has already
 processed, and what is still invalid is dead-lettered again. A letter whose payload
 was truncated (an oversized record) cannot be replayed and is skipped, as is, with
-``rekey``, one that is not a resolution at all.
+``rekey``, one that is not a resolution at all, and one whose resolution was processed
+(``iso20022_restriction``: only its ISO 20022 notification was replaced by the letter;
+sent back, its ``message_id`` would change nothing: publish a corrected version).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pydantic import ValidationError
 
 from corpactions.contracts.board_resolution import BoardResolution
-from corpactions.contracts.events import DeadLetter
+from corpactions.contracts.events import DeadLetter, DeadLetterCode
 from corpactions.ops.aiokafka_private import partitions_of
 
 REPLAYED_FROM = "corpactions-replayed-from"
@@ -162,6 +164,8 @@ def _replayed(item: StoredLetter, dlq_topic: str, rekey: bool) -> _Record | str:
     x = item.dead_letter
     if x.payload_truncated:
         return "truncated"
+    if x.reason.code == DeadLetterCode.ISO20022_RESTRICTION:
+        return "already_processed"
     value = base64.b64decode(x.payload_base64)
     key = _b64(x.source_key_base64)
     if rekey:

@@ -50,12 +50,18 @@ from corpactions.contracts.events import (
     event_json,
 )
 from corpactions.contracts.forecast import DividendForecast, forecast_entries
-from corpactions.contracts.headers import cloudevent_headers
+from corpactions.contracts.headers import cloudevent_headers, xml_cloudevent_headers
 from corpactions.contracts.inbound import is_forecast
 from corpactions.contracts.schedule import schedule_json, to_history_entry
 from corpactions.contracts.topics import Topics
 from corpactions.domain import DividendHistory, DomainRejected, calendar_index, schedule_dividend
 from corpactions.domain.forecasts import apply_forecasts, check_forecasts
+from corpactions.notifications import (
+    Inexpressible,
+    cancellation_advice,
+    notification,
+    replaced_version,
+)
 from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState
 
 MAX_PAYLOAD_BYTES = 256 * 1024  # a resolution is ~1 KB; larger input is rejected unread
@@ -100,6 +106,7 @@ class EncodedSchedule:
     record_date: dt.date
     payment_date: dt.date | None
     mic: str  # the primary market, whose time zone places the dates
+    ex_date: dt.date  # the primary listing's (the ISO 20022 notification's ExDvddDt)
 
     @classmethod
     def of(cls, resolution: BoardResolution, history: DividendHistory) -> EncodedSchedule:
@@ -110,6 +117,7 @@ class EncodedSchedule:
             resolution.record_date,
             resolution.payment_date,
             resolution.security.mic,
+            schedule.ex_date,
         )
 
 
@@ -381,9 +389,15 @@ class Lifecycle:
         return replace(action, **changes) if changes else action
 
     def dead_letter(
-        self, raw: bytes, source: Source, rejection: Rejection, now: dt.datetime
+        self,
+        raw: bytes,
+        source: Source,
+        rejection: Rejection,
+        now: dt.datetime,
+        kind: str = "dlq",
     ) -> Outcome:
-        """The record kept whole on the dead-letter topic, with why it was rejected."""
+        """The record kept whole on the dead-letter topic, with why it was rejected
+        (``kind`` tells its id from another letter's about the same record)."""
         truncated = len(raw) > DLQ_KEEP_BYTES
         reason = DeadLetterReason(
             code=rejection.code,
@@ -391,7 +405,7 @@ class Lifecycle:
             errors=list(rejection.errors)[:50],
         )
         letter = DeadLetter(
-            id=deterministic_id("dlq", source.topic, str(source.partition), str(source.offset)),
+            id=deterministic_id(kind, source.topic, str(source.partition), str(source.offset)),
             reason=reason,
             source_topic=source.topic,
             source_partition=source.partition,
@@ -431,7 +445,8 @@ class Lifecycle:
             if action is not None and not action.cancelled and _paid(action, now):
                 raise _after_payment(resolution, action)
             if resolution.function in CANCELLING:
-                return self._cancel(state, action, resolution, received, now)
+                cancelled = self._cancel(state, action, resolution, received, now)
+                return self._notified(cancelled, resolution, None, None, raw, source, now)
             if action is not None and action.cancelled:
                 raise _after_cancellation(resolution, action)
             if action is not None:
@@ -442,7 +457,49 @@ class Lifecycle:
             schedule = _encoded_schedule(resolution, history)
         except Rejection as rejection:
             return self.dead_letter(raw, source, rejection, now)
-        return self._schedule(state, action, resolution, raw, history, schedule, received, now)
+        scheduled = self._schedule(state, action, resolution, raw, history, schedule, received, now)
+        return self._notified(scheduled, resolution, action, schedule, raw, source, now)
+
+    def _notified(
+        self,
+        outcome: Outcome,
+        resolution: BoardResolution,
+        previous: Action | None,
+        schedule: EncodedSchedule | None,
+        raw: bytes,
+        source: Source,
+        now: dt.datetime,
+    ) -> Outcome:
+        """``outcome`` with the ISO 20022 document of its schedule event, in the same
+        transaction: seev.031 NEWM or REPL for a schedule (``schedule`` given), seev.039
+        for a cancellation. What the standard cannot express gets a dead letter naming
+        the field instead, never a malformed document (the JSON events stand)."""
+        try:
+            if schedule is None:
+                document = cancellation_advice(resolution)
+            else:
+                replaced = None
+                if previous is not None and previous.resolution is not None:
+                    replaced = replaced_version(previous.resolution, previous.version)
+                document = notification(resolution, schedule.ex_date, replaced)
+        except Inexpressible as exc:
+            code = DeadLetterCode.ISO20022_RESTRICTION
+            rejection = Rejection(code, str(exc), exc.errors)
+            letter = self.dead_letter(raw, source, rejection, now, "seev")
+            return replace(outcome, outputs=outcome.outputs + letter.outputs, reason=code)
+        out = Outgoing(
+            topic=self.topics.notifications,
+            key=resolution.security_key.encode(),
+            value=document.xml,
+            headers=xml_cloudevent_headers(
+                deterministic_id(document.message, resolution.event_id, str(resolution.version)),
+                document.message,
+                resolution.event_id,
+                now,
+            ),
+            event_type=document.message,
+        )
+        return replace(outcome, outputs=(*outcome.outputs, out))
 
     def _on_forecast(
         self, state: PartitionState, raw: bytes, source: Source, now: dt.datetime

@@ -29,7 +29,8 @@ def msg(offset: int, **changes: Any) -> tuple[bytes, Source]:
 
 
 def events(outcome: Outcome) -> list[dict[str, Any]]:
-    return [json.loads(o.value) for o in outcome.outputs]
+    """The JSON events (the ISO 20022 documents beside them: tests/unit/test_notifications.py)."""
+    return [json.loads(o.value) for o in outcome.outputs if o.topic != TOPICS.notifications]
 
 
 @pytest.fixture
