@@ -39,12 +39,14 @@ from tests.faults.inputs import (
     CLOCK_START,
     DATE_TYPES,
     EXPECTED_TYPES,
+    SEEV031,
     Message,
     arrival,
     generated_messages,
     hostile_messages,
     interleave,
     letter_problems,
+    notification_cli,
     schedule_cli,
     schedule_subprocess,
     valid_messages,
@@ -435,7 +437,13 @@ class Scenario:
         self.messages = list(messages)
         self.clock = ClockFile(workdir / f"clock-{ns.token}")
         t = ns.topics
-        self.outputs = [t.schedules, t.record_dates, t.payment_dates, t.dead_letters]
+        self.outputs = [
+            t.schedules,
+            t.record_dates,
+            t.payment_dates,
+            t.notifications,
+            t.dead_letters,
+        ]
         self.changelog = f"{t.prefix}{ns.app_id}.state-changelog.v2"
         self.reader = OutputReader(ns.bootstrap, self.outputs)
         self.report = Report(name)
@@ -570,7 +578,8 @@ class Scenario:
         valid = [m for m, _, _ in self.placed if m.event_id is not None]
         bad = len(self.placed) - len(valid)
         due = sum(1 for m in valid for due in m.date_events_due() if due <= last_step)
-        await self.reader.wait_for(len(valid) + bad + due, DRAIN_TIMEOUT_S, STALL_S)
+        scheduled = 2 * len(valid)  # each schedule event and its notification
+        await self.reader.wait_for(scheduled + bad + due, DRAIN_TIMEOUT_S, STALL_S)
         self.lap("all due by the last step read")
         before = {id(w): await scrape(w) for w in survivors}
         self.clock.set(CLOCK_END)
@@ -628,6 +637,23 @@ class Scenario:
                 r.problems.append(f"{m.event_id}: in-process schedule differs from the CLI's")
         for rec in self.reader.records:
             ce_ids[rec.headers.get("ce_id", b"")] += 1
+            if rec.topic == t.notifications:
+                key = (
+                    rec.headers.get("ce_subject", b"").decode(),
+                    rec.headers.get("ce_type", b"").decode(),
+                )
+                input_of = valid.get(key[0])
+                if input_of is None or key[1] != SEEV031:
+                    r.unexpected += 1
+                    r.problems.append(f"unexpected notification {key}")
+                    continue
+                seen[key] += 1
+                if seen[key] == 1 and rec.value != notification_cli(input_of.value):
+                    r.wrong += 1
+                    r.problems.append(
+                        f"{key}: differs from `corpactions schedule --format seev031`"
+                    )
+                continue
             try:
                 event = rec.json()
             except ValueError:

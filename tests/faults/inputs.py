@@ -29,8 +29,11 @@ from zoneinfo import ZoneInfo
 
 from tests.support.kafka import example_resolution, security_key
 
-EXPECTED_TYPES = ("DividendScheduled", "RecordDateReached", "PaymentDateReached")
-DATE_TYPES = EXPECTED_TYPES[1:]
+# What each valid resolution must give: its events, and the ISO 20022 notification of
+# its schedule (told by its ce_type header, the message definition).
+SEEV031 = "seev.031.001.14"
+EXPECTED_TYPES = ("DividendScheduled", "RecordDateReached", "PaymentDateReached", SEEV031)
+DATE_TYPES = EXPECTED_TYPES[1:3]
 
 # The workers' "now" (CORPACTIONS_CLOCK_FILE): every valid record date lies after
 # CLOCK_START and every payment date before CLOCK_END.
@@ -386,6 +389,16 @@ def schedule_cli(value: bytes) -> dict[str, Any]:
     """`corpactions schedule -` on ``value``: the console command's own parser and
     handler, run in this process (a subprocess per input would take hours at full size;
     `schedule_subprocess` cross-checks samples)."""
+    result: dict[str, Any] = json.loads(_cli(["schedule", "-"], value))
+    return result
+
+
+def notification_cli(value: bytes) -> bytes:
+    """`corpactions schedule --format seev031 -` on ``value``, in this process."""
+    return _cli(["schedule", "--format", "seev031", "-"], value).encode()
+
+
+def _cli(argv: list[str], value: bytes) -> str:
     from corpactions.cli import main
 
     stdin = io.TextIOWrapper(io.BytesIO(value), encoding="utf-8")
@@ -394,13 +407,12 @@ def schedule_cli(value: bytes) -> dict[str, Any]:
     sys.stdin = stdin
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(["schedule", "-"])
+            code = main(argv)
     finally:
         sys.stdin = saved
     if code != 0:
-        raise AssertionError(f"corpactions schedule exit {code}: {err.getvalue()}")
-    result: dict[str, Any] = json.loads(out.getvalue())
-    return result
+        raise AssertionError(f"corpactions {' '.join(argv)} exit {code}: {err.getvalue()}")
+    return out.getvalue()
 
 
 def schedule_subprocess(value: bytes) -> dict[str, Any]:
