@@ -95,6 +95,33 @@ async def test_lag_json_reports_each_partition_with_verdicts_from_commit_history
     assert "ERR" in table
 
 
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("KAFKA_")}
+
+
+def without_kafka_env(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "corpactions.cli", "lag", *args],
+        env=_clean_env(), capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def watch_two_samples(*args: str) -> tuple[list[str], int]:
+    """The first two lines `corpactions lag --watch` prints on a pipe, and its exit status
+    after Ctrl-C (SIGINT)."""
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "corpactions.cli", "lag", *args],
+        env=_clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert watch.stdout is not None
+        lines = [watch.stdout.readline() for _ in range(2)]
+    finally:
+        watch.send_signal(signal.SIGINT)
+        code = watch.wait(timeout=30)
+    return lines, code
+
+
 async def test_lag_is_a_monitoring_check_with_kafka_style_connection_flags(
     kafka_bootstrap: str, tmp_path: Path
 ) -> None:
@@ -126,27 +153,13 @@ async def test_lag_is_a_monitoring_check_with_kafka_style_connection_flags(
     # Kafka's own flags, no environment: --bootstrap-server, --command-config
     config = tmp_path / "client.properties"
     config.write_text("# as for kafka-consumer-groups.sh\nsecurity.protocol=PLAINTEXT\n")
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KAFKA_")}
     flags = ["--bootstrap-server", kafka_bootstrap, "--command-config", str(config)]
-    done = subprocess.run(
-        [sys.executable, "-m", "corpactions.cli", "lag", "--json", "--group", group, *flags],
-        env=clean, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    done = without_kafka_env("--json", "--group", group, *flags)
     assert done.returncode == 0, done.stderr
     assert [r["group"] for r in json.loads(done.stdout)] == [group]
 
     # --watch on a pipe: one JSON object per sample, then (SIGINT) the last verdict
-    watch = subprocess.Popen(
-        [sys.executable, "-m", "corpactions.cli", "lag", "--watch", "0.5", "--json",
-         "--group", typo, *flags],
-        env=clean, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert watch.stdout is not None
-        lines = [watch.stdout.readline() for _ in range(2)]
-    finally:
-        watch.send_signal(signal.SIGINT)
-        code = watch.wait(timeout=30)
+    lines, code = watch_two_samples("--watch", "0.5", "--json", "--group", typo, *flags)
     samples = [json.loads(line) for line in lines]
     assert [s["status"] for s in samples] == ["CRITICAL", "CRITICAL"]
     assert samples[0]["rows"][0]["status"] == "NOTFOUND"

@@ -114,6 +114,7 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
         timer_backlog=lambda: sum(p.state.timer_backlog for p in engine.partitions.values()),
         ready=lambda: engine.ready,
         monitor=monitor,
+        overdue=engine.overdue_timers,
     )
     register_metrics(app, registry)
     return app
