@@ -54,6 +54,7 @@ from corpactions.stream.clients import changelog_reader, group_consumer, transac
 from corpactions.stream.clock import Clock
 from corpactions.stream.kafka_tuning import set_concurrent_transactions_backoff
 from corpactions.stream.lifecycle import Lifecycle, Outcome
+from corpactions.stream.logs import log_dead_letters
 from corpactions.stream.members import GroupMembers
 from corpactions.stream.partition import (
     Collaborators,
@@ -444,14 +445,24 @@ class Engine:
             committed = await work
             if committed is not None:
                 self.stats.committed(committed)
+                log_dead_letters(committed.outcomes)
                 if committed.next_offset is not None:
                     self.progress[proc.tp] = committed.next_offset
         except ProducerFenced:
-            log.warning("producer for %s fenced: partition moved to another worker", proc.tp)
+            log.warning(
+                "producer for %s fenced: partition moved to another worker",
+                proc.tp,
+                extra={"topic": proc.tp.topic, "partition": proc.tp.partition},
+            )
             self.partitions.pop(proc.tp, None)
             await proc.close()
         except KafkaError as exc:
-            log.warning("transaction on %s failed (%r); rewinding the partition", proc.tp, exc)
+            log.warning(
+                "transaction on %s failed (%r); rewinding the partition",
+                proc.tp,
+                exc,
+                extra={"topic": proc.tp.topic, "partition": proc.tp.partition},
+            )
             assert self.consumer is not None
             self._busy.add(proc.tp)
             try:
