@@ -64,6 +64,7 @@ SERVICE_METRICS = {
     "corpactions_timers_overdue": "Record/payment dates due now that have not fired yet",
     "corpactions_timers_overdue_seconds": "How long ago the earliest unfired due date fell due",
     "corpactions_ready": "1 while holding partitions, all restored, none recovering; else 0",
+    "corpactions_partitions_assigned": "Input partitions assigned to this worker",
 }
 
 
@@ -93,7 +94,9 @@ class ServiceCollector(Collector):
         timer_backlog: Callable[[], int],
         ready: Callable[[], bool],
         overdue: Callable[[], tuple[int, float]] = lambda: (0, 0.0),
+        assigned: Callable[[], int] = lambda: 0,
     ) -> None:
+        self.assigned = assigned
         self.stats = stats
         self.timer_backlog = timer_backlog
         self.ready = ready
@@ -131,6 +134,8 @@ class ServiceCollector(Collector):
         yield GaugeMetricFamily(
             "corpactions_ready", SERVICE_METRICS["corpactions_ready"], value=int(self.ready())
         )
+        name = "corpactions_partitions_assigned"
+        yield GaugeMetricFamily(name, SERVICE_METRICS[name], value=self.assigned())
 
 
 def _labelled_counter(name: str, label: str, counts: Mapping[str, int]) -> Metric:
@@ -209,11 +214,12 @@ def build_registry(
     ready: Callable[[], bool] = lambda: False,
     monitor: LagMonitor | None = None,
     overdue: Callable[[], tuple[int, float]] = lambda: (0, 0.0),
+    assigned: Callable[[], int] = lambda: 0,
 ) -> CollectorRegistry:
     """A private registry with the service's and the lag monitor's collectors."""
     registry = CollectorRegistry(auto_describe=False)
     if service is not None:
-        registry.register(ServiceCollector(service, timer_backlog, ready, overdue))
+        registry.register(ServiceCollector(service, timer_backlog, ready, overdue, assigned))
     if monitor is not None:
         registry.register(LagCollector(monitor))
     return registry

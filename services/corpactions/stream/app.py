@@ -118,6 +118,7 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
         ready=lambda: engine.ready,
         monitor=monitor,
         overdue=engine.overdue_timers,
+        assigned=engine.assigned_count,
     )
     register_metrics(app, registry)
     return app

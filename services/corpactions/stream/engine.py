@@ -225,6 +225,10 @@ class Engine:
             return "no partitions assigned"
         return None
 
+    def assigned_count(self) -> int:
+        """Input partitions the group gave this worker: held, restoring or recovering."""
+        return len(set(self.partitions) | self._busy)
+
     def overdue_timers(self) -> tuple[int, float]:
         """Dates due now that have not fired, across the held partitions: how many, and
         how long ago the earliest fell due (seconds; 0 when none)."""
