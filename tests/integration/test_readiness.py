@@ -50,11 +50,23 @@ async def test_ready_turns_false_without_partitions_and_true_when_given_one(
         body = await wait_for(first, 200, None, 90)
         assert body["partitions"] == [0]
         second = WorkerProcess(ns, tmp_path).start()
-        body = await wait_for(second, 503, "no partitions assigned", 90)
+        # one partition, two workers: whichever the group leaves idle is not ready
+        deadline = time.monotonic() + 90
+        states: list[tuple[int, dict[str, Any]] | None] = []
+        while time.monotonic() < deadline:
+            states = [await ready_state(first), await ready_state(second)]
+            settled = [s for s in states if s is not None and len(s[1]["group"]) == 2]
+            whys = sorted((s[0], s[1].get("why")) for s in settled)
+            if whys == [(200, None), (503, "no partitions assigned")]:
+                break  # both joined the group; one holds the partition
+            await asyncio.sleep(0.3)
+        assert sorted(s[0] for s in states if s is not None) == [200, 503], states
+        busy, idle = (first, second) if states[0] and states[0][0] == 200 else (second, first)
+        body = await wait_for(idle, 503, "no partitions assigned", 5)
         assert body["ready"] is False
         assert body["partitions"] == []
-        first.stop()
-        body = await wait_for(second, 200, None, 90)
+        busy.stop()
+        body = await wait_for(idle, 200, None, 90)
         assert body["partitions"] == [0]
     finally:
         first.stop()
