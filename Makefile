@@ -24,13 +24,14 @@ $(STAMP): pyproject.toml requirements.lock
 setup: $(STAMP) ## Create .venv/ from the lock file and install the `corpactions` command
 	@true
 
-# Debian packages the tests use (kcat as a real external client, promtool for the alert
-# rules), installed when missing.
+# Debian packages the tests use (kcat as a real external client; from prometheus, promtool
+# for the alert rules and the server the alerting end-to-end test runs), installed when
+# missing.
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-tools: ## Install the Debian tools the tests use (kcat, promtool) when missing
+tools: ## Install the Debian tools the tests use (kcat, promtool, prometheus) when missing
 	@missing=""; command -v kcat >/dev/null || missing="$$missing kcat"; \
-	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	{ command -v promtool && command -v prometheus; } >/dev/null || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) $(APT_INSTALL) $$missing >/dev/null; \

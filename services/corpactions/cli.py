@@ -10,20 +10,52 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import textwrap
 from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from corpactions.broker.local import BrokerError
+from corpactions.contracts.events import DeadLetterCode
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, with the command's own exit status (``corpactions
+    lag`` is a monitoring check: 3, UNKNOWN)."""
+
+    def __init__(self, *args: Any, usage_exit: int = 2, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.usage_exit = usage_exit
+        self.commands: dict[str, _Parser] = {}
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(self.usage_exit, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _connection_flags(p: argparse.ArgumentParser) -> None:
+    """Kafka's tools' flags (see ops/kafka_config.py); both override the environment."""
+    p.add_argument(
+        "--bootstrap-server",
+        metavar="HOST:PORT[,...]",
+        help="the Kafka cluster (default: KAFKA_BOOTSTRAP_SERVERS, else the local broker)",
+    )
+    p.add_argument(
+        "--command-config",
+        metavar="FILE",
+        help="Kafka client properties (security.protocol, sasl.mechanism, sasl.jaas.config, "
+        "ssl.truststore.location of a PEM file, ...), as for kafka-consumer-groups.sh",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="corpactions", description="Corporate-actions (cash dividend) service."
-    )
+    parser = _Parser(prog="corpactions", description="Corporate-actions (cash dividend) service.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser(
-        "schedule", help="print the computed schedule of one resolution (JSON, or ISO 20022)"
-    )
+    def add(name: str, **kwargs: Any) -> _Parser:
+        p: _Parser = sub.add_parser(name, **kwargs)
+        parser.commands[name] = p
+        return p
+
+    p = add("schedule", help="print the computed schedule of one resolution (JSON, or ISO 20022)")
     p.add_argument("file", help="a board resolution as JSON; - reads stdin")
     p.add_argument(
         "--history",
@@ -39,39 +71,86 @@ def build_parser() -> argparse.ArgumentParser:
         "service publishes (seev.031, or seev.039 for a cancellation)",
     )
 
-    sub.add_parser("worker", help="run the stream service (KAFKA_BOOTSTRAP_SERVERS or local)")
+    add("worker", help="run the stream service (KAFKA_BOOTSTRAP_SERVERS or local)")
 
-    p = sub.add_parser("broker", help="the project's local Apache Kafka")
+    p = add("broker", help="the project's local Apache Kafka")
     p.add_argument("action", choices=["fetch", "start", "stop", "status"])
 
-    p = sub.add_parser(
-        "lag", help="consumer lag and Burrow-style verdicts of every group (or --group G)"
+    p = add(
+        "lag",
+        help="consumer lag and Burrow-style verdicts of every group (or --group G); a "
+        "monitoring check",
+        description="Consumer lag in offsets and seconds, with Burrow's verdicts, of every "
+        "group on the cluster or of the groups named.",
+        epilog=LAG_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        usage_exit=3,
     )
     p.add_argument("--group", action="append", metavar="G", help="only this group (repeatable)")
     p.add_argument(
         "--watch",
         nargs="?",
-        type=float,
+        type=_positive,
         const=5.0,
         default=None,
         metavar="SECONDS",
-        help="refresh every SECONDS (default 5) until Ctrl-C",
+        help="sample every SECONDS (default 5) until Ctrl-C: the table redrawn on a "
+        "terminal, else one line (--json: one JSON object) per sample",
     )
-    p.add_argument("--json", action="store_true", help="print a JSON list of partitions")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="a JSON list of partitions (a NOTFOUND group: one row, partition fields null)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_positive,
+        default=30.0,
+        metavar="SECONDS",
+        help="give up (UNKNOWN) when Kafka does not answer within SECONDS (default 30)",
+    )
+    _connection_flags(p)
 
-    p = sub.add_parser(
-        "dlq", help="dead letters: count them by reason (list), or send them back (replay)"
+    p = add(
+        "dlq",
+        help="dead letters: count them by reason (list), or send them back (replay)",
+        description="The dead letters of the board-resolutions topic: list them, or send "
+        "chosen ones back to the topic they came from.",
+        epilog=DLQ_HELP.format(
+            reasons=textwrap.fill(", ".join(DeadLetterCode), 78, subsequent_indent="  ")
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("action", choices=["list", "replay"])
-    p.add_argument("--reason", action="append", metavar="CODE", help="replay: only this reason")
+    p.add_argument(
+        "--reason", action="append", metavar="CODE", help="only letters of this reason (repeatable)"
+    )
     p.add_argument("--all", action="store_true", help="replay: every letter")
     p.add_argument(
         "--rekey", action="store_true", help="replay keyed by the security (wrong_key letters)"
     )
     p.add_argument("--dry-run", action="store_true", help="replay: count, send nothing")
-    p.add_argument("--json", action="store_true", help="list: one JSON object per letter")
+    p.add_argument(
+        "--limit", type=_count, metavar="N", help="replay at most N letters (the oldest first)"
+    )
+    p.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only letters dead-lettered at or after WHEN: an ISO time or date (UTC unless "
+        "it says), a duration ago (90m, 6h, 2d), or a DLQ offset (a whole number)",
+    )
+    p.add_argument(
+        "--until", metavar="WHEN", help="only letters before WHEN (same forms as --since)"
+    )
+    p.add_argument("--partition", type=_count, metavar="P", help="only the DLQ topic's partition P")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="list: one JSON object per letter; replay: a JSON summary",
+    )
+    _connection_flags(p)
 
-    p = sub.add_parser("demo", help="local broker + worker + the example resolution (make run)")
+    p = add("demo", help="local broker + worker + the example resolution (make run)")
     p.add_argument(
         "--seed", default=None, help="resolution JSON to feed (default: the IIJ example)"
     )
@@ -79,8 +158,44 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+LAG_HELP = """\
+exit status (monitoring plugin convention):
+  0  OK        every group OK
+  1  WARNING   the worst group is WARN (offsets move, lag does not shrink)
+  2  CRITICAL  a group is ERR (a partition STOP, STALL or REWIND), or a group named
+               with --group has no committed offset (NOTFOUND: mistyped or vanished)
+  3  UNKNOWN   Kafka unreachable within --timeout, bad arguments or configuration
+--watch ends (Ctrl-C) with the status of its last sample."""
+
+DLQ_HELP = """\
+reasons: {reasons}
+progress: a bar on a terminal, else a line on stderr every 5 seconds
+exit status: 0 letters replayed (or listed), 1 none matched (or none could be
+  replayed), 2 bad arguments, 3 Kafka unreachable or not usable"""
+
+
+def _positive(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not > 0")
+    return value
+
+
+def _count(raw: str) -> int:
+    if not raw.isdigit():
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number >= 0")
+    return int(raw)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # in the command's parser, so that its exit status applies
+        assert isinstance(parser, _Parser)
+        parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     command = importlib.import_module(f"corpactions.commands.{args.command}")
     try:
         return int(command.run(args))

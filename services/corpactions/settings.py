@@ -99,6 +99,7 @@ class Settings:
     # None: http://<web_host>:<web_port>, or this host's name when bound to every address
     web_advertised_url: str | None = None
     log_level: str = "warn"
+    log_format: str = "text"  # text (one plain line a record) or json (one object a line)
     # faust group-membership timings: defaults suit a real cluster; tests lower them.
     session_timeout_s: float = 30.0
     heartbeat_interval_s: float = 3.0
@@ -173,6 +174,9 @@ class Settings:
             raise SettingsError(
                 f"CORPACTIONS_LOG_LEVEL={level!r}: use crit, error, warn, info or debug"
             )
+        log_format = env.get("CORPACTIONS_LOG_FORMAT", cls.log_format).lower()
+        if log_format not in {"text", "json"}:
+            raise SettingsError(f"CORPACTIONS_LOG_FORMAT={log_format!r}: use text or json")
         return cls(
             bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
             security=KafkaSecurity.from_env(env),
@@ -185,6 +189,7 @@ class Settings:
             web_port=int(number("CORPACTIONS_WEB_PORT", cls.web_port, 1, 65535)),
             web_advertised_url=_url(env.get("CORPACTIONS_WEB_ADVERTISED_URL")),
             log_level=level,
+            log_format=log_format,
             session_timeout_s=number("CORPACTIONS_SESSION_TIMEOUT_S", cls.session_timeout_s),
             heartbeat_interval_s=number(
                 "CORPACTIONS_HEARTBEAT_INTERVAL_S", cls.heartbeat_interval_s

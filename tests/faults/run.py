@@ -68,7 +68,8 @@ def main() -> int:
         f"unexpected={total['unexpected']} wrong={total['wrong']} "
         f"dead_lettered={total['dead_lettered']}/{total['bad_total']} "
         f"faults_busy={busy}/{faults} "
-        f"({valid} valid resolutions x 4 outputs (3 events, 1 notification) across {len(reports)} scenarios: "
+        f"({valid} valid resolutions x 4 outputs (3 events, 1 notification) "
+        f"across {len(reports)} scenarios: "
         + ", ".join(f"{r.scenario} {r.seconds:.0f}s" for r in reports)
         + ")"
     )

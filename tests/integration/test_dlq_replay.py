@@ -16,8 +16,8 @@ from tests.support.kafka import Namespace, WorkerProcess, consume, example_resol
 pytestmark = pytest.mark.kafka
 
 
-def dlq(ns: Namespace, *args: str) -> str:
-    done = subprocess.run(
+def dlq_run(ns: Namespace, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "corpactions.cli", "dlq", *args],
         env=ns.env(),
         capture_output=True,
@@ -25,6 +25,10 @@ def dlq(ns: Namespace, *args: str) -> str:
         timeout=120,
         check=False,
     )
+
+
+def dlq(ns: Namespace, *args: str) -> str:
+    done = dlq_run(ns, *args)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -72,3 +76,47 @@ async def test_a_mis_keyed_resolution_is_replayed_once_under_its_security_key(
     # the undecodable letter cannot be re-keyed: skipped, not sent
     dry = dlq(namespace, "replay", "--all", "--rekey", "--dry-run")
     assert "skipped: not_a_resolution 1" in dry
+
+
+async def test_replay_is_steered_by_reason_limit_and_range_and_says_so_in_its_exit_code(
+    namespace: Namespace, spawn_worker: Callable[..., WorkerProcess]
+) -> None:
+    t = namespace.topics
+    spawn_worker()
+    first = example_resolution(message_id="a-1", event_id="JP3152820001-A")
+    second = example_resolution(message_id="b-1", event_id="JP3152820001-B")
+    await produce(
+        namespace.bootstrap,
+        t.resolutions,
+        [(b"3774", json.dumps(first).encode()), (b"3774", json.dumps(second).encode())]
+        + [(b"JP3152820001", b"\xff not json %d" % i) for i in range(3)],
+    )
+    await consume(namespace.bootstrap, [t.dead_letters], expected=5)
+
+    typo = dlq_run(namespace, "replay", "--reason", "wrng_key")
+    assert typo.returncode == 2
+    assert "'wrng_key' is not a reason code" in typo.stderr
+    none = dlq_run(namespace, "replay", "--reason", "domain_rule", "--json")
+    assert none.returncode == 1
+    assert json.loads(none.stdout)["matched"] == 0
+    assert "reading" in none.stderr  # progress off a terminal: lines on stderr
+    assert dlq_run(namespace, "replay", "--all", "--since", "1000000").returncode == 1
+    assert dlq_run(namespace, "replay", "--all", "--until", "2000-01-01").returncode == 1
+
+    dry = json.loads(dlq(namespace, "replay", "--reason", "undecodable", "--limit", "2",
+                         "--dry-run", "--json"))  # fmt: skip
+    assert dry["dry_run"] is True
+    assert (dry["matched"], dry["replayed"], dry["limit"]) == (2, 2, 2)
+    assert dry["replayed_by_reason"] == {"undecodable": 2}
+
+    # --limit 1: exactly one of the two mis-keyed resolutions goes back
+    one = json.loads(dlq(namespace, "replay", "--reason", "wrong_key", "--rekey",
+                         "--limit", "1", "--json"))  # fmt: skip
+    assert one["replayed"] == 1
+    [scheduled] = await consume(namespace.bootstrap, [t.schedules], expected=1, settle=3.0)
+    # then all of them, since a time before the first letter: the other one, once
+    out = dlq(namespace, "replay", "--reason", "wrong_key", "--rekey", "--since", "1h")
+    assert out.startswith("replayed 2 of ")
+    outs = await consume(namespace.bootstrap, [t.schedules], expected=2, settle=3.0)
+    assert sorted(r.json()["event_id"] for r in outs) == ["JP3152820001-A", "JP3152820001-B"]
+    assert scheduled.json()["event_id"] in {"JP3152820001-A", "JP3152820001-B"}

@@ -1,27 +1,40 @@
-"""`corpactions lag`: the lag report as a rich table, refreshed with --watch, or as JSON.
+"""`corpactions lag`: a monitoring check; the lag report as a table, watched, or JSON.
+
+Exit codes follow the monitoring plugin convention (Nagios, Icinga, Sensu): 0 every
+group OK, 1 the worst is WARN, 2 any group ERR (a partition STOP, STALL or REWIND) or a
+group asked for with ``--group`` that has no committed offset (NOTFOUND), 3 UNKNOWN
+(Kafka unreachable, bad arguments or configuration). Errors are one line on stderr.
 
 A one-shot run builds each partition's commit window from the whole
 ``__consumer_offsets`` history; ``--watch`` keeps one tracker, so after the first
 refresh its windows also hold live commits, judged exactly as the worker's monitor does.
+On a terminal ``--watch`` redraws the table; otherwise (a pipe, a log file) it prints
+one line per sample, or with ``--json`` one JSON object per sample.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
+import logging
 import sys
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
+from aiokafka.errors import KafkaError
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from corpactions.commands import bootstrap_servers
+from corpactions.broker.local import BrokerError
 from corpactions.ops.burrow import Status
+from corpactions.ops.kafka_config import ConfigError, resolve
 from corpactions.ops.lag import LagReport, LagTracker
-from corpactions.settings import Settings
+from corpactions.settings import Settings, SettingsError
+
+OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 
 _STYLE = {
     Status.NOTFOUND: "dim",
@@ -32,6 +45,23 @@ _STYLE = {
     Status.STALL: "red",
     Status.REWIND: "magenta",
 }
+_CRITICAL = {Status.ERR, Status.STOP, Status.STALL, Status.REWIND}
+
+
+def exit_code(report: LagReport, asked: Sequence[str] | None) -> int:
+    """The check's verdict: NOTFOUND is critical for a group asked for by name (with
+    every group listed, one without offsets is merely shown)."""
+    code = OK
+    for g in report.groups:
+        statuses = {g.status, *(p.status for p in g.partitions)}
+        if statuses & _CRITICAL or (g.status is Status.NOTFOUND and asked):
+            return CRITICAL
+        if Status.WARN in statuses:
+            code = WARNING
+    return code
+
+
+_NAMES = {OK: "OK", WARNING: "WARNING", CRITICAL: "CRITICAL", UNKNOWN: "UNKNOWN"}
 
 
 def _console(out: IO[str]) -> Console:
@@ -76,23 +106,57 @@ def render_table(report: LagReport) -> Table:
     return table
 
 
+def summary_line(report: LagReport, code: int) -> str:
+    """One line for a sample: time, verdict, then each group's status, lag and age."""
+    taken = dt.datetime.fromtimestamp(report.taken_at, dt.UTC).isoformat(timespec="seconds")
+    groups = "; ".join(
+        f"{g.group} {g.status.name} lag={g.total_lag} lag_seconds={g.max_lag_seconds:.1f}"
+        for g in report.groups
+    )
+    return f"{taken.replace('+00:00', 'Z')} {_NAMES[code]}: {groups or 'no groups'}"
+
+
+def sample_object(report: LagReport, code: int) -> dict[str, Any]:
+    """One ``--watch --json`` line: the verdict and every row."""
+    taken = dt.datetime.fromtimestamp(report.taken_at, dt.UTC).isoformat()
+    return {"taken_at": taken, "status": _NAMES[code], "exit_code": code, "rows": report.rows()}
+
+
+def _fail(message: str, out: IO[str] = sys.stderr) -> int:
+    out.write(f"corpactions lag: UNKNOWN: {message}\n")
+    return UNKNOWN
+
+
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    bootstrap = bootstrap_servers(settings)
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # its errors are ours to say
+    try:
+        settings = Settings.from_env()
+        conn = resolve(settings, args.bootstrap_server, args.command_config)
+    except (SettingsError, ConfigError, BrokerError) as exc:
+        return _fail(str(exc))
+    for warning in conn.warnings:
+        sys.stderr.write(f"corpactions lag: {warning}\n")
+    state = _State()
     try:
         return asyncio.run(
             _run(
-                bootstrap,
+                conn.bootstrap_servers,
                 args.group or None,
                 args.watch,
                 args.json,
-                settings.security.client_options(),
+                conn.client_options,
                 settings.lag_window,
+                args.timeout,
                 sys.stdout,
+                state,
             )
         )
-    except KeyboardInterrupt:
-        return 0  # --watch ends with Ctrl-C
+    except KeyboardInterrupt:  # --watch ends with Ctrl-C: the last sample's verdict
+        return state.last_code
+
+
+class _State:
+    last_code = UNKNOWN
 
 
 async def _run(
@@ -102,42 +166,101 @@ async def _run(
     as_json: bool,
     client_options: Mapping[str, Any],
     intervals: int,
+    timeout_s: float,
     out: IO[str],
+    state: _State,
 ) -> int:
-    async with LagTracker(
-        bootstrap, groups, client_options=client_options, intervals=intervals
-    ) as tracker:
+    tracker = LagTracker(bootstrap, groups, client_options=client_options, intervals=intervals)
+    try:
+        await asyncio.wait_for(tracker.start(), timeout_s)
+    except (KafkaError, OSError, TimeoutError) as exc:
+        return _fail(f"cannot reach Kafka at {bootstrap}: {_why(exc)}")
+    try:
         if watch is None:
-            await _print_once(tracker, as_json, out)
-        elif as_json:
-            await _watch_json(tracker, watch, out)
+            try:
+                report = await asyncio.wait_for(tracker.sample(), timeout_s)
+            except (KafkaError, OSError, TimeoutError) as exc:
+                return _fail(f"cannot read lag from {bootstrap}: {_why(exc)}")
+            code = exit_code(report, groups)
+            if as_json:
+                out.write(json.dumps(report.rows(), indent=2) + "\n")
+            else:
+                _console(out).print(render_table(report))
+            return code
+        if as_json or not out.isatty():
+            await _watch_lines(tracker, groups, watch, timeout_s, as_json, out, state)
         else:
-            await _watch_table(tracker, watch, out)
-    return 0
+            await _watch_table(tracker, groups, watch, timeout_s, out, state)
+        return state.last_code
+    finally:
+        await tracker.stop()
 
 
-async def _print_once(tracker: LagTracker, as_json: bool, out: IO[str]) -> None:
-    report = await tracker.sample()
-    if as_json:
-        out.write(json.dumps(report.rows(), indent=2) + "\n")
-    else:
-        _console(out).print(render_table(report))
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "no answer in time (--timeout)"
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0]
 
 
-async def _watch_json(tracker: LagTracker, every_s: float, out: IO[str]) -> None:
-    """One JSON list per line per refresh (JSON Lines), until Ctrl-C."""
+async def _sample(
+    tracker: LagTracker, groups: Sequence[str] | None, timeout_s: float, state: _State
+) -> tuple[LagReport | None, str]:
+    """One sample and its verdict (kept in ``state``), or None and why it failed."""
+    try:
+        report = await asyncio.wait_for(tracker.sample(), timeout_s)
+    except (KafkaError, OSError, TimeoutError) as exc:
+        state.last_code = UNKNOWN
+        return None, _why(exc)
+    state.last_code = exit_code(report, groups)
+    return report, ""
+
+
+async def _watch_lines(
+    tracker: LagTracker,
+    groups: Sequence[str] | None,
+    every_s: float,
+    timeout_s: float,
+    as_json: bool,
+    out: IO[str],
+    state: _State,
+) -> None:
+    """One line (a summary, or a JSON object) per sample, until Ctrl-C; a sample that
+    fails prints an UNKNOWN line and the next one tries again."""
     while True:
-        report = await tracker.sample()
-        out.write(json.dumps(report.rows()) + "\n")
+        report, why = await _sample(tracker, groups, timeout_s, state)
+        if report is None:
+            now = dt.datetime.now(dt.UTC).isoformat()
+            line = (
+                json.dumps(
+                    {"taken_at": now, "status": "UNKNOWN", "exit_code": UNKNOWN, "error": why}
+                )
+                if as_json
+                else f"{now[:19]}Z UNKNOWN: {why}"
+            )
+        elif as_json:
+            line = json.dumps(sample_object(report, state.last_code))
+        else:
+            line = summary_line(report, state.last_code)
+        out.write(line + "\n")
         out.flush()
         await asyncio.sleep(every_s)
 
 
-async def _watch_table(tracker: LagTracker, every_s: float, out: IO[str]) -> None:
+async def _watch_table(
+    tracker: LagTracker,
+    groups: Sequence[str] | None,
+    every_s: float,
+    timeout_s: float,
+    out: IO[str],
+    state: _State,
+) -> None:
     """The table redrawn in place at each refresh, until Ctrl-C."""
-    report = await tracker.sample()
-    with Live(render_table(report), console=_console(out), auto_refresh=False) as live:
+    with Live(console=_console(out), auto_refresh=False) as live:
         while True:
+            report, why = await _sample(tracker, groups, timeout_s, state)
+            if report is None:
+                live.console.print(f"UNKNOWN: {why}", style="red")
+            else:
+                live.update(render_table(report), refresh=True)
             await asyncio.sleep(every_s)
-            report = await tracker.sample()
-            live.update(render_table(report), refresh=True)

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
+import re
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pydantic import ValidationError
@@ -60,12 +62,35 @@ class StoredLetter:
         }
 
 
+class Progress(Protocol):
+    """Told how far a read has got: ``total`` records in range, then each position."""
+
+    def started(self, total: int) -> None: ...
+
+    def advanced(self, done: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Range:
+    """Which part of the DLQ topic to read: one partition or all, DLQ offsets
+    ``[from_offset, to_offset)`` in each."""
+
+    partition: int | None = None
+    from_offset: int | None = None
+    to_offset: int | None = None
+
+
 async def read_letters(
-    bootstrap: str, topic: str, client_options: Mapping[str, Any], unreadable: Counter[str]
-) -> AsyncIterator[StoredLetter]:
-    """Every committed letter in ``topic`` up to its end offsets at the start, one at a
-    time (a DLQ may be large: nothing is held); records that are not letters are counted
-    in ``unreadable``."""
+    bootstrap: str,
+    topic: str,
+    client_options: Mapping[str, Any],
+    unreadable: Counter[str],
+    where: Range = Range(),
+    progress: Progress | None = None,
+) -> AsyncGenerator[StoredLetter, None]:
+    """Every committed letter in ``topic`` (within ``where``) up to its end offsets at
+    the start, one at a time (a DLQ may be large: nothing is held); records that are not
+    letters are counted in ``unreadable``."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         **client_options,
@@ -73,25 +98,44 @@ async def read_letters(
         enable_auto_commit=False,
         max_poll_records=500,
     )
-    await consumer.start()
     try:
-        tps = [TopicPartition(topic, p) for p in sorted(await partitions_of(consumer, topic))]
+        await consumer.start()
+        parts = sorted(await partitions_of(consumer, topic))
+        if where.partition is not None:
+            parts = [p for p in parts if p == where.partition]
+        tps = [TopicPartition(topic, p) for p in parts]
         if not tps:
             return
         consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        end = await consumer.end_offsets(tps)
+        first = await consumer.beginning_offsets(tps)
+        last = await consumer.end_offsets(tps)
+        start = {tp: max(first[tp], where.from_offset or 0) for tp in tps}
+        end = {
+            tp: last[tp] if where.to_offset is None else min(last[tp], where.to_offset)
+            for tp in tps
+        }
+        tps = [tp for tp in tps if start[tp] < end[tp]]
+        if progress is not None:
+            progress.started(sum(end[tp] - start[tp] for tp in tps))
+        if not tps:
+            return
+        for tp in tps:
+            consumer.seek(tp, start[tp])
         idle = 0
         while idle < _IDLE_POLLS:
-            positions = [await consumer.position(tp) for tp in tps]
-            if all(pos >= end[tp] for pos, tp in zip(positions, tps, strict=True)):
+            positions = {tp: min(await consumer.position(tp), end[tp]) for tp in tps}
+            if progress is not None:
+                progress.advanced(sum(positions[tp] - start[tp] for tp in tps))
+            done = [tp for tp in tps if positions[tp] >= end[tp]]
+            if len(done) == len(tps):
                 break
+            consumer.pause(*done)  # read no further than the range
             batch = await consumer.getmany(timeout_ms=1000)
             idle = 0 if batch else idle + 1
             for tp, records in batch.items():
                 for r in records:
                     if r.offset >= end[tp]:
-                        continue  # arrived after the start: not this run's
+                        continue  # past the range (or arrived after the start)
                     try:
                         dead_letter = DeadLetter.model_validate_json(r.value)
                     except ValidationError:
@@ -100,6 +144,49 @@ async def read_letters(
                     yield StoredLetter(tp.partition, r.offset, dead_letter)
     finally:
         await consumer.stop()
+
+
+_DURATION = re.compile(r"(\d+)([smhdw])")
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_when(raw: str, now: dt.datetime) -> int | dt.datetime:
+    """A ``--since``/``--until`` bound: a DLQ offset (a whole number), a duration ago
+    (``90m``, ``6h``, ``2d``, ``1w``) or an ISO 8601 time or date (UTC unless it says).
+    Raises ValueError with what was expected."""
+    text = raw.strip()
+    if text.isdigit():
+        return int(text)
+    m = _DURATION.fullmatch(text)
+    if m:
+        return now - dt.timedelta(seconds=int(m.group(1)) * _UNIT_S[m.group(2)])
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"{raw!r} is neither an offset, a duration (90m, 6h, 2d) nor an ISO time"
+        ) from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which letters a command takes: by reason code (none given: every reason) and by
+    when they were dead-lettered, ``[since, until)``."""
+
+    reasons: frozenset[str] = frozenset()
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    def matches(self, letter: StoredLetter) -> bool:
+        if self.reasons and letter.reason not in self.reasons:
+            return False
+        at = letter.dead_letter.rejected_at
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.UTC)
+        if self.since is not None and at < self.since:
+            return False
+        return self.until is None or at < self.until
 
 
 def _b64(data: str | None) -> bytes | None:
@@ -130,19 +217,21 @@ async def replay(
 ) -> ReplayResult:
     """Produce each letter's record back to its source topic (nothing when ``dry_run``)."""
     result = ReplayResult(Counter(), Counter())
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, **client_options, acks="all", enable_idempotence=True
-    )
+    producer = None
     if not dry_run:
-        await producer.start()
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, **client_options, acks="all", enable_idempotence=True
+        )
     try:
+        if producer is not None:
+            await producer.start()
         sent = []
         async for item in letters:
             record = _replayed(item, dlq_topic, rekey)
             if isinstance(record, str):
                 result.skipped[record] += 1
                 continue
-            if not dry_run:
+            if producer is not None:
                 sent.append(
                     await producer.send(
                         record.topic, record.value, key=record.key, headers=record.headers
@@ -154,8 +243,8 @@ async def replay(
             result.replayed[item.reason] += 1
         await asyncio.gather(*sent)
     finally:
-        if not dry_run:
-            await producer.stop()
+        if producer is not None:
+            await producer.stop()  # flushes what is still in flight
     return result
 
 

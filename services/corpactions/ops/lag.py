@@ -125,9 +125,20 @@ class LagReport:
     end_offsets: Mapping[tuple[str, int], int]
 
     def rows(self) -> list[dict[str, Any]]:
-        """One object per (group, partition) with exactly :data:`JSON_FIELDS`."""
-        out = []
+        """One object per (group, partition) with exactly :data:`JSON_FIELDS`; a group
+        with no committed offset (NOTFOUND: a mistyped or vanished group) has one, its
+        partition fields null."""
+        out: list[dict[str, Any]] = []
         for g in self.groups:
+            if not g.partitions:
+                out.append(
+                    {
+                        **dict.fromkeys(JSON_FIELDS),
+                        "group": g.group,
+                        "status": g.status.name,
+                        "group_status": g.status.name,
+                    }
+                )
             for p in g.partitions:
                 out.append(
                     {
@@ -217,23 +228,27 @@ class LagTracker:
             fetch_max_bytes=4 * 1024 * 1024,
             fetch_max_wait_ms=20,  # an empty answer (markers only) should come back at once
         )
-        started: list[Any] = []
         try:
             for client in (self._admin, self._log, self._ends, self._reader):
                 await client.start()
-                started.append(client)
         except BaseException:
-            for client in started:
-                await _close(client)
+            # every client, started or not: one never stopped warns "Unclosed" when freed
+            await self.stop()
             raise
 
     async def stop(self) -> None:
+        """Close the clients. A stopped tracker may be started again: it then starts
+        over, reading the commit history anew (what it missed meanwhile included)."""
         for client in (self._reader, self._ends, self._log):
             if client is not None:
                 await _close(client)
         if self._admin is not None:
             await _close(self._admin)
         self._admin = self._log = self._ends = self._reader = None
+        self.windows = CommitWindows(self.windows.intervals, self.windows.min_distance_ms)
+        self._log_partitions = []
+        self._history_read = False
+        self._ts_cache = {}
 
     async def __aenter__(self) -> LagTracker:
         await self.start()

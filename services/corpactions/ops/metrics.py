@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from corpactions.contracts.events import DeadLetterCode
 from corpactions.ops.lag import LagReport
 from corpactions.ops.monitor import LagMonitor
 
@@ -60,7 +61,10 @@ SERVICE_METRICS = {
     "corpactions_transactions_total": "Kafka transactions committed",
     "corpactions_transactions_aborted_total": "Kafka transactions aborted",
     "corpactions_timer_backlog": "Pending record/payment date timers held by this worker",
-    "corpactions_ready": "1 once partitions are assigned and state restored, else 0",
+    "corpactions_timers_overdue": "Record/payment dates due now that have not fired yet",
+    "corpactions_timers_overdue_seconds": "How long ago the earliest unfired due date fell due",
+    "corpactions_ready": "1 while holding partitions, all restored, none recovering; else 0",
+    "corpactions_partitions_assigned": "Input partitions assigned to this worker",
 }
 
 
@@ -89,15 +93,22 @@ class ServiceCollector(Collector):
         stats: ServiceStats,
         timer_backlog: Callable[[], int],
         ready: Callable[[], bool],
+        overdue: Callable[[], tuple[int, float]] = lambda: (0, 0.0),
+        assigned: Callable[[], int] = lambda: 0,
     ) -> None:
+        self.assigned = assigned
         self.stats = stats
         self.timer_backlog = timer_backlog
         self.ready = ready
+        self.overdue = overdue
 
     def collect(self) -> Iterable[Metric]:
         s = self.stats
         yield _labelled_counter("corpactions_resolutions", "verdict", s.verdicts)
-        yield _labelled_counter("corpactions_dead_letters", "reason", s.dead_letter_reasons)
+        # every reason from 0, so that the first letters of a reason are an increase
+        # (a series born at 3 has no rate, and its alert would never fire)
+        reasons = {code.value: 0 for code in DeadLetterCode} | dict(s.dead_letter_reasons)
+        yield _labelled_counter("corpactions_dead_letters", "reason", reasons)
         yield _labelled_counter("corpactions_events_emitted", "type", s.emitted)
         yield CounterMetricFamily(
             "corpactions_transactions",
@@ -114,9 +125,17 @@ class ServiceCollector(Collector):
             SERVICE_METRICS["corpactions_timer_backlog"],
             value=self.timer_backlog(),
         )
+        overdue, overdue_s = self.overdue()
+        for name, value in (
+            ("corpactions_timers_overdue", overdue),
+            ("corpactions_timers_overdue_seconds", overdue_s),
+        ):
+            yield GaugeMetricFamily(name, SERVICE_METRICS[name], value=value)
         yield GaugeMetricFamily(
             "corpactions_ready", SERVICE_METRICS["corpactions_ready"], value=int(self.ready())
         )
+        name = "corpactions_partitions_assigned"
+        yield GaugeMetricFamily(name, SERVICE_METRICS[name], value=self.assigned())
 
 
 def _labelled_counter(name: str, label: str, counts: Mapping[str, int]) -> Metric:
@@ -194,11 +213,13 @@ def build_registry(
     timer_backlog: Callable[[], int] = lambda: 0,
     ready: Callable[[], bool] = lambda: False,
     monitor: LagMonitor | None = None,
+    overdue: Callable[[], tuple[int, float]] = lambda: (0, 0.0),
+    assigned: Callable[[], int] = lambda: 0,
 ) -> CollectorRegistry:
     """A private registry with the service's and the lag monitor's collectors."""
     registry = CollectorRegistry(auto_describe=False)
     if service is not None:
-        registry.register(ServiceCollector(service, timer_backlog, ready))
+        registry.register(ServiceCollector(service, timer_backlog, ready, overdue, assigned))
     if monitor is not None:
         registry.register(LagCollector(monitor))
     return registry

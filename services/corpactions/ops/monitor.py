@@ -1,6 +1,11 @@
 """The worker's lag monitor: one :class:`LagTracker` sampled every ``interval_s``.
 
-Its latest report feeds ``/metrics/``. A sample that fails with a Kafka error is
+Its latest report feeds ``/metrics/``. It samples only while ``active()`` says so: in
+the worker, while it holds input partition 0, so that one replica of the group watches
+the lag, not every one (each sample reads ``__consumer_offsets`` and asks the cluster
+for every watched group's offsets). When partition 0 moves, the old holder stops
+(its lag series disappear from its ``/metrics/``) and the new one starts, reading the
+commit history anew (checked every second while inactive). A sample that fails with a Kafka error is
 logged and counted (``corpactions_lag_monitor_failures_total``) and the next interval
 tries again: the monitor watches the service, it must not stop it. Any other error is
 a bug: the monitor stops, logs it, and ``corpactions_lag_monitor_last_success_timestamp_
@@ -20,6 +25,7 @@ from aiokafka.errors import KafkaError
 from corpactions.ops.lag import LagReport, LagTracker
 
 log = logging.getLogger(__name__)
+INACTIVE_CHECK_S = 1.0  # how soon an inactive monitor notices it should sample
 
 
 class LagMonitor:
@@ -28,10 +34,12 @@ class LagMonitor:
         tracker: LagTracker,
         interval_s: float,
         clock: Callable[[], float] = time.time,
+        active: Callable[[], bool] = lambda: True,
     ) -> None:
         self.tracker = tracker
         self.interval_s = interval_s
         self.clock = clock
+        self.active = active
         self.latest: LagReport | None = None
         self.samples = 0
         self.failures = 0
@@ -69,10 +77,24 @@ class LagMonitor:
         self.last_success = self.clock()
         return report
 
+    async def deactivate(self) -> None:
+        """Stop sampling: close the tracker, forget the last report (not exported)."""
+        self.latest = None
+        self.last_success = None
+        if self._started:
+            self._started = False
+            await self.tracker.stop()
+
     async def _run(self) -> None:
         while True:
-            await self.sample()
-            await asyncio.sleep(self.interval_s)
+            if self.active():
+                await self.sample()
+                await asyncio.sleep(self.interval_s)
+            else:
+                if self._started or self.latest is not None:
+                    log.info("lag monitor handed over: this worker no longer holds partition 0")
+                    await self.deactivate()
+                await asyncio.sleep(min(self.interval_s, INACTIVE_CHECK_S))
 
 
 def _log_crash(task: asyncio.Task[None]) -> None:

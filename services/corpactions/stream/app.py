@@ -95,7 +95,9 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
     register_views(app, engine)
 
     # Lag and verdicts of our own group plus CORPACTIONS_LAG_GROUPS, sampled in the
-    # background; /metrics/ serves them with the engine's counters (see corpactions.ops).
+    # background by the worker holding input partition 0 only (one per group, not one
+    # per replica; handed over with the partition); /metrics/ serves them with the
+    # engine's counters (see corpactions.ops).
     watched = ("*",) if "*" in settings.lag_groups else (settings.app_id, *settings.lag_groups)
     monitor = LagMonitor(
         LagTracker(
@@ -105,6 +107,7 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
             intervals=settings.lag_window,
         ),
         settings.lag_interval_s,
+        active=lambda: any(tp.partition == 0 for tp in engine.partitions),
     )
 
     @app.service
@@ -120,6 +123,8 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
         timer_backlog=lambda: sum(p.state.timer_backlog for p in engine.partitions.values()),
         ready=lambda: engine.ready,
         monitor=monitor,
+        overdue=engine.overdue_timers,
+        assigned=engine.assigned_count,
     )
     register_metrics(app, registry)
     return app

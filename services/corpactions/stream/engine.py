@@ -54,6 +54,7 @@ from corpactions.stream.clients import changelog_reader, group_consumer, transac
 from corpactions.stream.clock import Clock
 from corpactions.stream.kafka_tuning import rebalancing, set_concurrent_transactions_backoff
 from corpactions.stream.lifecycle import Lifecycle, Outcome
+from corpactions.stream.logs import log_dead_letters
 from corpactions.stream.members import GroupMembers
 from corpactions.stream.partition import (
     Collaborators,
@@ -188,6 +189,8 @@ class Engine:
         self._group_commit: asyncio.Task[None] | None = None
         self._group_committed_at = 0.0
         self.assigned_once = asyncio.Event()
+        # partitions being taken over or rebuilt after a failed transaction: not ready
+        self._busy: set[TopicPartition] = set()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -201,9 +204,42 @@ class Engine:
         self.on_fatal: Callable[[BaseException], None] | None = None
 
     @property
-    def ready(self) -> bool:
-        """Partitions assigned and their state restored."""
+    def started(self) -> bool:
+        """The first assignment is done (possibly with no partition for this worker)."""
         return self.assigned_once.is_set()
+
+    @property
+    def ready(self) -> bool:
+        """Now: holding partitions, every one restored, none being recovered."""
+        return self.not_ready_because() is None
+
+    def not_ready_because(self) -> str | None:
+        """Why this worker is not ready now (`/ready/`), or None."""
+        if self._stopping:
+            return "stopping"
+        if not self.started:
+            return "starting: no partitions assigned yet"
+        if self._busy:
+            return f"restoring partitions {sorted(tp.partition for tp in self._busy)}"
+        if not self.partitions:
+            return "no partitions assigned"
+        return None
+
+    def assigned_count(self) -> int:
+        """Input partitions the group gave this worker: held, restoring or recovering."""
+        return len(set(self.partitions) | self._busy)
+
+    def overdue_timers(self) -> tuple[int, float]:
+        """Dates due now that have not fired, across the held partitions: how many, and
+        how long ago the earliest fell due (seconds; 0 when none)."""
+        now = self.clock()
+        count, oldest = 0, None
+        for proc in self.partitions.values():
+            n, due = proc.state.overdue(now)
+            count += n
+            if due is not None and (oldest is None or due < oldest):
+                oldest = due
+        return count, 0.0 if oldest is None else (now - oldest).total_seconds()
 
     async def start(self) -> None:
         s = self.settings
@@ -276,8 +312,16 @@ class Engine:
         self._members_seen = self.members.generation
         async with self._lock:
             assert self.consumer is not None
-            for tp in sorted(assigned - set(self.partitions)):
-                self.partitions[tp] = await retrying(f"taking over {tp}", partial(self._take, tp))
+            taken = sorted(assigned - set(self.partitions))
+            self._busy.update(taken)
+            try:
+                for tp in taken:
+                    self.partitions[tp] = await retrying(
+                        f"taking over {tp}", partial(self._take, tp)
+                    )
+                    self._busy.discard(tp)
+            finally:
+                self._busy.difference_update(taken)
             self.assigned_once.set()
 
     async def _take(self, tp: TopicPartition) -> PartitionProcessor:
@@ -409,18 +453,32 @@ class Engine:
             committed = await work
             if committed is not None:
                 self.stats.committed(committed)
+                log_dead_letters(committed.outcomes)
                 if committed.next_offset is not None:
                     self.progress[proc.tp] = committed.next_offset
         except ProducerFenced:
-            log.warning("producer for %s fenced: partition moved to another worker", proc.tp)
+            log.warning(
+                "producer for %s fenced: partition moved to another worker",
+                proc.tp,
+                extra={"topic": proc.tp.topic, "partition": proc.tp.partition},
+            )
             self.partitions.pop(proc.tp, None)
             await proc.close()
         except KafkaError as exc:
-            log.warning("transaction on %s failed (%r); rewinding the partition", proc.tp, exc)
+            log.warning(
+                "transaction on %s failed (%r); rewinding the partition",
+                proc.tp,
+                exc,
+                extra={"topic": proc.tp.topic, "partition": proc.tp.partition},
+            )
             assert self.consumer is not None
-            await asyncio.sleep(0.5)
-            await proc.close()
-            fresh = await retrying(f"taking over {proc.tp}", partial(self._take, proc.tp))
-            if fresh.state.next_offset is None:
-                await self.consumer.seek_to_beginning(proc.tp)
-            self.partitions[proc.tp] = fresh
+            self._busy.add(proc.tp)
+            try:
+                await asyncio.sleep(0.5)
+                await proc.close()
+                fresh = await retrying(f"taking over {proc.tp}", partial(self._take, proc.tp))
+                if fresh.state.next_offset is None:
+                    await self.consumer.seek_to_beginning(proc.tp)
+                self.partitions[proc.tp] = fresh
+            finally:
+                self._busy.discard(proc.tp)

@@ -341,6 +341,31 @@ class PartitionState:
             out.append((action, kind, due))
         return out
 
+    def overdue(self, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+        """The dates due at ``now`` that have not fired (count, earliest due), without
+        popping: the heap is walked only through entries due by ``now``, so this costs
+        what is overdue, not what is pending. Stale entries are skipped as `pop_due`
+        skips them."""
+        heap = self._heap
+        count, oldest = 0, None
+        seen: set[tuple[str, str]] = set()
+        stack = [0] if heap else []
+        while stack:
+            i = stack.pop()
+            due, event_id, kind = heap[i]
+            if due > now:
+                continue  # and so are its children
+            stack += [c for c in (2 * i + 1, 2 * i + 2) if c < len(heap)]
+            action = self.actions.get(event_id)
+            if action is None or action.cancelled or (event_id, kind) in seen:
+                continue
+            if action.due(kind) != due or action.fired(kind) == due:
+                continue
+            seen.add((event_id, kind))
+            count += 1
+            oldest = due if oldest is None or due < oldest else oldest
+        return count, oldest
+
     def rebuild_timers(self, redue: Callable[[Action], Action] | None = None) -> None:
         """The timers of every action, once restore is complete. ``redue`` places an
         action's pending dates by the settings in force now (`Lifecycle.redue`); one pass

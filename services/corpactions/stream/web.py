@@ -59,7 +59,7 @@ PEER_TIMEOUT_S = 3.0
 def local_gap(engine: Engine) -> str | None:
     """Why this worker's own state may miss an answer right now, or None when it holds
     everything the group's map gives it."""
-    if not engine.ready:
+    if not engine.started:
         return "starting: no partitions restored yet"
     owned = engine.members.by_url.get(engine.members.self_url, ())
     held = {tp.partition for tp in engine.partitions}
@@ -174,9 +174,11 @@ def register_views(app: Any, engine: Engine) -> None:
 
     @app.page("/ready/")  # type: ignore[untyped-decorator]
     async def ready(self: web.View, request: web.Request) -> web.Response:
-        ok = engine.ready
+        why = engine.not_ready_because()
+        ok = why is None
         body = {
             "ready": ok,
+            **({"why": why} if why else {}),
             "partitions": sorted(tp.partition for tp in engine.partitions),
             "url": engine.members.self_url,
             "group": {url: list(p) for url, p in sorted(engine.members.by_url.items())},

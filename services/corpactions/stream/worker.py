@@ -9,6 +9,7 @@ import faust
 from corpactions.settings import Settings
 from corpactions.stream.app import create_app
 from corpactions.stream.clock import clock_from_env
+from corpactions.stream.logs import logging_config
 
 # Loggers that log every produced/fetched message at DEBUG. faust's `-l warn` sets the
 # root level, but these keep their own handlers' checks cheap only when set explicitly.
@@ -22,6 +23,15 @@ def run_worker(settings: Settings) -> int:
     )
     for name in _NOISY:
         logging.getLogger(name).setLevel(max(level, logging.INFO))
-    worker = faust.Worker(app, loglevel=settings.log_level, quiet=True)
+    worker = faust.Worker(
+        app,
+        loglevel=settings.log_level,
+        quiet=True,
+        # our handler and formatter (text or JSON, never colour codes), not faust's
+        logging_config=logging_config(settings.log_format, level),
+    )
+    # faust's start-up spinner writes ESC[?25l / ESC[?25h (hide/show the cursor) even
+    # when its output is a file or a pipe; a log line says "Ready" instead (at info)
+    worker.spinner = None
     worker.execute_from_commandline()  # blocks; handles SIGINT/SIGTERM gracefully
     return 0

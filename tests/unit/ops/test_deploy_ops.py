@@ -19,6 +19,7 @@ DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 RULES = DEPLOY / "prometheus" / "alerts.yml"
 RULE_TESTS = DEPLOY / "prometheus" / "alerts.test.yml"
 DASHBOARD = DEPLOY / "grafana" / "corpactions-dashboard.json"
+RUNBOOK = DEPLOY.parent / "docs" / "runbook.md"
 
 EXPORTED = set(LAG_METRICS) | set(SERVICE_METRICS)
 # what Prometheus itself adds to every scrape target
@@ -80,10 +81,54 @@ def test_alert_rules_name_only_exported_metrics() -> None:
         "KafkaConsumerPartitionRewound",
         "KafkaConsumerLagSecondsHigh",
         "CorpactionsDeadLetters",
-        "CorpactionsTimerBacklogGrowing",
+        "CorpactionsTimersOverdue",  # replaced CorpactionsTimerBacklogGrowing (issue #18)
         "CorpactionsWorkerNotReady",
         "CorpactionsWorkerAbsent",
     } <= alerts
+
+
+def _rules() -> list[dict[str, Any]]:
+    return [r for g in yaml.safe_load(RULES.read_text())["groups"] for r in g["rules"]]
+
+
+def _anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_alert_says_what_it_means_and_links_a_runbook_section() -> None:
+    anchors = {
+        _anchor(line.lstrip("#"))
+        for line in RUNBOOK.read_text().splitlines()
+        if line.startswith("## ")
+    }
+    for rule in _rules():
+        notes = rule["annotations"]
+        assert {"summary", "description", "runbook_url"} <= set(notes), rule["alert"]
+        assert len(notes["description"]) > 40, rule["alert"]
+        path, _, anchor = notes["runbook_url"].partition("#")
+        assert path == "docs/runbook.md", rule["alert"]
+        assert anchor in anchors, (rule["alert"], anchor)
+
+
+def test_every_rule_selects_the_services_job() -> None:
+    for rule in _rules():
+        expr = rule["expr"]
+        selectors = re.findall(r"\b([a-z_:][a-z0-9_:]*)\s*(\{[^}]*\})?\s*(?=[\[)=<>!\s]|$)", expr)
+        for name in metric_names(expr):
+            uses = [sel for n, sel in selectors if n == name]
+            assert uses, (rule["alert"], name)
+            assert all('job="corpactions"' in sel for sel in uses), (rule["alert"], name, uses)
+
+
+def test_every_alert_is_unit_tested_firing_and_not_firing() -> None:
+    checks = [
+        c for t in yaml.safe_load(RULE_TESTS.read_text())["tests"] for c in t["alert_rule_test"]
+    ]
+    for rule in _rules():
+        mine = [c for c in checks if c["alertname"] == rule["alert"]]
+        assert any(c["exp_alerts"] for c in mine), f"{rule['alert']} never tested firing"
+        assert any(not c["exp_alerts"] for c in mine), f"{rule['alert']} never tested silent"
 
 
 def _panels(panels: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -77,3 +77,21 @@ def test_before_the_first_sample_only_the_monitor_counters_are_exported() -> Non
         "corpactions_lag_monitor_samples_total",
         "corpactions_lag_monitor_failures_total",
     }
+
+
+def test_overdue_timers_and_every_dead_letter_reason_from_zero() -> None:
+    stats = EngineStats(dead_letter_reasons=Counter({"wrong_key": 2}))
+    registry = build_registry(service=stats, overdue=lambda: (4, 90.5))
+    m = _parse(render(registry).decode())
+    assert m[("corpactions_timers_overdue", ())] == 4
+    assert m[("corpactions_timers_overdue_seconds", ())] == 90.5
+    reasons = {
+        dict(labels)["reason"]: v
+        for (name, labels), v in m.items()
+        if name == "corpactions_dead_letters_total"
+    }
+    assert reasons == {
+        "payload_too_large": 0, "undecodable": 0, "schema_violation": 0, "domain_rule": 0,
+        "event_cancelled": 0, "event_already_paid": 0, "record_date_already_reached": 0,
+        "iso20022_restriction": 0, "wrong_key": 2,
+    }  # fmt: skip

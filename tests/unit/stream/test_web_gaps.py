@@ -16,7 +16,7 @@ ME, PEER = "http://10.0.0.1:6066", "http://10.0.0.2:6066"
 def engine(ready: bool, owned: tuple[int, ...], restored: tuple[int, ...]) -> Any:
     members = GroupMembers(ME, {ME: owned, PEER: (9,)})
     held = {TopicPartition("in", p): object() for p in restored}
-    return SimpleNamespace(ready=ready, members=members, partitions=held)
+    return SimpleNamespace(started=ready, members=members, partitions=held)
 
 
 def test_a_worker_holding_all_its_partitions_can_say_not_found() -> None:
