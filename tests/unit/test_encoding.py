@@ -31,7 +31,8 @@ from corpactions.contracts.events import (
 from corpactions.contracts.schedule import schedule_json, to_view
 from corpactions.contracts.topics import Topics
 from corpactions.domain import DividendHistory, schedule_dividend
-from corpactions.stream.lifecycle import Lifecycle, Outgoing, Source
+from corpactions.stream.intake import Source
+from corpactions.stream.lifecycle import Lifecycle, Outgoing
 from corpactions.stream.state import Action, PartitionState
 from tests.bench.bench_core import synthetic
 from tests.support.kafka import key_of

@@ -49,7 +49,8 @@ from corpactions.notifications.generated import (
 from corpactions.notifications.restrictions import digits, element_order_errors
 from corpactions.notifications.seev import seev031_document, seev039_document, xsdata_xml
 from corpactions.notifications.writer import check, render
-from corpactions.stream.lifecycle import Lifecycle, Outcome, Outgoing, Source, Verdict
+from corpactions.stream.intake import Source, Verdict
+from corpactions.stream.lifecycle import Lifecycle, Outcome, Outgoing
 from corpactions.stream.state import PartitionState
 from tests.bench.bench_core import synthetic
 from tests.support.kafka import key_of

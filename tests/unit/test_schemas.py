@@ -12,7 +12,8 @@ from jsonschema import Draft202012Validator
 
 from corpactions.contracts.generate import MODELS, main, render
 from corpactions.contracts.topics import Topics
-from corpactions.stream.lifecycle import Lifecycle, Source
+from corpactions.stream.intake import Source
+from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.state import PartitionState
 from tests.support.kafka import EXAMPLE, example_resolution, key_of
 

@@ -38,9 +38,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
@@ -53,53 +51,20 @@ from corpactions.settings import Settings
 from corpactions.stream.clients import changelog_reader, group_consumer, transactional_producer
 from corpactions.stream.clock import Clock
 from corpactions.stream.kafka_tuning import rebalancing, set_concurrent_transactions_backoff
-from corpactions.stream.lifecycle import Lifecycle, Outcome
+from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.logs import log_dead_letters
 from corpactions.stream.members import GroupMembers
 from corpactions.stream.partition import (
     Collaborators,
     Committed,
     PartitionProcessor,
-    Restored,
 )
 from corpactions.stream.state import PartitionState
+from corpactions.stream.stats import EngineStats
 from corpactions.stream.topics import ensure_topics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-@dataclass
-class EngineStats:
-    """Counters the ops layer exposes (processed, dead-lettered, stale, duplicates...)."""
-
-    verdicts: Counter[str] = field(default_factory=Counter)
-    dead_letter_reasons: Counter[str] = field(default_factory=Counter)
-    emitted: Counter[str] = field(default_factory=Counter)
-    transactions: int = 0
-    aborted_transactions: int = 0
-    restored_records: int = 0
-    last_restore_s: float = 0.0
-
-    def count(self, outcome: Outcome) -> None:
-        if outcome.verdict is not None:
-            self.verdicts[outcome.verdict.value] += 1
-        if outcome.reason is not None:
-            self.dead_letter_reasons[outcome.reason] += 1
-        for out in outcome.outputs:
-            self.emitted[out.event_type] += 1
-
-    def committed(self, transaction: Committed) -> None:
-        self.transactions += 1
-        for outcome in transaction.outcomes:
-            self.count(outcome)
-
-    def aborted(self) -> None:
-        self.aborted_transactions += 1
-
-    def restored(self, restore: Restored) -> None:
-        self.restored_records += restore.records
-        self.last_restore_s = restore.seconds
 
 
 def changelog_topic(settings: Settings) -> str:

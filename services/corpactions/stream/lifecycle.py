@@ -26,13 +26,8 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
-from functools import lru_cache
 from typing import Any, cast
-
-from pydantic import ValidationError
 
 from corpactions.contracts.board_resolution import STORED, BoardResolution
 from corpactions.contracts.events import (
@@ -49,43 +44,28 @@ from corpactions.contracts.events import (
     deterministic_id,
     event_json,
 )
-from corpactions.contracts.forecast import DividendForecast, forecast_entries
+from corpactions.contracts.forecast import forecast_entries
 from corpactions.contracts.headers import cloudevent_headers, xml_cloudevent_headers
 from corpactions.contracts.inbound import is_forecast
 from corpactions.contracts.schedule import schedule_json, to_history_entry
 from corpactions.contracts.topics import Topics
-from corpactions.domain import DividendHistory, DomainRejected, calendar_index, schedule_dividend
-from corpactions.domain.forecasts import apply_forecasts, check_forecasts
+from corpactions.domain import DividendHistory, DomainRejected, schedule_dividend
+from corpactions.domain.forecasts import apply_forecasts
 from corpactions.notifications import (
     Inexpressible,
     cancellation_advice,
     notification,
     replaced_version,
 )
+from corpactions.stream import instants, intake
+from corpactions.stream.intake import (
+    CANCELLING,
+    DLQ_KEEP_BYTES,
+    Rejection,
+    Source,
+    Verdict,
+)
 from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState
-
-MAX_PAYLOAD_BYTES = 256 * 1024  # a resolution is ~1 KB; larger input is rejected unread
-DLQ_KEEP_BYTES = 64 * 1024  # of a rejected oversized payload, keep this much
-
-
-class Verdict(StrEnum):
-    SCHEDULED = "scheduled"
-    REPLACED = "replaced"
-    CANCELLED = "cancelled"
-    DUPLICATE = "duplicate"
-    STALE = "stale"
-    DEAD_LETTER = "dead_letter"
-    FORECAST = "forecast"  # a dividend forecast entered the security's history
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    topic: str
-    partition: int
-    offset: int
-    timestamp_ms: int | None = None
-    key: bytes | None = None  # the record's Kafka key: must be the security's
-    headers: Sequence[tuple[str, bytes | None]] = ()  # kept in a dead letter
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,171 +109,8 @@ class Outcome:
     reason: DeadLetterCode | None = None  # why it was dead-lettered
 
 
-@lru_cache(maxsize=65_536)  # many actions share a date; the zone lookup is the cost
-def _arrival(day: dt.date, mic: str, at: dt.time) -> dt.datetime:
-    tz = calendar_index(mic).tz  # from the maintained exchange calendar
-    return dt.datetime.combine(day, at, tzinfo=tz).astimezone(dt.UTC)
-
-
-@lru_cache(maxsize=65_536)  # restored actions share their dates
-def _placed(due: dt.datetime, mic: str, at: dt.time) -> dt.datetime:
-    """The date ``due`` falls on in ``mic``'s time zone, at ``at`` local time."""
-    return _arrival(due.astimezone(calendar_index(mic).tz).date(), mic, at)
-
-
-@lru_cache(maxsize=65_536)
-def _as_of(due: dt.datetime, mic: str) -> dict[str, Any]:
-    """The instant a date event stands for, in UTC and in the market's own time."""
-    tz = calendar_index(mic).tz
-    return {"as_of": due, "as_of_local": due.astimezone(tz).isoformat(), "time_zone": str(tz)}
-
-
 def _b64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode()
-
-
-CANCELLING = frozenset({"CANC", "WITH"})  # ISO 15022 functions that end an action
-
-
-class Rejection(Exception):
-    """Why a resolution goes to the dead letters: a reason code, a human summary, and
-    every problem found (code, field, message)."""
-
-    def __init__(
-        self, code: DeadLetterCode, message: str, errors: Sequence[dict[str, Any]] = ()
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.errors = errors
-
-
-def _read(raw: bytes, source: Source) -> BoardResolution:
-    """The record as a resolution keyed by its security, or a `Rejection` (too large,
-    not JSON, not the contract, or the wrong key)."""
-    _check_size(raw)
-    try:
-        resolution = BoardResolution.model_validate_json(raw)
-    except ValidationError as exc:
-        raise _unreadable(exc) from None
-    _check_key(resolution.security_key, source)
-    return resolution
-
-
-def _read_forecast(raw: bytes, source: Source) -> DividendForecast:
-    """The record as a dividend forecast keyed by its security, whose amounts the core
-    accepts; or a `Rejection`."""
-    _check_size(raw)
-    try:
-        forecast = DividendForecast.model_validate_json(raw)
-    except ValidationError as exc:
-        raise _unreadable(exc) from None
-    _check_key(forecast.security_key, source)
-    try:
-        check_forecasts(forecast_entries(forecast))
-    except DomainRejected as exc:
-        raise _breaks_rules(exc) from None
-    return forecast
-
-
-def _check_size(raw: bytes) -> None:
-    if len(raw) > MAX_PAYLOAD_BYTES:
-        msg = f"payload of {len(raw)} bytes exceeds {MAX_PAYLOAD_BYTES}"
-        raise Rejection(DeadLetterCode.PAYLOAD_TOO_LARGE, msg)
-
-
-def _check_key(security_key: str, source: Source) -> None:
-    if source.key != security_key.encode():
-        # Another key would put this security's events, or one event's versions, in
-        # other partitions: another worker's state, a second schedule, timers firing
-        # twice. Refused whole, for the publisher to re-key and replay.
-        msg = (
-            f"record key {source.key!r} is not the security key {security_key!r} "
-            "(the ISIN, else MIC:local_code): every message about a security must "
-            "share its partition"
-        )
-        code = DeadLetterCode.WRONG_KEY
-        raise Rejection(code, msg, [{"code": code.value, "field": "(record key)", "message": msg}])
-
-
-def _unreadable(exc: ValidationError) -> Rejection:
-    errors = [
-        {
-            "code": e["type"],
-            "field": ".".join(str(p) for p in e["loc"]),
-            "message": e["msg"],
-        }
-        for e in exc.errors(include_url=False, include_input=False)
-    ]
-    undecodable = any(e["code"] in {"json_invalid", "json_type"} for e in errors)
-    code = DeadLetterCode.UNDECODABLE if undecodable else DeadLetterCode.SCHEMA_VIOLATION
-    first = errors[0] if errors else {"field": "", "message": str(exc)}
-    return Rejection(code, f"{first['field']}: {first['message']}", errors)
-
-
-def _repeated(action: Action, resolution: BoardResolution) -> Verdict | None:
-    """DUPLICATE for a message already applied to the action, STALE for a version not
-    newer than the action's; None for news."""
-    if resolution.message_id in action.message_ids:
-        return Verdict.DUPLICATE
-    if resolution.version <= action.version:
-        return Verdict.STALE
-    return None
-
-
-def _received_at(source: Source, now: dt.datetime) -> dt.datetime:
-    """When the resolution arrived: its record's timestamp, else now."""
-    if source.timestamp_ms is None:
-        return now
-    return dt.datetime.fromtimestamp(source.timestamp_ms / 1000, dt.UTC)
-
-
-def _after_cancellation(resolution: BoardResolution, action: Action) -> Rejection:
-    """A NEWM/REPL for a cancelled action: ISO 15022 requires a new event instead."""
-    msg = f"{resolution.event_id} was cancelled at version {action.version}"
-    code = DeadLetterCode.EVENT_CANCELLED
-    return Rejection(code, msg, [{"code": code.value, "field": "event_id", "message": msg}])
-
-
-def _paid(action: Action, now: dt.datetime) -> bool:
-    """The payment date was reached: fired, or due by ``now`` (the engine fires a batch's
-    due dates after its records, so an update in the batch that reaches the payment date
-    must find it paid, not move it away first)."""
-    due = action.payment_due
-    return action.paid or (due is not None and due <= now)
-
-
-def _after_payment(resolution: BoardResolution, action: Action) -> Rejection:
-    """Any update or cancellation of a paid dividend (DOMAIN.md: never cancelled after
-    payment; once paid, a correction is a new event, not an update)."""
-    msg = (
-        f"{resolution.event_id} was paid (payment date reached at "
-        f"{action.payment_fired or action.payment_due}): a {resolution.function.value} is not "
-        "applied to a paid dividend; a correction is a new event"
-    )
-    code = DeadLetterCode.EVENT_ALREADY_PAID
-    return Rejection(code, msg, [{"code": code.value, "field": "event_id", "message": msg}])
-
-
-def _record_date_moved_after_reached(
-    action: Action, resolution: BoardResolution, now: dt.datetime
-) -> Rejection | None:
-    """A REPL moving a record date that was reached: positions were struck at its end,
-    and entitlement systems took their snapshot; another record date means other holders
-    (a new event). Before it is reached, or for any other change, None."""
-    due = action.record_due
-    if due is None or (action.record_fired is None and due > now):
-        return None
-    tz = calendar_index(resolution.security.mic).tz
-    if due.astimezone(tz).date() == resolution.record_date:
-        return None
-    msg = (
-        f"{resolution.event_id}: the record date was reached (positions struck at its end); "
-        f"a REPL may change the rate and the payment date, not the record date "
-        f"({resolution.record_date}): cancel the event and announce a new one"
-    )
-    code = DeadLetterCode.RECORD_DATE_ALREADY_REACHED
-    return Rejection(code, msg, [{"code": code.value, "field": "record_date", "message": msg}])
 
 
 def _encoded_schedule(resolution: BoardResolution, history: DividendHistory) -> EncodedSchedule:
@@ -301,12 +118,7 @@ def _encoded_schedule(resolution: BoardResolution, history: DividendHistory) -> 
     try:
         return EncodedSchedule.of(resolution, history)
     except DomainRejected as exc:
-        raise _breaks_rules(exc) from None
-
-
-def _breaks_rules(exc: DomainRejected) -> Rejection:
-    errors = [{"code": r.code.value, "field": r.field, "message": r.message} for r in exc.reasons]
-    return Rejection(DeadLetterCode.DOMAIN_RULE, str(exc), errors)
+        raise intake.breaks_rules(exc) from None
 
 
 class Lifecycle:
@@ -359,7 +171,7 @@ class Lifecycle:
     def due_time(self, day: dt.date, mic: str, kind: str) -> dt.datetime:
         """When a record (``kind`` RECORD) or payment date is reached: its configured time
         of day on that date in the market's time zone."""
-        return _arrival(day, mic, self.event_times[kind])
+        return instants.arrival(day, mic, self.event_times[kind])
 
     def redue(self, action: Action) -> Action:
         """``action`` with its pending dates placed by the times in force now (the same
@@ -379,11 +191,11 @@ class Lifecycle:
         changes: dict[str, Any] = {} if mic == action.mic else {"mic": mic}
         record_due, payment_due = action.record_due, action.payment_due
         if record_due is not None and record_due != action.record_fired:
-            placed = _placed(record_due, mic, self.event_times[RECORD])
+            placed = instants.placed(record_due, mic, self.event_times[RECORD])
             if placed != record_due:
                 changes["record_due"] = placed
         if payment_due is not None and action.payment_fired is None:
-            placed = _placed(payment_due, mic, self.event_times[PAYMENT])
+            placed = instants.placed(payment_due, mic, self.event_times[PAYMENT])
             if placed != payment_due:
                 changes["payment_due"] = placed
         return replace(action, **changes) if changes else action
@@ -435,22 +247,22 @@ class Lifecycle:
         if is_forecast(raw):
             return self._on_forecast(state, raw, source, now)
         try:
-            resolution = _read(raw, source)
+            resolution = intake.read(raw, source)
             action = state.actions.get(resolution.event_id)
             if action is not None:
-                repeated = _repeated(action, resolution)
+                repeated = intake.repeated(action, resolution)
                 if repeated is not None:
                     return Outcome(repeated)
-            received = _received_at(source, now)
-            if action is not None and not action.cancelled and _paid(action, now):
-                raise _after_payment(resolution, action)
+            received = intake.received_at(source, now)
+            if action is not None and not action.cancelled and intake.paid(action, now):
+                raise intake.after_payment(resolution, action)
             if resolution.function in CANCELLING:
                 cancelled = self._cancel(state, action, resolution, received, now)
                 return self._notified(cancelled, resolution, None, None, raw, source, now)
             if action is not None and action.cancelled:
-                raise _after_cancellation(resolution, action)
+                raise intake.after_cancellation(resolution, action)
             if action is not None:
-                moved = _record_date_moved_after_reached(action, resolution, now)
+                moved = intake.record_date_moved_after_reached(action, resolution, now)
                 if moved is not None:
                     raise moved
             history = state.history_of(resolution.security_key)
@@ -507,7 +319,7 @@ class Lifecycle:
         """A forecast revises the held forecasts of its periods (the latest disclosure
         wins, domain/forecasts.py); later resolutions' roll-ups count it. No event."""
         try:
-            forecast = _read_forecast(raw, source)
+            forecast = intake.read_forecast(raw, source)
         except Rejection as rejection:
             return self.dead_letter(raw, source, rejection, now)
         key = forecast.security_key
@@ -634,7 +446,7 @@ class Lifecycle:
                 model, topic = PaymentDateReached, self.topics.payment_dates
                 fields = self._envelope(model.__name__, current, due, now, due.isoformat())
                 fields["payment_date"] = schedule.payment_date
-            fields.update(_as_of(due, current.mic or schedule.mic))
+            fields.update(instants.as_of(due, current.mic or schedule.mic))
             outputs.append(self._emit(topic, model, fields, now, schedule))
             changes.append(state.put_action(current.mark_fired(kind, due)))
         return Outcome(None, tuple(outputs), tuple(changes))

@@ -22,7 +22,8 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError
 from aiokafka.partitioner import murmur2
 from aiokafka.structs import TopicPartition
 
-from corpactions.stream.lifecycle import Lifecycle, Outcome, Source
+from corpactions.stream.intake import Source
+from corpactions.stream.lifecycle import Lifecycle, Outcome
 from corpactions.stream.state import PartitionState
 
 log = logging.getLogger(__name__)

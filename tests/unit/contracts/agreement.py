@@ -19,7 +19,8 @@ from typing import Any, Literal
 from jsonschema import Draft202012Validator
 
 from corpactions.contracts.topics import Topics
-from corpactions.stream.lifecycle import Lifecycle, Source, Verdict
+from corpactions.stream.intake import Source, Verdict
+from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.state import PartitionState
 from tests.support.kafka import security_key
 

@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from corpactions.contracts.topics import Topics
-from corpactions.stream.lifecycle import Lifecycle, Source
+from corpactions.stream.intake import Source
+from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.state import PartitionState
 from tests.support.kafka import security_key
 

@@ -10,7 +10,7 @@ from corpactions.ops.burrow import Status
 from corpactions.ops.lag import GroupLag, LagReport, LagTracker, PartitionLag
 from corpactions.ops.metrics import build_registry, render
 from corpactions.ops.monitor import LagMonitor
-from corpactions.stream.engine import EngineStats
+from corpactions.stream.stats import EngineStats
 
 
 def _parse(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

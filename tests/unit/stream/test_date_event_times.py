@@ -18,7 +18,8 @@ import pytest
 
 from corpactions.contracts.topics import Topics
 from corpactions.settings import Settings, SettingsError
-from corpactions.stream.lifecycle import Lifecycle, Outcome, Source
+from corpactions.stream.intake import Source
+from corpactions.stream.lifecycle import Lifecycle, Outcome
 from corpactions.stream.state import ACTION_PREFIX, Action, PartitionState
 from tests.support.kafka import example_resolution, key_of
 

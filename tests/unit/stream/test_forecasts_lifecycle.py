@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from corpactions.contracts.topics import Topics
-from corpactions.stream.lifecycle import Lifecycle, Source, Verdict
+from corpactions.stream.intake import Source, Verdict
+from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.state import PartitionState, decode_history
 from tests.support.kafka import example_resolution, key_of
 

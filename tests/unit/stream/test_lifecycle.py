@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from corpactions.contracts.topics import Topics
-from corpactions.stream.lifecycle import Lifecycle, Outcome, Source, Verdict
+from corpactions.stream.intake import Source, Verdict
+from corpactions.stream.lifecycle import Lifecycle, Outcome
 from corpactions.stream.state import PartitionState
 from tests.support.kafka import example_resolution, key_of
 

@@ -14,7 +14,8 @@ import pytest
 from corpactions.contracts.events import DeadLetterCode
 from corpactions.contracts.topics import Topics
 from corpactions.settings import Settings, SettingsError
-from corpactions.stream.lifecycle import Lifecycle, Rejection, Source
+from corpactions.stream.intake import Rejection, Source
+from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.logs import JsonFormatter, log_dead_letters, logging_config
 
 NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)

@@ -14,7 +14,8 @@ import pytest
 
 from corpactions.contracts.topics import Topics
 from corpactions.stream.engine import keep_out_of_gc
-from corpactions.stream.lifecycle import Lifecycle, Source
+from corpactions.stream.intake import Source
+from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.state import PartitionState
 from tests.support.kafka import example_resolution, key_of
 
