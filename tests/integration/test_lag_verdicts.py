@@ -8,6 +8,7 @@ each verdict must appear within the number of commits the scenario makes.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -108,13 +109,17 @@ async def test_stopped_consumer_with_lag_is_stop_once_silence_exceeds_the_span(
     scenario: Scenario,
 ) -> None:
     await scenario.produce(10)
+    first = time.monotonic()
     for offset in (1, 2, 3):  # lag 9, 8, 7: a consumer making progress
         await scenario.commit(offset)
+        last = time.monotonic()
         _, row = await scenario.sample()
         await asyncio.sleep(GAP)
     assert row.status is Status.OK
-    span = 2 * GAP
-    await asyncio.sleep(span + 0.1)  # no commit for longer than the window spans
+    # the window spans at most last - first (the commits' own times lie between; on a
+    # busy host each sample in between lengthens it): stay silent longer than that
+    span = last - first
+    await asyncio.sleep(max(0.0, last + span + 0.1 - time.monotonic()))
     report, row = await scenario.sample()
     assert (row.lag, row.status) == (7, Status.STOP)
     assert report.groups[0].status is Status.ERR

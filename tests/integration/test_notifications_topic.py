@@ -17,10 +17,14 @@ GOLDEN = Path(__file__).parents[1] / "unit" / "golden"
 
 
 async def test_schedule_and_withdrawal_write_seev031_and_seev039_and_a_long_id_a_dead_letter(
-    namespace: Namespace, spawn_worker: Callable[..., WorkerProcess]
+    namespace: Namespace, spawn_worker: Callable[..., WorkerProcess], tmp_path: Path
 ) -> None:
     t = namespace.topics
-    spawn_worker()
+    # the day IIJ announced it: before its payment date (2016-12-06), so it can still be
+    # withdrawn (once paid, a withdrawal is dead-lettered as event_already_paid)
+    clock = tmp_path / "clock"
+    clock.write_text("2016-11-04T06:00:00+00:00")
+    spawn_worker(CORPACTIONS_CLOCK_FILE=str(clock))
     newm = example_resolution()
     long_id = example_resolution(message_id="long-1", event_id="X" * 40)
     withdrawn = example_resolution(message_id="with-1", function="WITH", version=2)
