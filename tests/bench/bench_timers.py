@@ -31,6 +31,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -225,6 +226,16 @@ async def changelog_records(bootstrap: str, topic: str) -> int:
         await consumer.stop()
 
 
+def expulsions(log: str) -> list[str]:
+    """The times (to the second) at which the worker found its group had expelled it."""
+    times: list[str] = []
+    for line in log.splitlines():
+        found = re.search(r"\[\d{4}-\d\d-\d\d (\d\d:\d\d:\d\d)", line)  # faust's stamp
+        if found and "UnknownMemberIdError" in line and found[1] not in times[-1:]:
+            times.append(found[1])
+    return times
+
+
 async def ready_holding_all(worker: WorkerProcess, n_timers: int, within: float) -> float:
     """Seconds from the worker's process start until it is ready and holds all
     ``n_timers`` timers, and stays so for STABLE_S (`/metrics`: corpactions_ready and
@@ -252,11 +263,17 @@ async def ready_holding_all(worker: WorkerProcess, n_timers: int, within: float)
         else:
             since = None
         if now > deadline:
+            expelled = expulsions(worker.log())
             raise BenchFailure(
                 f"the restarted worker did not hold all {n_timers:,} timers, ready, for "
-                f"{STABLE_S:.0f}s within {within:.0f}s of its start (last seen: backlog "
-                f"{backlog:,}, ready {m.get('corpactions_ready')}); it is not the worker this "
-                f"bench claims to measure. Log tail:\n{worker.log()[-2000:]}"
+                f"{STABLE_S:.0f}s within {within:.0f}s of its start (first /ready after "
+                f"{first_s:.1f} s; last seen: backlog {backlog:,}, ready "
+                f"{m.get('corpactions_ready')}): it is not the worker this bench claims to "
+                f"measure. The group expelled it {len(expelled)} times (UnknownMemberIdError "
+                f"in its log, at {', '.join(expelled[:12])}): a restore that outlasts the "
+                f"session timeout ({DEPLOYED['CORPACTIONS_SESSION_TIMEOUT_S']} s) gets the "
+                "worker expelled, as aiokafka sends no heartbeat while the assignment "
+                f"callback runs. Log: {worker.log_path}"
             )
         await asyncio.sleep(1)
         m = await metrics(worker)
