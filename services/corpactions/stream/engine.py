@@ -67,12 +67,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def changelog_topic(settings: Settings) -> str:
-    """The engine's state changelog (named in contracts/topics.py; kept here for
-    tests/bench/bench_timers.py)."""
-    return settings.topics.changelog(settings.app_id)
-
-
 RETRY_WINDOW_S = 120.0  # how long start-up and partition set-up retry transient errors
 GROUP_COMMIT_INTERVAL_S = 1.0  # the group's offsets follow the transactions this closely
 GROUP_COMMIT_TIMEOUT_S = 5.0  # best effort: never let a revocation or a stop wait longer
