@@ -497,6 +497,9 @@ def main() -> int:
             )
         except BenchFailure as failure:
             print(f"bench: FAILED: {failure}", file=sys.stderr)
+            if "BENCH_LOG_DIR" not in os.environ:
+                print("(the logs named were temporary: BENCH_LOG_DIR=dir keeps them)",
+                      file=sys.stderr)  # fmt: skip
             return 1
     return 0
 

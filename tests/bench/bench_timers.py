@@ -330,6 +330,9 @@ def main() -> int:
             ready_s, rss = asyncio.run(restart(bootstrap, logs, args.timers))
         except BenchFailure as failure:
             print(f"bench-timers: FAILED: {failure}", file=sys.stderr)
+            if "BENCH_LOG_DIR" not in os.environ:
+                print("(the logs named were temporary: BENCH_LOG_DIR=dir keeps them)",
+                      file=sys.stderr)  # fmt: skip
             return 1
     print(
         f"{args.timers:,} pending timers: worker RSS {rss:,.0f} MB (goal <= {RSS_GOAL_MB:,}: "
