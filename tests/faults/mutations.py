@@ -87,7 +87,7 @@ MUTATIONS = [
     Mutation(
         "timers-not-rebuilt",
         "the timers are not rebuilt after a restore",
-        r"\w+(\.\w+)*\.rebuild_timers\(\)",
+        r"\w+(\.\w+)*\.rebuild_timers\([^()\n]*\)",
         _pass,
     ),
     Mutation(
