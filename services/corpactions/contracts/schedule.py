@@ -306,9 +306,9 @@ def to_history_entry(resolution: BoardResolution) -> PastDividend:
 
 
 def _listing(s: ListingSchedule, resolution: BoardResolution) -> dict[str, Any]:
+    """A listing's part of the schedule; its dates are null on a market whose settlement
+    history is not held (an other listing warned ``unsupported_mic``)."""
     d = s.dates
-    if d is None:
-        return _undated_listing(s, resolution)
     return {
         "role": s.role.value,
         "mic": s.mic,
@@ -318,30 +318,11 @@ def _listing(s: ListingSchedule, resolution: BoardResolution) -> dict[str, Any]:
         "currency": resolution.currency,
         "record_date": resolution.record_date,
         "payment_date": resolution.payment_date,
-        "last_cum_date": d.last_cum_date,
-        "ex_date": d.ex_date,
-        "settlement_cycle_days": d.settlement_cycle,
-        "last_cum_settlement_date": d.last_cum_settles_on,
-        "ex_date_settlement_date": d.ex_date_settles_on,
-        "warnings": [_reason(w) for w in s.warnings],
-    }
-
-
-def _undated_listing(s: ListingSchedule, resolution: BoardResolution) -> dict[str, Any]:
-    return {
-        "role": s.role.value,
-        "mic": s.mic,
-        "symbol": s.symbol,
-        "shares_per_unit": plain(s.shares_per_unit),
-        "gross_amount_per_unit": plain(s.gross_amount_per_unit),
-        "currency": resolution.currency,
-        "record_date": resolution.record_date,
-        "payment_date": resolution.payment_date,
-        "last_cum_date": None,
-        "ex_date": None,
-        "settlement_cycle_days": None,
-        "last_cum_settlement_date": None,
-        "ex_date_settlement_date": None,
+        "last_cum_date": None if d is None else d.last_cum_date,
+        "ex_date": None if d is None else d.ex_date,
+        "settlement_cycle_days": None if d is None else d.settlement_cycle,
+        "last_cum_settlement_date": None if d is None else d.last_cum_settles_on,
+        "ex_date_settlement_date": None if d is None else d.ex_date_settles_on,
         "warnings": [_reason(w) for w in s.warnings],
     }
 
