@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from corpactions.broker.local import BrokerError
 from corpactions.contracts.events import DeadLetterCode
+from corpactions.settings import SettingsError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -199,6 +200,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = importlib.import_module(f"corpactions.commands.{args.command}")
     try:
         return int(command.run(args))
+    except SettingsError as exc:  # a variable the command cannot use: say which, no traceback
+        print(f"corpactions {args.command}: {exc}", file=sys.stderr)
+        return 2
     except BrokerError as exc:
         print(f"corpactions: {exc}", file=sys.stderr)
         return 1

@@ -12,7 +12,7 @@ import pytest
 from corpactions.broker import daemon
 from corpactions.broker.daemon import DaemonState
 from corpactions.broker.local import BrokerError
-from corpactions.cli import build_parser
+from corpactions.cli import build_parser, main
 from corpactions.commands import bootstrap_servers
 from corpactions.settings import Settings
 
@@ -70,3 +70,12 @@ def test_no_bootstrap_and_no_local_broker_is_a_broker_error(
     monkeypatch.setattr(daemon, "running", lambda: None)
     with pytest.raises(BrokerError, match="corpactions broker start"):
         bootstrap_servers(Settings.from_env({"KAFKA_BOOTSTRAP_SERVERS": ""}))
+
+
+def test_a_bad_setting_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CORPACTIONS_PARTITIONS", "abc")
+    assert main(["worker"]) == 2
+    err = capsys.readouterr().err
+    assert err == "corpactions worker: CORPACTIONS_PARTITIONS='abc' is not a number\n"
