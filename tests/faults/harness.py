@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import os
 import time
 from collections import Counter
@@ -83,16 +84,8 @@ class Metrics:
 
 async def scrape(worker: WorkerProcess) -> Metrics | None:
     """The worker's /metrics (None while it does not answer)."""
-    url = f"http://127.0.0.1:{worker.env['CORPACTIONS_WEB_PORT']}/metrics"
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session,
-            session.get(url) as resp,
-        ):
-            if resp.status != 200:
-                return None
-            text = await resp.text()
-    except (aiohttp.ClientError, TimeoutError, OSError):
+    text = await _get_ok(worker, "/metrics")
+    if text is None:
         return None
     m = Metrics()
     for line in text.splitlines():
@@ -115,7 +108,20 @@ async def scrape(worker: WorkerProcess) -> Metrics | None:
 
 
 async def ready_partitions(worker: WorkerProcess) -> list[int] | None:
-    url = f"http://127.0.0.1:{worker.env['CORPACTIONS_WEB_PORT']}/ready/"
+    """The partitions a ready worker holds (None while it is not ready or not answering)."""
+    text = await _get_ok(worker, "/ready/")
+    if text is None:
+        return None
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    return list(body.get("partitions", []))
+
+
+async def _get_ok(worker: WorkerProcess, path: str) -> str | None:
+    """The body of the worker's answer to GET ``path``; None unless it answered 200."""
+    url = f"http://127.0.0.1:{worker.env['CORPACTIONS_WEB_PORT']}{path}"
     try:
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session,
@@ -123,10 +129,9 @@ async def ready_partitions(worker: WorkerProcess) -> list[int] | None:
         ):
             if resp.status != 200:
                 return None
-            body = await resp.json()
-    except (aiohttp.ClientError, TimeoutError, OSError, ValueError):
+            return await resp.text()
+    except (aiohttp.ClientError, TimeoutError, OSError):
         return None
-    return list(body.get("partitions", []))
 
 
 class ClockFile:
