@@ -1,0 +1,355 @@
+"""From what the text says to the messages the service consumes, and what a person must
+confirm (the review).
+
+A review item is one of:
+
+- ``inferred``: the value was not printed; it was derived (a year left out, a fiscal
+  year end, the source of funds of a US dividend, the rounding of a printed total);
+- ``conflict``: the text gives the value twice and the two disagree;
+- ``overridden``: an option replaced what the text says;
+- ``ignored``: the text says something this extractor does not turn into a field (a
+  second listing whose ratio it does not state).
+
+Conflicts make the extraction unusable as it is (exit 1, nothing produced); the other
+kinds leave it usable.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from corpactions.announcements.reading import Dividend, Found, Reading
+from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.contracts.forecast import FORECAST_MESSAGE_TYPE, DividendForecast
+from corpactions.domain import DividendType, SourceOfFunds
+
+
+@dataclass(frozen=True)
+class OtherListingOption:
+    mic: str
+    symbol: str
+    shares_per_unit: str
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the options supply: each wins over the text, with a review note when the text
+    said otherwise."""
+
+    mic: str | None = None
+    isin: str | None = None
+    local_code: str | None = None
+    issuer: str | None = None
+    resolved_on: dt.date | None = None
+    fiscal_year_end: dt.date | None = None
+    other_listings: tuple[OtherListingOption, ...] = ()
+    event_ids: tuple[str, ...] = ()
+    message_ids: tuple[str, ...] = ()
+
+
+@dataclass
+class Extraction:
+    resolutions: list[dict[str, Any]] = field(default_factory=list)
+    forecasts: list[dict[str, Any]] = field(default_factory=list)
+    review: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # Kafka key of each resolution, then forecast
+
+    @property
+    def usable(self) -> bool:
+        return bool(self.resolutions) and not self.errors
+
+    def document(self) -> dict[str, Any]:
+        return {"resolutions": self.resolutions, "forecasts": self.forecasts, "review": self.review}
+
+
+class _Review:
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, kind: str, where: str, value: Any, reason: str) -> None:
+        item = {"field": where, "kind": kind, "value": _plain(value), "reason": reason}
+        if item not in self.items:
+            self.items.append(item)
+
+    def found(self, where: str, found: Found[Any] | None) -> None:
+        if found is not None and found.inferred:
+            self.add("inferred", where, found.value, found.inferred)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def build(reading: Reading, options: Overrides) -> Extraction:
+    out = Extraction()
+    review = _Review()
+    if not reading.dividends:
+        out.errors.append(
+            "no dividend with a per-share amount and a record date found in the text"
+        )
+        return out
+    if options.event_ids and len(options.event_ids) != len(reading.dividends):
+        out.errors.append(
+            f"{len(options.event_ids)} --event-id given for {len(reading.dividends)} dividends"
+        )
+    if options.message_ids and len(options.message_ids) != len(reading.dividends):
+        out.errors.append(
+            f"{len(options.message_ids)} --message-id given for {len(reading.dividends)} dividends"
+        )
+    for conflict in reading.conflicts:
+        review.add(
+            "conflict",
+            f"resolutions[*].{conflict.field}",
+            list(conflict.values),
+            "the text gives different values: " + " / ".join(repr(t) for t in conflict.texts),
+        )
+        out.errors.append(
+            f"the text gives {conflict.field} twice and they disagree: {', '.join(conflict.values)}"
+        )
+    issuer = _issuer(reading, options, review)
+    security, others = _security(reading, options, review, reading.dividends[0])
+    if issuer is None:
+        out.errors.append("the text does not name the issuer: give --issuer")
+    if security is None:
+        out.errors.append(
+            "the text names no listing (e.g. 'TSE1: 3774', 'NASDAQ: IIJI'): give --mic and "
+            "--local-code (or --isin)"
+        )
+    fiscal_year_end: dt.date | None = None
+    for i, dividend in enumerate(reading.dividends):
+        where = f"resolutions[{i}]"
+        resolved_on = _resolved_on(dividend, reading, options, review, where)
+        if resolved_on is None:
+            out.errors.append(
+                f"{where}: the text does not say when the dividend was resolved or "
+                "released: give --resolved-on"
+            )
+            continue
+        fiscal_year_end = _fiscal_year_end(dividend, reading, options, review, where)
+        if issuer is None or security is None:
+            continue
+        message = _resolution(dividend, i, resolved_on, fiscal_year_end, issuer, security, others, reading, options, review)
+        try:
+            model = BoardResolution.model_validate(message)
+        except ValidationError as exc:
+            out.errors.extend(f"{where}: {e['loc']}: {e['msg']}" for e in exc.errors())
+            continue
+        out.resolutions.append(model.model_dump(mode="json", exclude_none=True))
+        out.keys.append(model.security_key)
+    if out.resolutions and security is not None and issuer is not None:
+        first = reading.dividends[0]
+        resolved_on = out.resolutions[0]["resolved_on"]
+        fye = out.resolutions[0]["fiscal_year_end"]
+        for j, forecast in enumerate(reading.forecasts):
+            message = {
+                "message_type": FORECAST_MESSAGE_TYPE,
+                "message_id": f"extract-{uuid.uuid4()}",
+                "disclosed_on": resolved_on,
+                "issuer": {"name": issuer},
+                "security": security,
+                "fiscal_year_end": fye,
+                "currency": forecast.amount.currency or first.amount.value.currency,
+                "dividends": [
+                    {
+                        "dividend_type": forecast.dividend_type.value,
+                        "amount_per_share": str(forecast.amount.figure),
+                        **({"record_date": forecast.record_date.isoformat()} if forecast.record_date else {}),
+                    }
+                ],
+            }
+            try:
+                model_f = DividendForecast.model_validate(message)
+            except ValidationError as exc:
+                out.errors.extend(f"forecasts[{j}]: {e['loc']}: {e['msg']}" for e in exc.errors())
+                continue
+            out.forecasts.append(model_f.model_dump(mode="json", exclude_none=True))
+            out.keys.append(model_f.security_key)
+    out.review = review.items
+    return out
+
+
+def _issuer(reading: Reading, options: Overrides, review: _Review) -> str | None:
+    read = reading.issuer.value if reading.issuer else None
+    if options.issuer is not None:
+        if read is not None and read != options.issuer:
+            review.add("overridden", "issuer.name", options.issuer, f"the text names {read!r}")
+        return options.issuer
+    return read
+
+
+def _security(
+    reading: Reading, options: Overrides, review: _Review, first: Dividend
+) -> tuple[dict[str, str] | None, list[dict[str, str]]]:
+    """The primary listing: the one whose market quotes in the dividend's currency (a
+    JPY dividend is paid on the Tokyo listing, not on the NASDAQ ADSs)."""
+    currency = first.amount.value.currency
+    home = {"JPY": {"XTKS"}, "USD": {"XNAS", "XNYS", "XASE"}}.get(currency or "", set())
+    listings = sorted(reading.listings, key=lambda x: x.mic not in home)
+    primary = listings[0] if listings else None
+    mic = primary.mic if primary else None
+    code = primary.code if primary else None
+    if options.mic is not None:
+        if mic is not None and mic != options.mic:
+            review.add("overridden", "security.mic", options.mic, f"the text says {primary.text!r}")  # type: ignore[union-attr]
+        mic = options.mic
+    if options.local_code is not None:
+        if code is not None and code != options.local_code:
+            review.add("overridden", "security.local_code", options.local_code, f"the text says {primary.text!r}")  # type: ignore[union-attr]
+        code = options.local_code
+    others: list[dict[str, str]] = []
+    given = {(o.mic, o.symbol): o for o in options.other_listings}
+    for listing in listings[1:]:
+        if (listing.mic, listing.code) in given:
+            continue
+        review.add(
+            "ignored",
+            "other_listings",
+            f"{listing.mic}:{listing.code}",
+            f"the text names {listing.text!r}, but not how many shares one unit there "
+            f"represents: give --other-listing {listing.mic}:{listing.code}:SHARES_PER_UNIT",
+        )
+    others = [
+        {"mic": o.mic, "symbol": o.symbol, "shares_per_unit": o.shares_per_unit}
+        for o in options.other_listings
+    ]
+    if mic is None or (code is None and options.isin is None):
+        return None, others
+    security = {"mic": mic}
+    if options.isin:
+        security["isin"] = options.isin
+    if code:
+        security["local_code"] = code
+    return security, others
+
+
+def _resolved_on(
+    dividend: Dividend, reading: Reading, options: Overrides, review: _Review, where: str
+) -> dt.date | None:
+    found = dividend.resolved_on or reading.resolved_on
+    if options.resolved_on is not None:
+        if found is not None and found.value != options.resolved_on:
+            review.add("overridden", f"{where}.resolved_on", options.resolved_on, f"the text says {found.text!r}")
+        return options.resolved_on
+    if found is None:
+        return None
+    review.found(f"{where}.resolved_on", found)
+    return found.value
+
+
+def _fiscal_year_end(
+    dividend: Dividend, reading: Reading, options: Overrides, review: _Review, where: str
+) -> dt.date:
+    """The fiscal year the dividend belongs to: the first year end the text prints on or
+    after the record date (within a year), else derived from the kind of dividend."""
+    record = dividend.record_date.value
+    printed = sorted(
+        f.value for f in reading.fiscal_year_ends if record <= f.value <= record + dt.timedelta(days=366)
+    )
+    if options.fiscal_year_end is not None:
+        if printed and printed[0] != options.fiscal_year_end:
+            review.add("overridden", f"{where}.fiscal_year_end", options.fiscal_year_end, f"the text says {printed[0]}")
+        return options.fiscal_year_end
+    if printed:
+        return printed[0]
+    kind = dividend.dividend_type.value
+    if kind is DividendType.YEAR_END:
+        value, why = record, "a year-end dividend's record date is taken as the fiscal year end"
+    elif kind is DividendType.INTERIM:
+        value = _month_end(record, 6)
+        why = "six months after the interim dividend's record date (the text prints no fiscal year end after it)"
+    else:
+        year = record.year
+        value = dt.date(year, 12, 31)
+        why = "the text does not say when the fiscal year ends: a calendar year is assumed; give --fiscal-year-end"
+    review.add("inferred", f"{where}.fiscal_year_end", value, why)
+    return value
+
+
+def _month_end(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _resolution(
+    dividend: Dividend,
+    i: int,
+    resolved_on: dt.date,
+    fiscal_year_end: dt.date,
+    issuer: str,
+    security: dict[str, str],
+    others: list[dict[str, str]],
+    reading: Reading,
+    options: Overrides,
+    review: _Review,
+) -> dict[str, Any]:
+    where = f"resolutions[{i}]"
+    amount = dividend.amount.value
+    currency = amount.currency
+    if currency is None:
+        currency = {"XTKS": "JPY"}.get(security["mic"], "USD")
+        review.add("inferred", f"{where}.currency", currency, f"{dividend.amount.text!r} prints no currency: the market's is taken")
+    message: dict[str, Any] = {
+        "message_id": options.message_ids[i] if options.message_ids else f"extract-{uuid.uuid4()}",
+        "event_id": options.event_ids[i] if options.event_ids else f"extract-{uuid.uuid4()}",
+        "function": "NEWM",
+        "version": 1,
+        "resolved_on": resolved_on.isoformat(),
+        "issuer": {"name": issuer},
+        "security": security,
+        "dividend_type": dividend.dividend_type.value.value,
+        "fiscal_year_end": fiscal_year_end.isoformat(),
+        "currency": currency,
+        "gross_amount_per_share": str(amount.figure * amount.unit),
+        "record_date": dividend.record_date.value.isoformat(),
+        "subject_to_approval": reading.subject_to_approval is not None,
+    }
+    if others:
+        message["other_listings"] = others
+    review.found(f"{where}.dividend_type", dividend.dividend_type)
+    review.found(f"{where}.record_date", dividend.record_date)
+    if dividend.payment_date is not None:
+        message["payment_date"] = dividend.payment_date.value.isoformat()
+        review.found(f"{where}.payment_date", dividend.payment_date)
+    if dividend.declared_total is not None:
+        total = dividend.declared_total.value
+        message["declared_total"] = {
+            "amount": str(total.figure),
+            "unit": total.unit,
+            "rounding": "truncate",
+        }
+        review.add(
+            "inferred",
+            f"{where}.declared_total.rounding",
+            "truncate",
+            f"{total.text!r} does not say how it was rounded: truncation below the unit "
+            "(Japanese practice) is assumed",
+        )
+    if dividend.source_of_funds is not None:
+        message["source_of_funds"] = dividend.source_of_funds.value.value
+    else:
+        message["source_of_funds"] = SourceOfFunds.RETAINED_EARNINGS.value
+        review.add(
+            "inferred",
+            f"{where}.source_of_funds",
+            "retained_earnings",
+            "the text does not say where the cash comes from: an ordinary dividend out of "
+            "retained earnings is assumed",
+        )
+    if dividend.forecast is not None:
+        figure, disclosed = dividend.forecast
+        message["forecast_per_share"] = {"amount": str(figure), "disclosed_on": disclosed.value.isoformat()}
+        review.found(f"{where}.forecast_per_share.disclosed_on", disclosed)
+    return message
