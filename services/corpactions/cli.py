@@ -1,4 +1,4 @@
-"""`corpactions`: schedule | worker | broker | lag | dlq | demo. Thin wiring.
+"""`corpactions`: schedule | extract | worker | broker | lag | dlq | demo. Thin wiring.
 
 The parser is defined here; `corpactions X` runs ``corpactions.commands.X.run(args)``,
 imported only when X is the command given, so `corpactions schedule` loads neither
@@ -71,6 +71,44 @@ def build_parser() -> argparse.ArgumentParser:
         help="json: the schedule (default); seev031: the ISO 20022 notification the "
         "service publishes (seev.031, or seev.039 for a cancellation)",
     )
+
+    p = add(
+        "extract",
+        help="read an issuer's dividend announcement (text) into board resolutions and "
+        "forecasts (JSON), with what to review; --produce sends them",
+        description="Read the text of a dividend announcement (a press release, a wire "
+        "page, a filing; tables may be flattened) and print {resolutions, forecasts, review} "
+        "as JSON. The options supply what the text does not say, and win over what it "
+        "says with a review note.",
+        epilog=EXTRACT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", help="the announcement as UTF-8 text; - reads stdin")
+    p.add_argument("--mic", help="the primary listing's market (ISO 10383), e.g. XTKS, XNYS")
+    p.add_argument("--isin", help="the share's ISIN (the Kafka key when given)")
+    p.add_argument("--local-code", metavar="CODE", help="TSE securities code or US ticker")
+    p.add_argument("--issuer", metavar="NAME", help="the issuer's legal name")
+    p.add_argument("--resolved-on", metavar="YYYY-MM-DD", help="the board's resolution date")
+    p.add_argument("--fiscal-year-end", metavar="YYYY-MM-DD", help="the dividend's fiscal year end")
+    p.add_argument(
+        "--other-listing",
+        action="append",
+        metavar="MIC:SYMBOL:SHARES_PER_UNIT",
+        help="another listing, e.g. XNAS:IIJI:0.5 for 2 ADS = 1 share (repeatable)",
+    )
+    p.add_argument(
+        "--event-id", action="append", metavar="ID", help="event_id, one per dividend in order (default: fresh)"
+    )
+    p.add_argument(
+        "--message-id", action="append", metavar="ID", help="message_id, one per dividend (default: fresh)"
+    )
+    p.add_argument(
+        "--produce",
+        action="store_true",
+        help="send the resolutions and forecasts to the board-resolutions topic, keyed by "
+        "the security (only when the text was read with confidence: exit 0)",
+    )
+    _connection_flags(p)
 
     add("worker", help="run the stream service (KAFKA_BOOTSTRAP_SERVERS or local)")
 
@@ -167,6 +205,16 @@ exit status (monitoring plugin convention):
                with --group has no committed offset (NOTFOUND: mistyped or vanished)
   3  UNKNOWN   Kafka unreachable within --timeout, bad arguments or configuration
 --watch ends (Ctrl-C) with the status of its last sample."""
+
+EXTRACT_HELP = """\
+review: each item names a field, its kind and why: inferred (not printed: derived, e.g.
+  a year left out, the fiscal year end, the source of funds), conflict (printed twice,
+  disagreeing), overridden (an option replaced what the text says), ignored (named in
+  the text but not carried, e.g. a second listing without its ratio)
+exit status: 0 messages extracted (and sent with --produce); 1 no dividend, or not read
+  with confidence (a conflict, the issuer or the listing not named): reasons on stderr,
+  nothing sent; 2 bad arguments, unreadable file, a setting that cannot be used, or
+  Kafka unreachable"""
 
 DLQ_HELP = """\
 reasons: {reasons}

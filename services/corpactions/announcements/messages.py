@@ -60,7 +60,15 @@ class Extraction:
     forecasts: list[dict[str, Any]] = field(default_factory=list)
     review: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)  # Kafka key of each resolution, then forecast
+    resolution_keys: list[str] = field(default_factory=list)  # the Kafka key of each
+    forecast_keys: list[str] = field(default_factory=list)
+
+    def records(self) -> list[tuple[str, dict[str, Any]]]:
+        """(key, message) in the order to send them: the forecasts first, so that the
+        resolution's fiscal roll-up counts the forecast the same text states."""
+        return list(zip(self.forecast_keys, self.forecasts, strict=True)) + list(
+            zip(self.resolution_keys, self.resolutions, strict=True)
+        )
 
     @property
     def usable(self) -> bool:
@@ -108,6 +116,8 @@ def build(reading: Reading, options: Overrides) -> Extraction:
         out.errors.append(
             f"{len(options.message_ids)} --message-id given for {len(reading.dividends)} dividends"
         )
+    if out.errors:
+        return out
     for conflict in reading.conflicts:
         review.add(
             "conflict",
@@ -147,7 +157,7 @@ def build(reading: Reading, options: Overrides) -> Extraction:
             out.errors.extend(f"{where}: {e['loc']}: {e['msg']}" for e in exc.errors())
             continue
         out.resolutions.append(model.model_dump(mode="json", exclude_none=True))
-        out.keys.append(model.security_key)
+        out.resolution_keys.append(model.security_key)
     if out.resolutions and security is not None and issuer is not None:
         first = reading.dividends[0]
         resolved_on = out.resolutions[0]["resolved_on"]
@@ -175,7 +185,7 @@ def build(reading: Reading, options: Overrides) -> Extraction:
                 out.errors.extend(f"forecasts[{j}]: {e['loc']}: {e['msg']}" for e in exc.errors())
                 continue
             out.forecasts.append(model_f.model_dump(mode="json", exclude_none=True))
-            out.keys.append(model_f.security_key)
+            out.forecast_keys.append(model_f.security_key)
     out.review = review.items
     return out
 
