@@ -97,10 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="another listing, e.g. XNAS:IIJI:0.5 for 2 ADS = 1 share (repeatable)",
     )
     p.add_argument(
-        "--event-id", action="append", metavar="ID", help="event_id, one per dividend in order (default: fresh)"
+        "--event-id",
+        action="append",
+        metavar="ID",
+        help="event_id, one per dividend in order (default: fresh)",
     )
     p.add_argument(
-        "--message-id", action="append", metavar="ID", help="message_id, one per dividend (default: fresh)"
+        "--message-id",
+        action="append",
+        metavar="ID",
+        help="message_id, one per dividend (default: fresh)",
     )
     p.add_argument(
         "--produce",

@@ -145,16 +145,21 @@ def test_a_value_printed_twice_that_disagrees_is_a_conflict_exit_1(
     code, document, err = run_text(capsys, tmp_path, text, *SEED_ARGS)
     assert code == 1
     assert [i["kind"] for i in document["review"] if i["kind"] == "conflict"] == ["conflict"]
-    assert "gross_amount_per_share" in err and "13.50, 14.00" in err
+    assert "gross_amount_per_share" in err
+    assert "13.50, 14.00" in err
 
 
 def test_a_record_date_in_the_lead_that_disagrees_with_the_table_is_a_conflict(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    text = SEED.read_text().replace("record date of September 30, 2016", "record date of October 31, 2016")
+    text = SEED.read_text().replace(
+        "record date of September 30, 2016", "record date of October 31, 2016"
+    )
     code, document, _ = run_text(capsys, tmp_path, text, *SEED_ARGS)
     assert code == 1
-    assert any(i["field"].endswith("record_date") and i["kind"] == "conflict" for i in document["review"])
+    assert any(
+        i["field"].endswith("record_date") and i["kind"] == "conflict" for i in document["review"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -179,7 +184,8 @@ def test_a_dividend_without_a_listing_or_issuer_asks_for_the_options(
 ) -> None:
     code, _, err = run(capsys, FIXTURES / "culp-2013-02-27-quarterly-on-or-about.txt")
     assert code == 1
-    assert "--issuer" in err and "--mic" in err
+    assert "--issuer" in err
+    assert "--mic" in err
 
 
 def test_an_option_that_contradicts_the_text_wins_with_a_review_note(
@@ -189,7 +195,8 @@ def test_an_option_that_contradicts_the_text_wins_with_a_review_note(
     assert code == 0
     assert document["resolutions"][0]["security"]["local_code"] == "9999"
     [note] = [i for i in document["review"] if i["kind"] == "overridden"]
-    assert note["field"] == "security.local_code" and "TSE1:3774" in note["reason"]
+    assert note["field"] == "security.local_code"
+    assert "TSE1:3774" in note["reason"]
 
 
 def test_ids_given_are_used_one_per_dividend(capsys: pytest.CaptureFixture[str]) -> None:
@@ -199,7 +206,8 @@ def test_ids_given_are_used_one_per_dividend(capsys: pytest.CaptureFixture[str])
     assert code == 0
     assert [r["event_id"] for r in document["resolutions"]] == ["E-SPECIAL", "E-Q"]
     code, _, err = run(capsys, FIXTURES / f"{ALL[0].name}.txt", *ALL[0].args, "--event-id", "E1")
-    assert code == 1 and "1 --event-id given for 2 dividends" in err
+    assert code == 1
+    assert "1 --event-id given for 2 dividends" in err
 
 
 @pytest.mark.parametrize(
@@ -216,12 +224,14 @@ def test_a_bad_option_exits_2_in_one_line(
 ) -> None:
     code, _, err = run(capsys, SEED, *args)
     assert code == 2
-    assert len(err.strip().splitlines()) == 1 and err.startswith("corpactions extract: error:")
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("corpactions extract: error:")
 
 
 def test_an_unreadable_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, tmp_path / "missing.txt")
-    assert code == 2 and "missing.txt" in err
+    assert code == 2
+    assert "missing.txt" in err
 
 
 def test_produce_to_an_unreachable_broker_exits_2_in_one_line_and_sends_nothing(
@@ -244,7 +254,8 @@ def test_produce_with_a_setting_it_cannot_use_exits_2_naming_it(
     monkeypatch.setenv("CORPACTIONS_PARTITIONS", "six")
     code, _, err = run(capsys, SEED, *SEED_ARGS, "--produce")
     assert code == 2
-    assert "CORPACTIONS_PARTITIONS" in err and err.strip().count("\n") == 0
+    assert "CORPACTIONS_PARTITIONS" in err
+    assert err.strip().count("\n") == 0
 
 
 def test_other_commands_do_not_load_the_parser_libraries() -> None:

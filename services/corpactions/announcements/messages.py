@@ -104,9 +104,7 @@ def build(reading: Reading, options: Overrides) -> Extraction:
     out = Extraction()
     review = _Review()
     if not reading.dividends:
-        out.errors.append(
-            "no dividend with a per-share amount and a record date found in the text"
-        )
+        out.errors.append("no dividend with a per-share amount and a record date found in the text")
         return out
     if options.event_ids and len(options.event_ids) != len(reading.dividends):
         out.errors.append(
@@ -150,7 +148,18 @@ def build(reading: Reading, options: Overrides) -> Extraction:
         fiscal_year_end = _fiscal_year_end(dividend, reading, options, review, where)
         if issuer is None or security is None:
             continue
-        message = _resolution(dividend, i, resolved_on, fiscal_year_end, issuer, security, others, reading, options, review)
+        message = _resolution(
+            dividend,
+            i,
+            resolved_on,
+            fiscal_year_end,
+            issuer,
+            security,
+            others,
+            reading,
+            options,
+            review,
+        )
         try:
             model = BoardResolution.model_validate(message)
         except ValidationError as exc:
@@ -175,7 +184,11 @@ def build(reading: Reading, options: Overrides) -> Extraction:
                     {
                         "dividend_type": forecast.dividend_type.value,
                         "amount_per_share": str(forecast.amount.figure),
-                        **({"record_date": forecast.record_date.isoformat()} if forecast.record_date else {}),
+                        **(
+                            {"record_date": forecast.record_date.isoformat()}
+                            if forecast.record_date
+                            else {}
+                        ),
                     }
                 ],
             }
@@ -210,13 +223,19 @@ def _security(
     primary = listings[0] if listings else None
     mic = primary.mic if primary else None
     code = primary.code if primary else None
+    said = primary.text if primary else ""
     if options.mic is not None:
         if mic is not None and mic != options.mic:
-            review.add("overridden", "security.mic", options.mic, f"the text says {primary.text!r}")  # type: ignore[union-attr]
+            review.add("overridden", "security.mic", options.mic, f"the text says {said!r}")
         mic = options.mic
     if options.local_code is not None:
         if code is not None and code != options.local_code:
-            review.add("overridden", "security.local_code", options.local_code, f"the text says {primary.text!r}")  # type: ignore[union-attr]
+            review.add(
+                "overridden",
+                "security.local_code",
+                options.local_code,
+                f"the text says {said!r}",
+            )
         code = options.local_code
     others: list[dict[str, str]] = []
     given = {(o.mic, o.symbol): o for o in options.other_listings}
@@ -250,7 +269,12 @@ def _resolved_on(
     found = dividend.resolved_on or reading.resolved_on
     if options.resolved_on is not None:
         if found is not None and found.value != options.resolved_on:
-            review.add("overridden", f"{where}.resolved_on", options.resolved_on, f"the text says {found.text!r}")
+            review.add(
+                "overridden",
+                f"{where}.resolved_on",
+                options.resolved_on,
+                f"the text says {found.text!r}",
+            )
         return options.resolved_on
     if found is None:
         return None
@@ -265,11 +289,18 @@ def _fiscal_year_end(
     after the record date (within a year), else derived from the kind of dividend."""
     record = dividend.record_date.value
     printed = sorted(
-        f.value for f in reading.fiscal_year_ends if record <= f.value <= record + dt.timedelta(days=366)
+        f.value
+        for f in reading.fiscal_year_ends
+        if record <= f.value <= record + dt.timedelta(days=366)
     )
     if options.fiscal_year_end is not None:
         if printed and printed[0] != options.fiscal_year_end:
-            review.add("overridden", f"{where}.fiscal_year_end", options.fiscal_year_end, f"the text says {printed[0]}")
+            review.add(
+                "overridden",
+                f"{where}.fiscal_year_end",
+                options.fiscal_year_end,
+                f"the text says {printed[0]}",
+            )
         return options.fiscal_year_end
     if printed:
         return printed[0]
@@ -278,11 +309,16 @@ def _fiscal_year_end(
         value, why = record, "a year-end dividend's record date is taken as the fiscal year end"
     elif kind is DividendType.INTERIM:
         value = _month_end(record, 6)
-        why = "six months after the interim dividend's record date (the text prints no fiscal year end after it)"
+        why = (
+            "six months after the interim dividend's record date (the text prints no "
+            "fiscal year end after it)"
+        )
     else:
-        year = record.year
-        value = dt.date(year, 12, 31)
-        why = "the text does not say when the fiscal year ends: a calendar year is assumed; give --fiscal-year-end"
+        value = dt.date(record.year, 12, 31)
+        why = (
+            "the text does not say when the fiscal year ends: a calendar year is assumed; "
+            "give --fiscal-year-end"
+        )
     review.add("inferred", f"{where}.fiscal_year_end", value, why)
     return value
 
@@ -310,7 +346,12 @@ def _resolution(
     currency = amount.currency
     if currency is None:
         currency = {"XTKS": "JPY"}.get(security["mic"], "USD")
-        review.add("inferred", f"{where}.currency", currency, f"{dividend.amount.text!r} prints no currency: the market's is taken")
+        review.add(
+            "inferred",
+            f"{where}.currency",
+            currency,
+            f"{dividend.amount.text!r} prints no currency: the market's is taken",
+        )
     message: dict[str, Any] = {
         "message_id": options.message_ids[i] if options.message_ids else f"extract-{uuid.uuid4()}",
         "event_id": options.event_ids[i] if options.event_ids else f"extract-{uuid.uuid4()}",
@@ -360,6 +401,9 @@ def _resolution(
         )
     if dividend.forecast is not None:
         figure, disclosed = dividend.forecast
-        message["forecast_per_share"] = {"amount": str(figure), "disclosed_on": disclosed.value.isoformat()}
+        message["forecast_per_share"] = {
+            "amount": str(figure),
+            "disclosed_on": disclosed.value.isoformat(),
+        }
         review.found(f"{where}.forecast_per_share.disclosed_on", disclosed)
     return message

@@ -143,7 +143,10 @@ _MONEY: Final = re.compile(MONEY)
 _TYPES: Final = (  # the first that a window names wins
     (re.compile(r"(?i:special|extra(?:ordinary)?|one-time|commemorative)"), DividendType.SPECIAL),
     (re.compile(r"(?i:quarterly)"), DividendType.QUARTERLY),
-    (re.compile(r"(?i:interim|end\s+of\s+(?:the\s+)?(?:2nd|second)\s+quarter)"), DividendType.INTERIM),
+    (
+        re.compile(r"(?i:interim|end\s+of\s+(?:the\s+)?(?:2nd|second)\s+quarter)"),
+        DividendType.INTERIM,
+    ),
     (re.compile(r"(?i:year[-\s]end(?!ing|ed)|final\s+dividend)"), DividendType.YEAR_END),
     (re.compile(r"(?i:regular)"), DividendType.REGULAR),
 )
@@ -151,9 +154,14 @@ _ANY_TYPE: Final = re.compile(
     r"(?i:special|quarterly|interim|year[-\s]end(?!ing|ed)|final\s+dividend)"
 )
 _SOURCES: Final = (
-    (re.compile(r"(?i:retained\s+earnings|earned\s+surplus|利益剰余金)"), SourceOfFunds.RETAINED_EARNINGS),
     (
-        re.compile(r"(?i:(?:other\s+)?capital\s+(?:surplus|reserve)|資本剰余金|return\s+of\s+capital)"),
+        re.compile(r"(?i:retained\s+earnings|earned\s+surplus|利益剰余金)"),
+        SourceOfFunds.RETAINED_EARNINGS,
+    ),
+    (
+        re.compile(
+            r"(?i:(?:other\s+)?capital\s+(?:surplus|reserve)|資本剰余金|return\s+of\s+capital)"
+        ),
         SourceOfFunds.CAPITAL_SURPLUS,
     ),
 )
@@ -215,7 +223,9 @@ _APPROVAL: Final = re.compile(
     r"|(?:submitted|proposed|put|resolved)\s+(?:to|at)\s+[^.]{0,80}?general\s+meeting"
     r"|submit\s+a\s+proposal\s+to\s+[^.]{0,80}?general\s+meeting)"
 )
-_COMPANY_NAME: Final = re.compile(r"Company\s+name\s*[:：]\s*(?P<name>[^\n]+?)\s*(?:Representative|$)", re.M)
+_COMPANY_NAME: Final = re.compile(
+    r"Company\s+name\s*[:：]\s*(?P<name>[^\n]+?)\s*(?:Representative|$)", re.M
+)
 _SUFFIXED: Final = re.compile(
     r"(?P<name>[A-Z][\w&'’.-]*(?:[ ,]+[A-Z][\w&'’.-]*){0,6}?,?\s+"
     r"(?:Inc\.|Incorporated|Corp\.|Corporation|Co\.,\s?Ltd\.|Ltd\.|Limited|LIMITED|plc|PLC))"
@@ -225,7 +235,9 @@ _ANNOUNCER: Final = re.compile(
     r"(?:\([^)]*\)\s+)*(?:today\s+|on\s+\w+day\s+)?announce[sd]?\b",
     re.M,
 )
-_YEAR_HINT: Final = re.compile(r"(?i:quarter\s+(?:of\s+)?(?:fiscal\s+)?)(?P<y>(?:19|20)\d{2})\b|\b(?P<y2>(?:19|20)\d{2})\b")
+_YEAR_HINT: Final = re.compile(
+    r"(?i:quarter\s+(?:of\s+)?(?:fiscal\s+)?)(?P<y>(?:19|20)\d{2})\b|\b(?P<y2>(?:19|20)\d{2})\b"
+)
 _TARGET_ROW: Final = re.compile(
     r"(?i:(?<!previous\s)(?<!latest\s)(?<!recent\s)(?:dividend\s+target|revised\s+forecast|forecast))"
 )
@@ -268,7 +280,9 @@ def _year_hint(text: str) -> int | None:
     return None
 
 
-def _date(span: str, base: dt.date | None, text: str, year_hint: int | None = None) -> Found[dt.date] | None:
+def _date(
+    span: str, base: dt.date | None, text: str, year_hint: int | None = None
+) -> Found[dt.date] | None:
     """A date found in the text; a year left out is taken from the same day printed
     whole elsewhere in the text, else the nearest such day after ``base`` (inferred)."""
     if base is None and year_hint is not None:
@@ -287,7 +301,9 @@ def _date(span: str, base: dt.date | None, text: str, year_hint: int | None = No
     }
     if len(same_day) == 1:
         return Found(same_day.pop(), span)
-    return Found(got.value, span, f"the year is not printed with {span!r}: taken as {got.value.year}")
+    return Found(
+        got.value, span, f"the year is not printed with {span!r}: taken as {got.value.year}"
+    )
 
 
 def _resolved_on(text: str, year_hint: int | None) -> Found[dt.date] | None:
@@ -309,7 +325,8 @@ def _resolved_on(text: str, year_hint: int | None) -> Found[dt.date] | None:
     return Found(
         dateline.value,
         dateline.text,
-        f"the text does not say when the board resolved: the release date {dateline.value} is taken",
+        "the text does not say when the board resolved: the release date "
+        f"{dateline.value} is taken",
     )
 
 
@@ -328,9 +345,9 @@ def _listings(text: str) -> list[Listing]:
         listing = Listing(mic_of(m), m.group("code"), m.group(0))
         if listing not in out and all((x.mic, x.code) != (listing.mic, listing.code) for x in out):
             out.append(listing)
-    if m := LOCAL_CODE.search(text):
-        if TOKYO.search(text) and all(x.code != m.group("code") for x in out):
-            out.append(Listing("XTKS", m.group("code"), m.group(0)))
+    code = LOCAL_CODE.search(text)
+    if code and TOKYO.search(text) and all(x.code != code.group("code") for x in out):
+        out.append(Listing("XTKS", code.group("code"), code.group(0)))
     return out
 
 
@@ -399,7 +416,9 @@ def _read_table(text: str, table: _Table, reading: Reading, base: dt.date | None
     if record is None or amount is None:
         return
     dividend_type = (
-        Found(kind, kinds[-1].group(0)) if kind is not None else _type_elsewhere(text, record.value, reading)
+        Found(kind, kinds[-1].group(0))
+        if kind is not None
+        else _type_elsewhere(text, record.value, reading)
     )
     dividend = Dividend(
         dividend_type=dividend_type,
@@ -428,7 +447,9 @@ def _cell_amount(cells: list[_Cell], col: int) -> Amount | None:
     return read_amount(cell.text) if cell is not None and cell.kind == "money" else None
 
 
-def _column_dates(cells: list[_Cell], base: dt.date | None, text: str) -> list[Found[dt.date] | None]:
+def _column_dates(
+    cells: list[_Cell], base: dt.date | None, text: str
+) -> list[Found[dt.date] | None]:
     out: list[Found[dt.date] | None] = []
     for cell in cells:
         if cell.kind == "same" and out:
@@ -440,7 +461,9 @@ def _column_dates(cells: list[_Cell], base: dt.date | None, text: str) -> list[F
     return out
 
 
-def _resolved_column(rows: dict[str, list[_Cell]], dates: list[Found[dt.date] | None], ncols: int) -> int:
+def _resolved_column(
+    rows: dict[str, list[_Cell]], dates: list[Found[dt.date] | None], ncols: int
+) -> int:
     """The column of the resolved dividend: the latest record date, with a payment date or
     a total (the forecast column has neither; the prior year's record date is earlier)."""
     latest = max((d.value for d in dates if d is not None), default=None)
@@ -540,7 +563,11 @@ def _annual_targets(text: str, reading: Reading) -> None:
     row = _TARGET_ROW.search(tail[:400])
     if row is None:
         return
-    cells = [c for c in _CELL.finditer(tail[row.end() : row.end() + 200]) if c.lastgroup in ("money", "empty")][:3]
+    cells = [
+        c
+        for c in _CELL.finditer(tail[row.end() : row.end() + 200])
+        if c.lastgroup in ("money", "empty")
+    ][:3]
     resolved = {d.dividend_type.value for d in reading.dividends}
     for kind, cell in zip((DividendType.INTERIM, DividendType.YEAR_END), cells, strict=False):
         if cell.lastgroup == "money" and kind not in resolved:
@@ -587,7 +614,11 @@ def _cross_check(text: str, reading: Reading, base: dt.date | None) -> None:
 
 def _read_prose(text: str, reading: Reading, base: dt.date | None) -> None:
     for start, para in paragraphs(text):
-        mentions = [m for m in _PROSE_DIVIDEND.finditer(para) if not _PAST.search(_sentence(para, m.start()))]
+        mentions = [
+            m
+            for m in _PROSE_DIVIDEND.finditer(para)
+            if not _PAST.search(_sentence(para, m.start()))
+        ]
         if not mentions:
             continue
         records = list(_RECORD.finditer(para))
@@ -672,4 +703,6 @@ def _prose_type(para: str, m: re.Match[str]) -> Found[DividendType]:
         for pattern, kind in _TYPES:
             if hit := pattern.search(window):
                 return Found(kind, hit.group(0))
-    return Found(DividendType.REGULAR, m.group(0), "the text does not name the kind of dividend: regular")
+    return Found(
+        DividendType.REGULAR, m.group(0), "the text does not name the kind of dividend: regular"
+    )

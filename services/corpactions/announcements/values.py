@@ -76,7 +76,7 @@ class Amount(NamedTuple):
 
 
 def read_amount(span: str) -> Amount | None:
-    """"JPY620 million" -> 620 x 1,000,000 JPY; "7 cents" -> 0.07 USD; None if unread."""
+    """ "JPY620 million" -> 620 x 1,000,000 JPY; "7 cents" -> 0.07 USD; None if unread."""
     price = Price.fromstring(span, decimal_separator=".")
     if price.amount is None:
         return None
@@ -93,10 +93,12 @@ def _currency(mark: str | None, lowered: str) -> str | None:
     for candidate in (mark, *re.findall(r"[a-z]+|円", lowered)):
         if candidate is None:
             continue
-        code = candidate.strip().upper()
+        code = str(candidate).strip().upper()
         if code in MINOR_UNITS:
             return code
-        named = _MARKS.get(candidate.strip()) or _MARKS.get(candidate.strip().rstrip("s"))
+        named: str | None = _MARKS.get(candidate.strip()) or _MARKS.get(
+            candidate.strip().rstrip("s")
+        )
         if named:
             return named
     return None
@@ -134,7 +136,10 @@ _EXCHANGES: Final = (
     (r"NASDAQ|Nasdaq", "XNAS"),
     (r"NYSE\s+American|NYSE\s+MKT|AMEX", "XASE"),
     (r"NYSE", "XNYS"),
-    (r"TSE\s?1|TSE\s+Prime(?:\s+Market)?|TSE|Tokyo\s+Stock\s+Exchange(?:\s+Prime\s+Market)?", "XTKS"),
+    (
+        r"TSE\s?1|TSE\s+Prime(?:\s+Market)?|TSE|Tokyo\s+Stock\s+Exchange(?:\s+Prime\s+Market)?",
+        "XTKS",
+    ),
 )
 _EXCHANGE: Final = "|".join(f"(?P<x{i}>{p})" for i, (p, _) in enumerate(_EXCHANGES))
 # "(NASDAQ:IIJI)", "TSE1: 3774", '(Nasdaq "MSFT" @microsoft)', "NYSE: CFI"

@@ -88,7 +88,9 @@ def _mic(raw: str | None) -> str | None:
     try:
         market_of(mic)
     except LookupError:
-        raise _Usage(f"--mic {raw}: not a market the service knows (e.g. XTKS, XNYS, XNAS)") from None
+        raise _Usage(
+            f"--mic {raw}: not a market the service knows (e.g. XTKS, XNYS, XNAS)"
+        ) from None
     return mic
 
 
