@@ -269,3 +269,19 @@ def test_other_commands_do_not_load_the_parser_libraries() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_fresh_ids_are_new_each_time_and_fit_an_iso_20022_event_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, first, _ = run(capsys, SEED, *SEED_ARGS)
+    _, second, _ = run(capsys, SEED, *SEED_ARGS)
+    ids = [
+        m[k]
+        for doc in (first, second)
+        for m in doc["resolutions"] + doc["forecasts"]
+        for k in ("message_id", "event_id")
+        if k in m
+    ]
+    assert len(set(ids)) == len(ids)
+    assert max(len(i) for i in ids) <= 35  # seev.031 CorpActnEvtId is Max35Text

@@ -92,6 +92,12 @@ class _Review:
             self.add("inferred", where, found.value, found.inferred)
 
 
+def _fresh_id() -> str:
+    """A new id of 35 characters: ISO 20022 notifications carry an event id of at most 35
+    (Max35Text), so a longer one would dead-letter the service's seev.031."""
+    return f"ex-{uuid.uuid4().hex}"
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -174,7 +180,7 @@ def build(reading: Reading, options: Overrides) -> Extraction:
         for j, forecast in enumerate(reading.forecasts):
             message = {
                 "message_type": FORECAST_MESSAGE_TYPE,
-                "message_id": f"extract-{uuid.uuid4()}",
+                "message_id": _fresh_id(),
                 "disclosed_on": resolved_on,
                 "issuer": {"name": issuer},
                 "security": security,
@@ -353,8 +359,8 @@ def _resolution(
             f"{dividend.amount.text!r} prints no currency: the market's is taken",
         )
     message: dict[str, Any] = {
-        "message_id": options.message_ids[i] if options.message_ids else f"extract-{uuid.uuid4()}",
-        "event_id": options.event_ids[i] if options.event_ids else f"extract-{uuid.uuid4()}",
+        "message_id": options.message_ids[i] if options.message_ids else _fresh_id(),
+        "event_id": options.event_ids[i] if options.event_ids else _fresh_id(),
         "function": "NEWM",
         "version": 1,
         "resolved_on": resolved_on.isoformat(),
