@@ -22,6 +22,11 @@ class Fixture:
     def args(self) -> list[str]:
         return list(self.spec["args"])
 
+    @property
+    def all_args(self) -> list[str]:
+        """The options, and those the command asks for when the text lacks a value."""
+        return [*self.spec["args"], *self.spec.get("then_args", [])]
+
 
 def fixtures() -> list[Fixture]:
     return [

@@ -184,7 +184,12 @@ _CELL: Final = re.compile(
     rf"|(?P<source>{_SOURCE})|(?P<empty>-{{1,2}}|―|—|–)"
 )
 
-_PAST: Final = re.compile(r"(?i:\b(?:was|were|been|we)\s+paid\b|already\s+paid)")
+# a dividend already paid ("which was paid on", "we paid", "the pre-split quarterly
+# dividend of $0.60 per share paid in the preceding quarter") is history, not a resolution
+_PAST: Final = re.compile(
+    r"(?i:\b(?:was|were|been|we)\s+paid\b|already\s+paid|per\s+share\s+paid\b"
+    r"|paid\s+in\s+the\s+(?:preceding|previous|prior|last)\b)"
+)
 _PROSE_DIVIDEND: Final = re.compile(
     rf"(?:dividends?|distribution)(?:\s+payments?)?\s+(?:of|in\s+the\s+amount\s+of)\s+"
     rf"(?P<amount>{MONEY})\s+(?:per|a)\s+(?:common\s+)?(?:share|ADS)"
@@ -195,7 +200,7 @@ _RECORD: Final = re.compile(
     rf"of\s+record\b[^.;]{{0,60}}?(?P<d>{DATE})|(?i:record\s+date)\s+(?:of\s+|is\s+|will\s+be\s+|:\s*)?(?P<d2>{DATE})"
 )
 _PAYMENT: Final = re.compile(
-    rf"(?i:payable|to\s+be\s+paid|will\s+be\s+paid|be\s+made|paid)\s+(?:on\s+)?(?P<about>(?i:or\s+about\s+))?(?P<d>{DATE})"
+    rf"(?i:payable|to\s+be\s+paid|will\s+be\s+paid|be\s+made|paid)\s+(?:on\s*)?(?P<about>(?i:or\s+about\s+))?(?P<d>{DATE})"
     rf"|(?i:payment\s+date)\s+(?:of\s+|is\s+|will\s+be\s+|:\s*)?(?P<d2>{DATE})"
 )
 # the board's meeting, not the general meeting's: "Board of Directors meeting held on",
@@ -206,6 +211,13 @@ _HELD_ON: Final = re.compile(
 )
 _ON_DATE: Final = re.compile(
     rf"\b[Oo]n\s+(?P<d>{DATE}),?\s+(?:we|our|its|the\s+[Cc]ompany|the\s+[Bb]oard|[Tt]he\s+[A-Z]\w+)\b"
+)
+# the release's own date: on a line of its own or after the city ("TOKYO, Nov. 04, 2016",
+# "REDMOND, Wash., June 13, 2023 /PRNewswire/"), not any date near the top (a payment date)
+_DATELINE: Final = re.compile(
+    rf"^(?:[A-Z][A-Za-z.' ]{{0,30}},\s*(?:[A-Z][A-Za-z.]{{0,10}},\s*)?)?(?P<d>{DATE})"
+    rf"(?=\s*(?:$|,\s*\d|\(|/|--|-\s))",
+    re.M,
 )
 _TODAY: Final = re.compile(
     r"(?i:\btoday\b|\bon\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)"
@@ -315,7 +327,11 @@ def _resolved_on(text: str, year_hint: int | None) -> Found[dt.date] | None:
             if found:
                 return Found(found.value, m.group(0), found.inferred)
     dateline = next(
-        (d for m in _DATE.finditer(text[:600]) if (d := read_date(m.group(0))) and d.year_printed),
+        (
+            d
+            for m in _DATELINE.finditer(text[:1500])
+            if (d := read_date(m.group("d"))) and d.year_printed
+        ),
         None,
     )
     if dateline is None:
