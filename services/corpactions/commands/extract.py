@@ -128,8 +128,8 @@ def _other_listing(raw: str) -> tuple[str, str, str]:
 
 
 def _produce(args: argparse.Namespace, records: list[tuple[str, dict[str, Any]]]) -> int:
-    """Send each message to the input topic, keyed by its security (the forecasts first),
-    and wait for Kafka to acknowledge each (acks=all, idempotent producer)."""
+    """Send the messages to the input topic, keyed by their security (the forecasts
+    first), in one transaction (idempotent, acks=all)."""
     from aiokafka.errors import KafkaError
 
     from corpactions.broker.local import BrokerError
@@ -153,7 +153,7 @@ def _produce(args: argparse.Namespace, records: list[tuple[str, dict[str, Any]]]
         _say(f"cannot use Kafka at {conn.bootstrap_servers}: {why}; nothing sent")
         return USAGE
     for (key, _), (partition, offset) in zip(records, sent, strict=True):
-        _say(f"sent to {topic} [{partition}] @ {offset}, key {key}")
+        _say(f"sent to {topic} [{partition}] @ {offset}, key {key}")  # committed
     return OK
 
 
@@ -163,12 +163,17 @@ async def _send(
     topic: str,
     records: list[tuple[str, dict[str, Any]]],
 ) -> list[tuple[int, int]]:
+    """One Kafka transaction: the service reads ``read_committed``, so it sees the
+    announcement's messages all together or, when anything fails, none of them."""
+    import uuid
+
     from aiokafka import AIOKafkaProducer
 
     producer = AIOKafkaProducer(
         bootstrap_servers=bootstrap,
         acks="all",
         enable_idempotence=True,
+        transactional_id=f"corpactions-extract-{uuid.uuid4().hex}",
         request_timeout_ms=15_000,
         **options,
     )
@@ -178,11 +183,14 @@ async def _send(
         await producer.stop()
         raise
     try:
-        out = []
-        for key, message in records:
-            value = json.dumps(message, ensure_ascii=False).encode()
-            meta = await producer.send_and_wait(topic, value, key=key.encode())
-            out.append((meta.partition, meta.offset))
-        return out
+        async with producer.transaction():
+            futures = [
+                await producer.send(
+                    topic, json.dumps(message, ensure_ascii=False).encode(), key=key.encode()
+                )
+                for key, message in records
+            ]
+            metas = [await f for f in futures]
+        return [(m.partition, m.offset) for m in metas]
     finally:
         await producer.stop()
