@@ -118,7 +118,12 @@ def _table_lines(text: str) -> tuple[str, list[str], str]:
 
 @pytest.mark.parametrize(
     "layout",
-    ["cells on separate lines", "run together on one line", "glued without spaces"],
+    [
+        "cells on separate lines",
+        "separated by | on one line",
+        "run together on one line",
+        "glued without spaces",
+    ],
 )
 def test_a_flattened_table_reads_as_the_original(
     layout: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
@@ -127,6 +132,7 @@ def test_a_flattened_table_reads_as_the_original(
     cells = [line.lstrip("|") for line in lines]
     table = {
         "cells on separate lines": "\n".join(cells),
+        "separated by | on one line": " | ".join(cells),
         "run together on one line": " ".join(cells),
         "glued without spaces": "".join(cells),
     }[layout]
@@ -290,3 +296,39 @@ def test_fresh_ids_are_new_each_time_and_fit_an_iso_20022_event_id(
     ]
     assert len(set(ids)) == len(ids)
     assert max(len(i) for i in ids) <= 35  # seev.031 CorpActnEvtId is Max35Text
+
+
+@pytest.mark.parametrize(
+    ("printed", "currency", "amount"),
+    [
+        ("$0.39", "USD", "0.39"),
+        ("USD 0.2875", "USD", "0.2875"),
+        ("US$0.2875", "USD", "0.2875"),
+        ("JPY13.50", "JPY", "13.50"),
+        ("¥13.50", "JPY", "13.50"),
+        ("13.50 yen", "JPY", "13.50"),
+        ("7 cents", "USD", "0.07"),
+    ],
+)
+def test_the_amount_and_currency_as_printed(
+    printed: str, currency: str, amount: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Synthetic one-sentence announcements (the real ones are the fixtures)."""
+    text = (
+        f"NEW YORK, May 1, 2024 -- Example Corp. (NYSE: EXM) today announced that its board "
+        f"declared a quarterly cash dividend of {printed} per share, payable on May 30, 2024, "
+        "to shareholders of record at the close of business on May 15, 2024."
+    )
+    code, document, err = run_text(capsys, tmp_path, text)
+    assert code == 0, err
+    [r] = document["resolutions"]
+    assert (r["currency"], r["gross_amount_per_share"]) == (currency, amount)
+    assert (r["resolved_on"], r["record_date"], r["payment_date"]) == (
+        "2024-05-01",
+        "2024-05-15",
+        "2024-05-30",
+    )
+    assert (r["issuer"]["name"], r["security"]) == (
+        "Example Corp.",
+        {"local_code": "EXM", "mic": "XNYS"},
+    )
