@@ -107,31 +107,17 @@ def _plain(value: Any) -> Any:
 
 
 def build(reading: Reading, options: Overrides) -> Extraction:
+    """The messages and the review: a dividend, ids one per dividend and no conflict;
+    then each dividend's resolution; then the forecasts the text states."""
     out = Extraction()
     review = _Review()
     if not reading.dividends:
         out.errors.append("no dividend with a per-share amount and a record date found in the text")
         return out
-    if options.event_ids and len(options.event_ids) != len(reading.dividends):
-        out.errors.append(
-            f"{len(options.event_ids)} --event-id given for {len(reading.dividends)} dividends"
-        )
-    if options.message_ids and len(options.message_ids) != len(reading.dividends):
-        out.errors.append(
-            f"{len(options.message_ids)} --message-id given for {len(reading.dividends)} dividends"
-        )
+    out.errors = _ids_not_one_per_dividend(reading, options)
     if out.errors:
         return out
-    for conflict in reading.conflicts:
-        review.add(
-            "conflict",
-            f"resolutions[*].{conflict.field}",
-            list(conflict.values),
-            "the text gives different values: " + " / ".join(repr(t) for t in conflict.texts),
-        )
-        out.errors.append(
-            f"the text gives {conflict.field} twice and they disagree: {', '.join(conflict.values)}"
-        )
+    out.errors = _conflicts(reading, review)
     issuer = _issuer(reading, options, review)
     security, others = _security(reading, options, review, reading.dividends[0])
     if issuer is None:
@@ -141,7 +127,6 @@ def build(reading: Reading, options: Overrides) -> Extraction:
             "the text names no listing (e.g. 'TSE1: 3774', 'NASDAQ: IIJI'): give --mic and "
             "--local-code (or --isin)"
         )
-    fiscal_year_end: dt.date | None = None
     for i, dividend in enumerate(reading.dividends):
         where = f"resolutions[{i}]"
         resolved_on = _resolved_on(dividend, reading, options, review, where)
@@ -174,39 +159,84 @@ def build(reading: Reading, options: Overrides) -> Extraction:
         out.resolutions.append(model.model_dump(mode="json", exclude_none=True))
         out.resolution_keys.append(model.security_key)
     if out.resolutions and security is not None and issuer is not None:
-        first = reading.dividends[0]
-        resolved_on = out.resolutions[0]["resolved_on"]
-        fye = out.resolutions[0]["fiscal_year_end"]
-        for j, forecast in enumerate(reading.forecasts):
-            message = {
-                "message_type": FORECAST_MESSAGE_TYPE,
-                "message_id": _fresh_id(),
-                "disclosed_on": resolved_on,
-                "issuer": {"name": issuer},
-                "security": security,
-                "fiscal_year_end": fye,
-                "currency": forecast.amount.currency or first.amount.value.currency,
-                "dividends": [
-                    {
-                        "dividend_type": forecast.dividend_type.value,
-                        "amount_per_share": str(forecast.amount.figure),
-                        **(
-                            {"record_date": forecast.record_date.isoformat()}
-                            if forecast.record_date
-                            else {}
-                        ),
-                    }
-                ],
-            }
-            try:
-                model_f = DividendForecast.model_validate(message)
-            except ValidationError as exc:
-                out.errors.extend(f"forecasts[{j}]: {e['loc']}: {e['msg']}" for e in exc.errors())
-                continue
-            out.forecasts.append(model_f.model_dump(mode="json", exclude_none=True))
-            out.forecast_keys.append(model_f.security_key)
+        _forecasts(reading, out, issuer, security, review)
     out.review = review.items
     return out
+
+
+def _ids_not_one_per_dividend(reading: Reading, options: Overrides) -> list[str]:
+    return [
+        f"{len(given)} {flag} given for {len(reading.dividends)} dividends"
+        for flag, given in (
+            ("--event-id", options.event_ids),
+            ("--message-id", options.message_ids),
+        )
+        if given and len(given) != len(reading.dividends)
+    ]
+
+
+def _conflicts(reading: Reading, review: _Review) -> list[str]:
+    """A value the text prints twice, disagreeing: in the review, and an error (the
+    extraction is not usable as it is)."""
+    errors = []
+    for conflict in reading.conflicts:
+        review.add(
+            "conflict",
+            f"resolutions[*].{conflict.field}",
+            list(conflict.values),
+            "the text gives different values: " + " / ".join(repr(t) for t in conflict.texts),
+        )
+        errors.append(
+            f"the text gives {conflict.field} twice and they disagree: {', '.join(conflict.values)}"
+        )
+    return errors
+
+
+def _forecasts(
+    reading: Reading, out: Extraction, issuer: str, security: dict[str, str], review: _Review
+) -> None:
+    """One forecast message per forecast the text states, disclosed with the resolution.
+    A forecast of a later fiscal year (its record date after the resolution's year end)
+    belongs to the year end the text prints after it, else its record date's."""
+    first = out.resolutions[0]
+    fye = dt.date.fromisoformat(first["fiscal_year_end"])
+    for j, forecast in enumerate(reading.forecasts):
+        year_end = fye
+        if forecast.record_date is not None and forecast.record_date > fye:
+            later = sorted(
+                f.value for f in reading.fiscal_year_ends if f.value >= forecast.record_date
+            )
+            year_end = later[0] if later else forecast.record_date
+            if not later:
+                review.add(
+                    "inferred",
+                    f"forecasts[{j}].fiscal_year_end",
+                    year_end,
+                    "the forecast's record date is taken as its fiscal year end",
+                )
+        dividend: dict[str, Any] = {
+            "dividend_type": forecast.dividend_type.value,
+            "amount_per_share": str(forecast.amount.figure),
+        }
+        if forecast.record_date is not None:
+            dividend["record_date"] = forecast.record_date.isoformat()
+        message = {
+            "message_type": FORECAST_MESSAGE_TYPE,
+            "message_id": _fresh_id(),
+            "disclosed_on": first["resolved_on"],
+            "issuer": {"name": issuer},
+            "security": security,
+            "fiscal_year_end": year_end.isoformat(),
+            "currency": forecast.amount.currency or first["currency"],
+            "dividends": [dividend],
+        }
+        try:
+            model = DividendForecast.model_validate(message)
+        except ValidationError as exc:
+            out.errors.extend(f"forecasts[{j}]: {e['loc']}: {e['msg']}" for e in exc.errors())
+            continue
+        out.forecasts.append(model.model_dump(mode="json", exclude_none=True))
+        out.forecast_keys.append(model.security_key)
 
 
 def _issuer(reading: Reading, options: Overrides, review: _Review) -> str | None:

@@ -112,7 +112,8 @@ class Reading:
 def normalize(text: str) -> str:
     """NFKC (full-width digits, ￥ and － become their ASCII forms), spaces collapsed per
     line, curly quotes kept."""
-    text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFKC", text.lstrip("\ufeff"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "\n".join(re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n"))
 
 
