@@ -150,6 +150,7 @@ class Engine:
         self.assigned_once = asyncio.Event()
         # partitions being taken over or rebuilt after a failed transaction: not ready
         self._busy: set[TopicPartition] = set()
+        self._restoring: dict[TopicPartition, asyncio.Task[None]] = {}  # see assign()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -240,6 +241,7 @@ class Engine:
 
     async def stop(self) -> None:
         self._stopping = True
+        await self._cancel_restores(list(self._restoring))
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -256,6 +258,7 @@ class Engine:
             await self.consumer.stop()
 
     async def revoke(self, revoked: set[TopicPartition]) -> None:
+        await self._cancel_restores(revoked)
         async with self._lock:  # wait for the batch in flight to commit or abort
             await self._commit_group(self._uncommitted(revoked))
             for tp in revoked:
@@ -266,25 +269,69 @@ class Engine:
                     await proc.close()
 
     async def assign(self, assigned: set[TopicPartition]) -> None:
+        """Take the partitions the group gave this worker: paused, each restored by a
+        task of its own, then resumed from the offset the changelog holds.
+
+        Nothing slow runs inside this callback. aiokafka runs it before the member's
+        heartbeats resume: a restore longer than the session timeout (a million timers
+        take about 40 s here) inside it got the member expelled, the group rebalanced,
+        and the restore began again, for ever. Paused, a partition fetches nothing
+        until its state is in place; the poll loop keeps running meanwhile, so the
+        heartbeats and the other partitions' work go on.
+        """
         if self.members.generation == self._members_seen:  # the plain roundrobin was used
             self.members.by_url = {}
         self._members_seen = self.members.generation
-        async with self._lock:
-            assert self.consumer is not None
-            taken = sorted(assigned - set(self.partitions))
+        assert self.consumer is not None
+        taken = sorted(assigned - set(self.partitions) - set(self._restoring))
+        if taken:
+            self.consumer.pause(*taken)
             self._busy.update(taken)
-            try:
-                for tp in taken:
-                    self.partitions[tp] = await retrying(
-                        f"taking over {tp}", partial(self._take, tp)
-                    )
-                    self._busy.discard(tp)
-            finally:
-                self._busy.difference_update(taken)
-            self.assigned_once.set()
+            for tp in taken:
+                self._restoring[tp] = asyncio.create_task(
+                    self._restore(tp), name=f"corpactions-restore-{tp.topic}-{tp.partition}"
+                )
+        self.assigned_once.set()
+
+    async def _restore(self, tp: TopicPartition) -> None:
+        """Restore one assigned partition in the background, then hand it to the poll
+        loop. Cancelled by its revocation; a failure past the retry window stops the
+        worker (its supervisor restarts it), as one in the loop does: a partition left
+        unprocessed while the group believes it owned is the one outcome not allowed."""
+        try:
+            proc = await retrying(f"taking over {tp}", partial(self._take, tp))
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            log.exception("taking over %s failed; stopping the worker", tp)
+            if self.on_fatal is not None:
+                self.on_fatal(exc)
+            return
+        try:
+            async with self._lock:
+                if self._restoring.get(tp) is not asyncio.current_task() or self._stopping:
+                    await proc.close()  # revoked meanwhile
+                    return
+                self._install(tp, proc)
+                del self._restoring[tp]
+                self._busy.discard(tp)
+                assert self.consumer is not None
+                self.consumer.resume(tp)
+        except asyncio.CancelledError:
+            await proc.close()
+            raise
+
+    async def _cancel_restores(self, tps: Iterable[TopicPartition]) -> None:
+        tasks = [t for tp in tps if (t := self._restoring.pop(tp, None)) is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._busy.difference_update(tps)
 
     async def _take(self, tp: TopicPartition) -> PartitionProcessor:
-        """Fence the previous owner, restore the state and offset, seek there."""
+        """Fence the previous owner, restore the state, find the offset to resume from."""
         assert self.consumer is not None
         proc = PartitionProcessor(tp, self.collaborators)
         try:
@@ -296,12 +343,18 @@ class Engine:
             await proc.close()
             raise
         proc.state.next_offset = resume
+        return proc
+
+    def _install(self, tp: TopicPartition, proc: PartitionProcessor) -> None:
+        """Make ``proc`` the partition's processor and seek to where its state ends."""
+        assert self.consumer is not None
         self._taken = True
         self._group_offsets.pop(tp, None)
+        resume = proc.state.next_offset
         if resume is not None:
             self.consumer.seek(tp, resume)
             self.progress[tp] = resume  # the group's offset catches up if it lagged
-        return proc
+        self.partitions[tp] = proc
 
     async def fetch_ahead(self) -> None:
         """Take what the consumer has fetched, while a transaction commits, for the next
@@ -436,8 +489,8 @@ class Engine:
                 await asyncio.sleep(0.5)
                 await proc.close()
                 fresh = await retrying(f"taking over {proc.tp}", partial(self._take, proc.tp))
+                self._install(proc.tp, fresh)
                 if fresh.state.next_offset is None:
                     await self.consumer.seek_to_beginning(proc.tp)
-                self.partitions[proc.tp] = fresh
             finally:
                 self._busy.discard(proc.tp)

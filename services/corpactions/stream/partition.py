@@ -129,6 +129,7 @@ class PartitionProcessor:
                         if r.key is not None:
                             self.state.apply_changelog(r.key, r.value)
                             n += 1
+                await asyncio.sleep(0)  # a long restore must not starve the heartbeats
         finally:
             await reader.stop()
         self.state.rebuild_timers(self.given.lifecycle.redue)
