@@ -218,6 +218,9 @@ def _build(market: Market, horizon: dt.date) -> CalendarIndex:
         # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1
         # deprecates (Pandas4Warning); the sessions it returns are unaffected.
         warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        # ... and DatetimeIndex.weekday in its lunar-holiday calendars (XHKG, XKRX), the
+        # same deprecation, the same sessions.
+        warnings.filterwarnings("ignore", message="DatetimeIndex.weekday is deprecated")
         # A calendar whose holidays are recorded only to some year (its bound_max: XSES
         # to 2026-12-31) is built to there: its market schedules record dates up to that
         # end, not to the configured horizon, and says so.
