@@ -467,8 +467,8 @@ def _register_date(
             )
         )
         return None
-    if first == dt.date.min:
-        return None
+    if first == dt.date.min:  # no day before it: out of every calendar's range anyway
+        return first
     return first - _ONE_DAY
 
 
