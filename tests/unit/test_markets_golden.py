@@ -535,3 +535,34 @@ def test_the_new_market_examples_conform_to_the_schema_and_schedule_as_published
     listings = [doc["primary_listing"], *doc["other_listings"]]
     assert [(x["mic"], x["record_date"], x["ex_date"]) for x in listings] == dates
     assert doc["validation"]["verdict"] == "valid"
+
+
+def test_a_final_dividend_after_the_year_end_is_usual_in_europe_not_in_tokyo() -> None:
+    # WS Atkins plc final 2014 (published): fiscal year to 2014-03-31, record 07-11, after
+    # the AGM. On London that is the rule for finals, so no warning; a Tokyo year-end
+    # dividend's record date is the fiscal year end itself, so there it is still flagged.
+    fields: dict[str, Any] = {
+        "resolved_on": "2014-06-25",
+        "dividend_type": "year_end",
+        "fiscal_year_end": "2014-03-31",
+        "currency": "GBP",
+        "gross_amount_per_share": "0.245",
+        "record_date": "2014-07-11",
+        "payment_date": "2014-08-20",
+    }
+    london = schedule_dividend(_resolution(**fields, security={"local_code": "ATK", "mic": "XLON"}))
+    assert london.warnings == ()
+    tokyo = schedule_dividend(_resolution(**fields, security={"local_code": "9999", "mic": "XTKS"}))
+    assert [w.code.value for w in tokyo.warnings] == ["record_date_outside_fiscal_year"]
+    # An interim on London outside its fiscal year is still flagged, as is a final more
+    # than a year after the end.
+    interim = schedule_dividend(
+        _resolution(**{**fields, "dividend_type": "interim"},
+                    security={"local_code": "ATK", "mic": "XLON"})
+    )  # fmt: skip
+    assert [w.code.value for w in interim.warnings] == ["record_date_outside_fiscal_year"]
+    late = schedule_dividend(
+        _resolution(**{**fields, "fiscal_year_end": "2013-03-31"},
+                    security={"local_code": "ATK", "mic": "XLON"})
+    )  # fmt: skip
+    assert [w.code.value for w in late.warnings] == ["record_date_outside_fiscal_year"]

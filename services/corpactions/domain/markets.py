@@ -112,6 +112,8 @@ class Market(NamedTuple):
     declaration_notice: DeclarationNotice | None
     ex_periods: tuple[ExPeriod, ...] = ()
     record_dates_from: RecordDatesFrom | None = None
+    # the source of "final dividends are approved at the AGM after the year ends", where so
+    final_after_year_end: str | None = None
 
     def cycle_on(self, trade_date: dt.date) -> int:
         """Settlement cycle (settlement days) in force for a trade on `trade_date`."""
@@ -281,6 +283,11 @@ def _market(key: str, raw: Mapping[str, Any], shared: Mapping[str, Any]) -> Mark
         ),
         ex_periods=ex_periods,
         record_dates_from=_record_dates_from(where, raw.get("record_dates_from")),
+        final_after_year_end=(
+            None
+            if (final := raw.get("final_dividend_after_year_end")) is None
+            else _source(final, f"{where}.final_dividend_after_year_end")
+        ),
     )
 
 

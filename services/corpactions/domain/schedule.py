@@ -32,7 +32,13 @@ from corpactions.domain.exdates import (
     ex_dates,
     ex_dates_after_payment,
 )
-from corpactions.domain.fiscal import DividendHistory, FiscalRollUp, one_year_earlier, roll_up
+from corpactions.domain.fiscal import (
+    DividendHistory,
+    DividendType,
+    FiscalRollUp,
+    one_year_earlier,
+    roll_up,
+)
 from corpactions.domain.inputs import (
     BookClosureLike,
     DeclaredTotalLike,
@@ -41,7 +47,7 @@ from corpactions.domain.inputs import (
     ResolutionLike,
     SourceOfFunds,
 )
-from corpactions.domain.markets import UnknownMic, UnsupportedMic
+from corpactions.domain.markets import Market, UnknownMic, UnsupportedMic
 from corpactions.domain.money import (
     EXACT,
     MAX_RATE_DECIMALS,
@@ -633,6 +639,7 @@ def _warn_on_dates(
     if not (
         0 <= days_before_end < 365
         or (days_before_end == 365 and one_year_earlier(fye) < record_date)
+        or _final_after_year_end(res, index.market, fye, record_date)
     ):
         warnings.append(
             RECORD_DATE_OUTSIDE_FISCAL_YEAR.at(
@@ -658,6 +665,20 @@ def _warn_on_dates(
         warnings.append(
             PAYMENT_DATE_NOT_A_SESSION.at("payment_date", payment=payment, mic=res.security.mic)
         )
+
+
+def _final_after_year_end(
+    res: ResolutionLike, market: Market, fye: dt.date, record_date: dt.date
+) -> bool:
+    """A year-end (final) dividend whose record date falls in the year after its fiscal
+    year, on a market where finals are approved at the AGM after the year ends (London,
+    Euronext, Germany, SIX, ASX, Hong Kong, Singapore: `final_dividend_after_year_end`)."""
+    return (
+        res.dividend_type == DividendType.YEAR_END
+        and market.final_after_year_end is not None
+        and fye < record_date
+        and one_year_earlier(record_date) <= fye
+    )
 
 
 def _warn_if_late(
