@@ -11,10 +11,14 @@ days counted.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.schedule import compute_schedule
@@ -566,3 +570,41 @@ def test_a_final_dividend_after_the_year_end_is_usual_in_europe_not_in_tokyo() -
                     security={"local_code": "ATK", "mic": "XLON"})
     )  # fmt: skip
     assert [w.code.value for w in late.warnings] == ["record_date_outside_fiscal_year"]
+
+
+NEW_MICS = ("XLON", "XPAR", "XAMS", "XBRU", "XLIS", "XETR", "XSWX", "XTSE", "XASX", "XHKG",
+            "XSES", "XKRX")  # fmt: skip
+
+
+def _settles(mic: str, trade: dt.date) -> dt.date:
+    """An independent oracle: the n-th settlement day after `trade` (n from the data for
+    the trade date), settlement days being the sessions less the settlement holidays."""
+    days = _settlement_days(mic)
+    return days[bisect_right(days, trade) + market_of(mic).cycle_on(trade) - 1]
+
+
+@cache
+def _settlement_days(mic: str) -> list[dt.date]:
+    holidays = market_of(mic).settlement_holidays
+    return [d for d in calendar_index(mic).sessions if d not in holidays]
+
+
+@settings(max_examples=300, deadline=None)
+@given(mic=st.sampled_from(NEW_MICS), record=st.dates(dt.date(2000, 1, 1), dt.date(2036, 12, 15)))
+def test_new_markets_last_cum_day_settles_by_the_record_date_or_follows_the_ex_period(
+    mic: str, record: dt.date
+) -> None:
+    index = calendar_index(mic)
+    record = min(record, index.horizon - dt.timedelta(days=60))
+    got = compute_ex_dates(index, record)
+    sessions = index.sessions
+    r = bisect_right(sessions, record) - 1  # the record date's session, or the one before
+    assert got.ex_date == sessions[sessions.index(got.last_cum_date) + 1]
+    period = index.market.ex_period_on(record)
+    if period:  # ASX before 2014-04-18: ex = the record date's session less `period`
+        assert got.ex_date == sessions[r - period]
+        return
+    days = _settlement_days(mic)
+    register = days[bisect_right(days, record) - 1]
+    assert _settles(mic, got.last_cum_date) <= register
+    assert _settles(mic, got.ex_date) > register

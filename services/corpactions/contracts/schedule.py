@@ -147,9 +147,11 @@ class ListingView(_View):
         examples=["2016-09-30"],
     )
     ex_date_settlement_date: dt.date | None = Field(
-        description="Settlement date of a trade on ex_date (> record_date; a day later "
-        "than its cycle where the market deferred a trade settling on a record date, as "
-        "Tokyo did until 2009-11-13); null if past the end of the built calendar",
+        description="Settlement date of a trade on ex_date (> record_date, or with a "
+        "book closure > the last registration date; a day later than its cycle where the "
+        "market deferred a trade settling on a record date, as Tokyo did until "
+        "2009-11-13; under the ASX's ex period, record dates to 2014-04-17, it may be "
+        "earlier); null if past the end of the built calendar",
         examples=["2016-10-03"],
     )
     warnings: tuple[ReasonView, ...] = Field(
