@@ -608,3 +608,17 @@ def test_new_markets_last_cum_day_settles_by_the_record_date_or_follows_the_ex_p
     register = days[bisect_right(days, record) - 1]
     assert _settles(mic, got.last_cum_date) <= register
     assert _settles(mic, got.ex_date) > register
+
+
+@pytest.mark.parametrize(
+    ("currency", "minor"),
+    # ISO 4217 List One (the maintenance agency's table): the new markets' currencies
+    [("GBP", 2), ("EUR", 2), ("CHF", 2), ("CAD", 2), ("AUD", 2), ("HKD", 2), ("SGD", 2),
+     ("KRW", 0)],
+)  # fmt: skip
+def test_the_new_markets_currencies_have_their_iso_4217_minor_units(
+    currency: str, minor: int
+) -> None:
+    from corpactions.domain.money import MINOR_UNITS
+
+    assert MINOR_UNITS[currency] == minor
