@@ -3,8 +3,11 @@
 Run: .venv/bin/python tests/bench/bench_core.py [--n 4000] [--seconds 2]
 
 Figures (resolutions per second, best of 3 timed passes over a varied synthetic set:
-XTKS / XNYS / XNAS, record dates 2001-2030 so every settlement era, JPY / USD / EUR /
-GBP, some with an ADS listing, a declared total, eligible shares or a forecast):
+Tokyo and the US (two thirds) and the other fourteen markets' MICs (XLON, XPAR, XAMS,
+XBRU, XLIS, XETR, XFRA, XSWX, XTSE, XASX, XHKG, XSES, XKRX; each only on record dates it
+schedules), record dates 2001-2030 so every settlement era, JPY / USD / EUR / GBP / ...,
+some with an ADS listing, a Hong Kong book closure, a declared total, eligible shares or
+a forecast):
 - core: `schedule_dividend` (validate + schedule) on already-decoded BoardResolutions
 - core+view: `compute_schedule`, i.e. core plus building the pydantic ScheduleView
 - parse-only: `BoardResolution.model_validate_json` on raw JSON bytes
@@ -38,6 +41,7 @@ from corpactions.contracts.schedule import compute_schedule, schedule_json
 from corpactions.domain import configure_calendars, horizon_for, preload, schedule_dividend
 
 GOAL = 100_000
+_EARLY, _LATE = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 
 
 def synthetic(
@@ -55,11 +59,32 @@ def synthetic(
         ("XNYS", "EUR", 3, "SAP"),
         ("XTKS", "GBP", 2, "9999"),
     ]
+    # the markets of issue 22, with the record dates each schedules (Germany from 2017,
+    # Singapore to its calendar's end in exchange_calendars)
+    more = [
+        ("XLON", "GBP", 4, "HSBA", _EARLY, _LATE),
+        ("XPAR", "EUR", 2, "MC", _EARLY, _LATE),
+        ("XAMS", "EUR", 2, "ASML", _EARLY, _LATE),
+        ("XBRU", "EUR", 2, "ABI", _EARLY, _LATE),
+        ("XLIS", "EUR", 3, "EDP", _EARLY, _LATE),
+        ("XETR", "EUR", 2, "CON", dt.date(2017, 1, 1), _LATE),
+        ("XFRA", "EUR", 2, "SAP", dt.date(2017, 1, 1), _LATE),
+        ("XSWX", "CHF", 2, "NESN", _EARLY, _LATE),
+        ("XTSE", "CAD", 4, "RY", _EARLY, _LATE),
+        ("XASX", "AUD", 2, "CBA", _EARLY, _LATE),
+        ("XHKG", "HKD", 3, "5", _EARLY, _LATE),
+        ("XSES", "SGD", 2, "D05", _EARLY, dt.date(2026, 12, 31)),
+        ("XKRX", "KRW", 0, "005930", _EARLY, _LATE),
+    ]
     first, last = (d.toordinal() for d in record_dates)
     out = []
     for i in range(n):
-        mic, currency, max_decimals, code = rng.choice(markets)
         record = dt.date.fromordinal(rng.randint(first, last))
+        if rng.random() < 2 / 3:
+            mic, currency, max_decimals, code = rng.choice(markets)
+        else:
+            open_on = [m[:4] for m in more if m[4] <= record <= m[5]]
+            mic, currency, max_decimals, code = rng.choice(open_on)
         decimals = rng.randint(0, max_decimals) if currency != "JPY" else rng.choice((0, 2))
         rate_units = rng.randint(1, 50_000)
         rate = str(Decimal(rate_units).scaleb(-decimals))  # e.g. 13.50, 0.2875: no float
@@ -83,6 +108,9 @@ def synthetic(
         if rng.random() < 0.3:
             other = "XNAS" if mic == "XTKS" else "XTKS"
             doc["other_listings"] = [{"mic": other, "symbol": "ADS", "shares_per_unit": "0.5"}]
+        if mic == "XHKG" and rng.random() < 0.5:  # the register closes up to the record date
+            closes = record - dt.timedelta(days=rng.randint(0, 5))
+            doc["book_closure"] = {"first_day": closes.isoformat(), "last_day": record.isoformat()}
         if rng.random() < 0.5:
             doc["eligible_shares"] = shares
         if rng.random() < 0.4:

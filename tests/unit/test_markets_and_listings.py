@@ -56,7 +56,7 @@ def test_operating_and_segment_mics_of_supported_markets_map_to_their_calendar(
 
 def test_a_real_mic_of_a_market_without_settlement_history_is_unsupported() -> None:
     with pytest.raises(UnsupportedMic):
-        market_of("XLON")  # London Stock Exchange: ISO 10383 operating MIC, not held here
+        market_of("XJSE")  # Johannesburg Stock Exchange: ISO 10383 operating MIC, not held here
     with pytest.raises(UnsupportedMic) as info:
         market_of("XOSE")  # a JPX segment, but its derivatives market: excluded, with why
     assert info.value.why
@@ -96,7 +96,7 @@ def test_an_other_listing_on_an_unsupported_market_keeps_the_schedule() -> None:
         iij(
             other_listings=[
                 {"mic": "XNAS", "symbol": "IIJI", "shares_per_unit": "0.5"},
-                {"mic": "XLON", "symbol": "IIJ", "shares_per_unit": "1"},
+                {"mic": "XJSE", "symbol": "IIJ", "shares_per_unit": "1"},
             ]
         )
     )
@@ -105,16 +105,16 @@ def test_an_other_listing_on_an_unsupported_market_keeps_the_schedule() -> None:
         D("2016-09-27"),
         D("2016-09-28"),
     )
-    ads, london = view.other_listings
+    ads, johannesburg = view.other_listings
     assert ads.ex_date == D("2016-09-28")
     assert not ads.warnings
-    # The London listing: no dates, a warning of its own, and the same in the verdict.
-    assert (london.mic, london.symbol) == ("XLON", "IIJ")
-    assert london.last_cum_date is None
-    assert london.ex_date is None
-    assert london.settlement_cycle_days is None
-    assert london.last_cum_settlement_date is None
-    assert [(w.code.value, w.field) for w in london.warnings] == [
+    # The Johannesburg listing: no dates, a warning of its own, and the same in the verdict.
+    assert (johannesburg.mic, johannesburg.symbol) == ("XJSE", "IIJ")
+    assert johannesburg.last_cum_date is None
+    assert johannesburg.ex_date is None
+    assert johannesburg.settlement_cycle_days is None
+    assert johannesburg.last_cum_settlement_date is None
+    assert [(w.code.value, w.field) for w in johannesburg.warnings] == [
         ("unsupported_mic", "other_listings.1.mic")
     ]
     assert view.validation.verdict == "valid_with_warnings"

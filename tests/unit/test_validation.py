@@ -38,8 +38,8 @@ def rejected(**changes: Any) -> set[tuple[str, str]]:
         ({"record_date": "2099-03-31", "payment_date": None, "fiscal_year_end": "2099-03-31"},
          ("record_date_out_of_calendar_range", "record_date")),
         ({"security": {"isin": "JP3152820001", "mic": "QQQQ"}}, ("unknown_mic", "security.mic")),
-        # exchange_calendars knows XLON, but no settlement history is held for it.
-        ({"security": {"isin": "JP3152820001", "mic": "XLON"}},
+        # exchange_calendars knows XJSE, but no settlement history is held for it.
+        ({"security": {"isin": "JP3152820001", "mic": "XJSE"}},
          ("unsupported_mic", "security.mic")),
         (
             {"other_listings": [{"mic": "ZZZZ", "symbol": "IIJI", "shares_per_unit": "0.5"}]},

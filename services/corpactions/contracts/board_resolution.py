@@ -39,6 +39,7 @@ from corpactions.domain.money import MAX_RATE_DECIMALS, MAX_TOTAL_DIGITS
 
 __all__ = [
     "BoardResolution",
+    "BookClosure",
     "DeclaredTotal",
     "DividendType",
     "Forecast",
@@ -352,6 +353,23 @@ class Security(_Strict):
         return self
 
 
+class BookClosure(_Strict):
+    """The days a register is closed to transfers (a book closure: Hong Kong, Singapore
+    before 2014-04-22...), both inclusive. The record date is one of them (usually the
+    last). The ex-date then counts from the last registration date, the business day
+    before `first_day`, not from the record date: Langham 2017, books closed 09-11 to
+    09-14, record 09-14, ex 09-07."""
+
+    first_day: IsoDate = Field(
+        description="First day the register is closed (the day after the last registration date)",
+        examples=["2017-09-11"],
+    )
+    last_day: IsoDate = Field(
+        description="Last day the register is closed (usually the record date)",
+        examples=["2017-09-14"],
+    )
+
+
 class OtherListing(_Strict):
     """Another market the security trades on, e.g. as ADSs; gets its own ex-date."""
 
@@ -363,6 +381,20 @@ class OtherListing(_Strict):
         description='Shares one traded unit represents: 2 ADS = 1 share is "0.5"; the '
         "per-unit rate is the per-share rate x this",
         examples=["0.5", "1"],
+    )
+    record_date: IsoDate | None = Field(
+        default=None,
+        description="This listing's own register's record date, where it differs from "
+        "the resolution's (HSBC 2014: Hong Kong register 2014-05-22, UK register 05-23); "
+        "null: the resolution's record date (the same register, e.g. an ADS). Its dates "
+        "count from it; the date events fire on the resolution's record date",
+        examples=[None, "2014-05-23"],
+    )
+    book_closure: BookClosure | None = Field(
+        default=None,
+        description="This listing's register's book closure, with its own record_date; "
+        "null: none, or with no record_date of its own, the resolution's book_closure",
+        examples=[None],
     )
 
 
@@ -566,6 +598,15 @@ class BoardResolution(_Strict):
         "first business day after the payment date (FINRA Rule 11140(b)(2)) instead of by "
         "the settlement cycle; without it the general rule applies",
         examples=[{"amount": "25.50", "priced_on": "2019-12-05"}],
+    )
+    book_closure: BookClosure | None = Field(
+        default=None,
+        description="The days the primary register is closed to transfers (a book "
+        "closure, e.g. in Hong Kong), inclusive, around the record date; or null. With "
+        "it, the last cum-dividend day is the last session whose trades settle by the "
+        "last registration date (the business day before first_day), not by the record "
+        "date",
+        examples=[None, {"first_day": "2017-09-11", "last_day": "2017-09-14"}],
     )
 
     @property

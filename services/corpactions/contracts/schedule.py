@@ -23,6 +23,7 @@ from pydantic_core import to_json
 from corpactions.contracts.board_resolution import BoardResolution, Function
 from corpactions.domain import (
     Amounts,
+    BookClosureLike,
     Change,
     Consistency,
     DividendHistory,
@@ -85,11 +86,18 @@ class ValidationView(_View):
     )
 
 
+class BookClosureView(_View):
+    """A register's book closure: closed to transfers from first_day to last_day."""
+
+    first_day: dt.date = Field(description="First day closed", examples=["2017-09-11"])
+    last_day: dt.date = Field(description="Last day closed", examples=["2017-09-14"])
+
+
 class ListingView(_View):
     """Dates and per-unit amount of one listing (the primary one or e.g. an ADS).
 
     An other listing on a market whose settlement history the service does not hold
-    (e.g. XLON) is kept without dates: last_cum_date, ex_date, settlement_cycle_days and
+    (e.g. XJSE) is kept without dates: last_cum_date, ex_date, settlement_cycle_days and
     both settlement dates are null, and `warnings` says so (`unsupported_mic`). The
     primary listing always has its dates.
     """
@@ -106,7 +114,17 @@ class ListingView(_View):
         examples=["13.50", "6.75"],
     )
     currency: str = Field(description="ISO 4217 currency of the rate", examples=["JPY"])
-    record_date: dt.date = Field(description="Record date (RDTE)", examples=["2016-09-30"])
+    record_date: dt.date = Field(
+        description="Record date (RDTE) of this listing's register: the resolution's, or "
+        "the listing's own where it gave one",
+        examples=["2016-09-30"],
+    )
+    book_closure: BookClosureView | None = Field(
+        default=None,
+        description="The register's book closure the dates count from (the last "
+        "registration date is the business day before first_day), or null",
+        examples=[None],
+    )
     payment_date: dt.date | None = Field(
         description="Payment date (PAYD), null while unknown", examples=["2016-12-06"]
     )
@@ -129,9 +147,11 @@ class ListingView(_View):
         examples=["2016-09-30"],
     )
     ex_date_settlement_date: dt.date | None = Field(
-        description="Settlement date of a trade on ex_date (> record_date; a day later "
-        "than its cycle where the market deferred a trade settling on a record date, as "
-        "Tokyo did until 2009-11-13); null if past the end of the built calendar",
+        description="Settlement date of a trade on ex_date (> record_date, or with a "
+        "book closure > the last registration date; a day later than its cycle where the "
+        "market deferred a trade settling on a record date, as Tokyo did until "
+        "2009-11-13; under the ASX's ex period, record dates to 2014-04-17, it may be "
+        "earlier); null if past the end of the built calendar",
         examples=["2016-10-03"],
     )
     warnings: tuple[ReasonView, ...] = Field(
@@ -316,7 +336,8 @@ def _listing(s: ListingSchedule, resolution: BoardResolution) -> dict[str, Any]:
         "shares_per_unit": plain(s.shares_per_unit),
         "gross_amount_per_unit": plain(s.gross_amount_per_unit),
         "currency": resolution.currency,
-        "record_date": resolution.record_date,
+        "record_date": resolution.record_date if s.record_date is None else s.record_date,
+        "book_closure": _closure(s.book_closure),
         "payment_date": resolution.payment_date,
         "last_cum_date": None if d is None else d.last_cum_date,
         "ex_date": None if d is None else d.ex_date,
@@ -325,6 +346,10 @@ def _listing(s: ListingSchedule, resolution: BoardResolution) -> dict[str, Any]:
         "ex_date_settlement_date": None if d is None else d.ex_date_settles_on,
         "warnings": [_reason(w) for w in s.warnings],
     }
+
+
+def _closure(c: BookClosureLike | None) -> dict[str, dt.date] | None:
+    return None if c is None else {"first_day": c.first_day, "last_day": c.last_day}
 
 
 def _reason(r: Reason) -> dict[str, str]:
@@ -475,6 +500,7 @@ def compute_schedule(
 __all__ = [
     "SCHEDULE_CONTRACT",
     "AmountsView",
+    "BookClosureView",
     "ChangeView",
     "ComponentView",
     "DeclaredTotalView",

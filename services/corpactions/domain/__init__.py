@@ -30,6 +30,8 @@ from corpactions.domain.fiscal import (
 )
 from corpactions.domain.horizon import FIRST_RECORD_DATE, horizon_for
 from corpactions.domain.inputs import (
+    BookClosure,
+    BookClosureLike,
     DeclaredTotalLike,
     DividendInput,
     Listing,
@@ -55,6 +57,8 @@ __all__ = [
     "FIRST_RECORD_DATE",
     "MINOR_UNITS",
     "Amounts",
+    "BookClosure",
+    "BookClosureLike",
     "CalendarNotConfigured",
     "Change",
     "Component",

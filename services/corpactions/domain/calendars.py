@@ -14,7 +14,9 @@ the configured span, into sorted tuples the hot path only indexes and bisects:
 
 A settlement past the last built session is `BEYOND` (unknown, later than any date).
 The span: record dates from 2000-01-01 to the horizon the entry point configures at
-start-up (`configure`, see horizon.py); the core never reads a clock.
+start-up (`configure`, see horizon.py); the core never reads a clock. A calendar whose
+holidays exchange_calendars records only to an earlier year (XSES: to 2026-12-31) is
+built to that end, and its market's horizon is that end (`limited_by` says why).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ class CalendarIndex:
     settlement_days: tuple[int, ...]  # ordinals of the sessions on which trades settle
     min_cycle: int  # shortest cycle ever in force: no trade settles sooner
     session_set: frozenset[int]
+    # why `horizon` is earlier than the configured one (the calendar's own end), or ""
+    limited_by: str = ""
 
     @property
     def calendar(self) -> str:
@@ -99,6 +103,7 @@ def build_sessions(
     tz: dt.tzinfo,
     first_record_date: dt.date,
     horizon: dt.date,
+    limited_by: str = "",
 ) -> CalendarIndex:
     """The index of `market` over `sessions` (sorted trading days)."""
     days = tuple(sessions)
@@ -130,6 +135,7 @@ def build_sessions(
         settlement_days=settlement_days,
         min_cycle=market.min_cycle,
         session_set=frozenset(ordinals),
+        limited_by=limited_by,
     )
 
 
@@ -207,10 +213,26 @@ def _build(market: Market, horizon: dt.date) -> CalendarIndex:
     import exchange_calendars
 
     end = build_end(horizon)
+    limited_by = ""
     with warnings.catch_warnings():
         # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1
         # deprecates (Pandas4Warning); the sessions it returns are unaffected.
         warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        # ... and DatetimeIndex.weekday in its lunar-holiday calendars (XHKG, XKRX), the
+        # same deprecation, the same sessions.
+        warnings.filterwarnings("ignore", message="DatetimeIndex.weekday is deprecated")
+        # A calendar whose holidays are recorded only to some year (its bound_max: XSES
+        # to 2026-12-31) is built to there: its market schedules record dates up to that
+        # end, not to the configured horizon, and says so.
+        bound = _bound_max(market.calendar)
+        if bound is not None and bound < end:
+            end = bound
+            if bound < horizon:
+                horizon = bound
+                limited_by = (
+                    f"exchange_calendars records the {market.calendar} calendar's holidays "
+                    f"only to {bound}"
+                )
         try:
             calendar = exchange_calendars.get_calendar(
                 market.calendar, start=BUILD_START.isoformat(), end=end.isoformat()
@@ -226,4 +248,18 @@ def _build(market: Market, horizon: dt.date) -> CalendarIndex:
             f"markets.{market.key}: its settlement history starts {market.history_starts}, "
             f"after the first session built ({sessions[0]})"
         )
-    return build_sessions(market, sessions, calendar.tz, FIRST_RECORD_DATE, horizon)
+    return build_sessions(
+        market, sessions, calendar.tz, FIRST_RECORD_DATE, horizon, limited_by=limited_by
+    )
+
+
+def _bound_max(name: str) -> dt.date | None:
+    """The last day exchange_calendars can build `name` to (its holidays' own end), or
+    None when unbounded."""
+    from exchange_calendars import calendar_utils
+
+    # The library's registry of calendar classes by name (private, but the one way to ask
+    # a class for its bound without building it; pinned with the library in the lock).
+    cls = calendar_utils._default_calendar_factories.get(calendar_utils.resolve_alias(name))
+    bound = cls.bound_max() if cls is not None else None
+    return None if bound is None else bound.date()

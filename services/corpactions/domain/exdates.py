@@ -13,6 +13,11 @@ Around a cycle change two trade dates can settle on the same day, so one session
 becomes an ex-date: US record 2017-09-06 gives last cum 08-31 and ex 09-01, record
 2017-09-07 gives last cum 09-05 and ex 09-06; nothing went ex on 2017-09-05.
 
+Where a market fixed the ex-date by an "ex period" instead (the ASX until record dates
+of 2014-04-17: ex 4 business days before the record date, CBA ex 2014-02-17 for record
+02-21), the ex-date is that many sessions before the record date (or the session before
+it) and the last cum day the session before; the cycle does not enter.
+
 Distributions of 25% or more of the share's value go ex, on US markets, on the first
 business day after the payable date (FINRA Rule 11140(b)(2)): `ex_dates_after_payment`.
 The last cum day is then the session before it, which settles after the record date
@@ -31,20 +36,25 @@ class OutOfCalendarRange(ValueError):
     """The date (or the sessions the rule needs) lies outside the span scheduled:
     `first`..`horizon` (record dates from 2000-01-01 to the configured horizon)."""
 
-    def __init__(self, day: dt.date, first: dt.date, horizon: dt.date) -> None:
+    def __init__(
+        self, day: dt.date, first: dt.date, horizon: dt.date, limited_by: str = ""
+    ) -> None:
         super().__init__(f"{day} is outside {first}..{horizon}")
         self.day, self.first, self.horizon = day, first, horizon
+        self.limited_by = limited_by  # why the horizon is the calendar's own end, or ""
 
 
 def _out_of_range(index: CalendarIndex, day: dt.date) -> OutOfCalendarRange:
-    return OutOfCalendarRange(day, index.first_record_date, index.horizon)
+    return OutOfCalendarRange(day, index.first_record_date, index.horizon, index.limited_by)
 
 
 class ExDates(NamedTuple):
     last_cum_date: dt.date
     ex_date: dt.date
     settlement_cycle: int  # cycle in force on the last cum day (sessions)
-    last_cum_settles_on: dt.date  # <= record date (but after it, past payment, when large)
+    # <= record date (but after it, past payment, when large; and under an ex period,
+    # whose ex-date trades may settle by the record date too)
+    last_cum_settles_on: dt.date
     ex_date_cycle: int
     ex_date_settles_on: dt.date | None  # > record date; None past the calendar's end
 
@@ -71,7 +81,11 @@ def compute_ex_dates(index: CalendarIndex, record_date: dt.date) -> ExDates:
     """The rule itself (no memo): bisect to the record date, then walk back."""
     if not index.first_record_date <= record_date <= index.horizon:
         raise _out_of_range(index, record_date)
-    i = index.last_cum_index(record_date)
+    period = index.market.ex_period_on(record_date)
+    if period:
+        i = index.index_on_or_before(record_date) - period - 1
+    else:
+        i = index.last_cum_index(record_date)
     if i < 0:
         raise _out_of_range(index, record_date)
     return _last_cum_at(index, i, index.record_day(record_date))

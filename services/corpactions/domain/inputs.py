@@ -33,6 +33,23 @@ class SecurityLike(Protocol):
     def local_code(self) -> str | None: ...
 
 
+class BookClosureLike(Protocol):
+    """The days a register is closed to transfers (Hong Kong's book closure), inclusive:
+    the last registration date is the business day before `first_day`."""
+
+    @property
+    def first_day(self) -> dt.date: ...
+    @property
+    def last_day(self) -> dt.date: ...
+
+
+class BookClosure(NamedTuple):
+    """A book-closure period as a plain value (satisfies BookClosureLike)."""
+
+    first_day: dt.date
+    last_day: dt.date
+
+
 class ListingLike(Protocol):
     @property
     def mic(self) -> str: ...
@@ -40,6 +57,10 @@ class ListingLike(Protocol):
     def symbol(self) -> str: ...
     @property
     def shares_per_unit(self) -> Decimal: ...
+    @property
+    def record_date(self) -> dt.date | None: ...
+    @property
+    def book_closure(self) -> BookClosureLike | None: ...
 
 
 class DeclaredTotalLike(Protocol):
@@ -100,6 +121,8 @@ class ResolutionLike(Protocol):
     def forecast_per_share(self) -> ForecastLike | None: ...
     @property
     def reference_price(self) -> PriceLike | None: ...
+    @property
+    def book_closure(self) -> BookClosureLike | None: ...
 
 
 class SecurityRef(NamedTuple):
@@ -111,6 +134,10 @@ class Listing(NamedTuple):
     mic: str
     symbol: str
     shares_per_unit: Decimal  # shares one traded unit represents: an IIJ ADS is 0.5
+    # this listing's own register: its record date (None: the resolution's) and book
+    # closure (None: none; with no record date of its own, the resolution's)
+    record_date: dt.date | None = None
+    book_closure: BookClosure | None = None
 
 
 class DividendInput(NamedTuple):
@@ -132,3 +159,4 @@ class DividendInput(NamedTuple):
     source_of_funds: SourceOfFunds = SourceOfFunds.RETAINED_EARNINGS
     subject_to_approval: bool = False
     reference_price: Price | None = None
+    book_closure: BookClosure | None = None

@@ -2,9 +2,11 @@
 
 The history is data (`data/markets.toml`): per market, dated rules each with its
 source (settlement cycles, record-date deferrals such as Tokyo's 5th-day settlement
-before 2009-11-16, settlement holidays, the large-distribution ex-date rule, the
-declaration notice period). A rule is corrected, or a market added, in that file; this
-module reads and checks it once.
+before 2009-11-16, settlement holidays such as Canada's 2022-09-30, ex periods such as
+the ASX's before 2014-04-14, the first record date of a market that had none before
+(Germany, 2017), the large-distribution ex-date rule, the declaration notice period).
+A rule is corrected, or a market added, in that file; this module reads and checks it
+once.
 
 Which MIC names which market: ISO 10383, from the `iso10383` package (it ships the
 registration authority's list, operating and segment MICs with each segment's
@@ -61,6 +63,26 @@ class Deferral(NamedTuple):
     source: str
 
 
+class ExPeriod(NamedTuple):
+    """Record dates in [starts, until) go ex `sessions` sessions before the record date
+    (counted back from it, or from the session before it), whatever the cycle: the ASX
+    "ex period" before 2014-04-14."""
+
+    starts: dt.date
+    until: dt.date
+    sessions: int
+    source: str
+
+
+class RecordDatesFrom(NamedTuple):
+    """The first record date the market knows; before it, it had none (Germany before
+    2017): a record date before `starts` is refused with `why`."""
+
+    starts: dt.date
+    source: str
+    why: str
+
+
 class SettlementHoliday(NamedTuple):
     day: dt.date
     source: str
@@ -88,6 +110,10 @@ class Market(NamedTuple):
     settlement_holidays: frozenset[dt.date]
     large_distribution: LargeDistribution | None
     declaration_notice: DeclarationNotice | None
+    ex_periods: tuple[ExPeriod, ...] = ()
+    record_dates_from: RecordDatesFrom | None = None
+    # the source of "final dividends are approved at the AGM after the year ends", where so
+    final_after_year_end: str | None = None
 
     def cycle_on(self, trade_date: dt.date) -> int:
         """Settlement cycle (settlement days) in force for a trade on `trade_date`."""
@@ -104,6 +130,19 @@ class Market(NamedTuple):
             if d.starts <= trade_date < d.until:
                 return d.sessions
         return 0
+
+    def ex_period_on(self, record_date: dt.date) -> int:
+        """Sessions before `record_date` its ex-date falls under an ex-period rule; 0
+        where the settlement cycle decides (the general rule)."""
+        for p in self.ex_periods:
+            if p.starts <= record_date < p.until:
+                return p.sessions
+        return 0
+
+    def has_record_date(self, record_date: dt.date) -> bool:
+        """Whether the market knew record dates on `record_date` (Germany: from 2017)."""
+        since = self.record_dates_from
+        return since is None or record_date >= since.starts
 
     @property
     def min_cycle(self) -> int:
@@ -134,32 +173,70 @@ def _positive_int(raw: Any, where: str) -> int:
     return raw
 
 
-def _market(key: str, raw: Mapping[str, Any]) -> Market:
-    where = f"markets.{key}"
+def _cycles(where: str, rows: Any) -> tuple[Cycle, ...]:
     cycles = tuple(
         Cycle(
             _date(row["from"], f"{where}.cycles.{n}.from"),
             _positive_int(row["sessions"], f"{where}.cycles.{n}.sessions"),
             _source(row, f"{where}.cycles.{n}"),
         )
-        for n, row in enumerate(raw.get("cycles", ()))
+        for n, row in enumerate(rows)
     )
     if not cycles:
         raise MarketDataError(f"{where}: a market needs at least one settlement cycle")
     if any(a.starts >= b.starts for a, b in pairwise(cycles)):
         raise MarketDataError(f"{where}.cycles: rows must be in increasing `from` order")
-    deferrals = tuple(
-        Deferral(
-            _date(row["from"], f"{where}.record_date_deferrals.{n}.from"),
-            _date(row["until"], f"{where}.record_date_deferrals.{n}.until"),
-            _positive_int(row["sessions"], f"{where}.record_date_deferrals.{n}.sessions"),
-            _source(row, f"{where}.record_date_deferrals.{n}"),
+    return cycles
+
+
+def _spans(where: str, rows: Any, kind: str) -> list[tuple[dt.date, dt.date, int, str]]:
+    """Rows of `from`, `until` (exclusive), `sessions` and `source`, checked."""
+    spans = []
+    for n, row in enumerate(rows):
+        at = f"{where}.{kind}.{n}"
+        span = (
+            _date(row["from"], f"{at}.from"),
+            _date(row["until"], f"{at}.until"),
+            _positive_int(row["sessions"], f"{at}.sessions"),
+            _source(row, at),
         )
-        for n, row in enumerate(raw.get("record_date_deferrals", ()))
+        if span[0] >= span[1]:
+            raise MarketDataError(f"{at}: `from` >= `until`")
+        spans.append(span)
+    return spans
+
+
+def _record_dates_from(where: str, raw: Any) -> RecordDatesFrom | None:
+    if raw is None:
+        return None
+    why = raw.get("why")
+    if not isinstance(why, str) or not why.strip():
+        raise MarketDataError(f"{where}.record_dates_from: say why (the reason users read)")
+    return RecordDatesFrom(
+        _date(raw["from"], f"{where}.record_dates_from.from"),
+        _source(raw, f"{where}.record_dates_from"),
+        why,
     )
-    for n, d in enumerate(deferrals):
-        if d.starts >= d.until:
-            raise MarketDataError(f"{where}.record_date_deferrals.{n}: `from` >= `until`")
+
+
+def _market(key: str, raw: Mapping[str, Any], shared: Mapping[str, Any]) -> Market:
+    where = f"markets.{key}"
+    of = raw.get("cycles_of")
+    if of is not None:
+        if "cycles" in raw:
+            raise MarketDataError(f"{where}: give `cycles` or `cycles_of`, not both")
+        if not isinstance(of, str) or of not in shared or "cycles" not in shared[of]:
+            raise MarketDataError(f"{where}.cycles_of: {of!r} is no market with its own cycles")
+        cycles = _cycles(f"markets.{of}", shared[of]["cycles"])
+    else:
+        cycles = _cycles(where, raw.get("cycles", ()))
+    deferrals = tuple(
+        Deferral(*span)
+        for span in _spans(where, raw.get("record_date_deferrals", ()), "record_date_deferrals")
+    )
+    ex_periods = tuple(
+        ExPeriod(*span) for span in _spans(where, raw.get("ex_periods", ()), "ex_periods")
+    )
     holidays = frozenset(
         _date(row["date"], f"{where}.settlement_holidays.{n}")
         for n, row in enumerate(raw.get("settlement_holidays", ()))
@@ -204,6 +281,13 @@ def _market(key: str, raw: Mapping[str, Any]) -> Market:
                 _source(notice, f"{where}.declaration_notice"),
             )
         ),
+        ex_periods=ex_periods,
+        record_dates_from=_record_dates_from(where, raw.get("record_dates_from")),
+        final_after_year_end=(
+            None
+            if (final := raw.get("final_dividend_after_year_end")) is None
+            else _source(final, f"{where}.final_dividend_after_year_end")
+        ),
     )
 
 
@@ -213,7 +297,8 @@ def load_markets(text: str) -> tuple[Market, ...]:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise MarketDataError(f"markets file: {e}") from None
-    markets = tuple(_market(key, table) for key, table in raw.get("markets", {}).items())
+    tables = raw.get("markets", {})
+    markets = tuple(_market(key, table, tables) for key, table in tables.items())
     claimed: dict[str, str] = {}
     for m in markets:
         for mic in m.operating_mics | m.mics:

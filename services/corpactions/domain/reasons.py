@@ -33,6 +33,8 @@ class ReasonCode(StrEnum):
     DUPLICATE_LISTING = "duplicate_listing"
     LARGE_DISTRIBUTION_WITHOUT_PAYMENT_DATE = "large_distribution_without_payment_date"
     DERIVED_AMOUNT_OUT_OF_RANGE = "derived_amount_out_of_range"
+    RECORD_DATE_NOT_IN_USE = "record_date_not_in_use"
+    INVALID_BOOK_CLOSURE = "invalid_book_closure"
     # Warnings: the schedule is computed, but a human should look.
     DECLARED_TOTAL_INCONSISTENT = "declared_total_inconsistent"
     DECLARED_TOTAL_UNREACHABLE = "declared_total_unreachable"
@@ -43,7 +45,8 @@ class ReasonCode(StrEnum):
     LATE_ANNOUNCEMENT = "late_announcement"
     EX_DATE_BEFORE_ANNOUNCEMENT = "ex_date_before_announcement"
     DERIVED_AMOUNT_ROUNDED = "derived_amount_rounded"
-    # UNSUPPORTED_MIC is also a warning: on an other listing, which keeps no dates.
+    # UNSUPPORTED_MIC and RECORD_DATE_NOT_IN_USE are also warnings: on an other listing,
+    # which then keeps no dates.
 
 
 class Reason(NamedTuple):
@@ -73,6 +76,11 @@ class Message(NamedTuple):
 # Rejections. Some codes have more than one wording; a message's name says which.
 UNKNOWN_CURRENCY: Final = Message(
     ReasonCode.UNKNOWN_CURRENCY, "{currency!r} is not an ISO 4217 currency this service supports"
+)
+PENCE_CURRENCY: Final = Message(
+    ReasonCode.UNKNOWN_CURRENCY,
+    "{currency!r} is pence sterling, a quotation unit, not an ISO 4217 currency: give "
+    "the rate in GBP (pounds; 1 GBX = 0.01 GBP)",
 )
 NON_POSITIVE_RATE: Final = Message(
     ReasonCode.NON_POSITIVE_RATE, "must be greater than zero, got {value}"
@@ -111,6 +119,16 @@ RECORD_DATE_OUT_OF_CALENDAR_RANGE: Final = Message(
 PAYMENT_DATE_OUT_OF_CALENDAR_RANGE: Final = Message(
     ReasonCode.PAYMENT_DATE_OUT_OF_CALENDAR_RANGE, _OUTSIDE_CALENDAR
 )
+_BEYOND_CALENDAR: Final = (
+    "{day} is outside the dates scheduled on {mic}, {start}..{end}: {why}; its dates "
+    "cannot be known until the library publishes that calendar further"
+)
+RECORD_DATE_BEYOND_CALENDAR: Final = Message(
+    ReasonCode.RECORD_DATE_OUT_OF_CALENDAR_RANGE, _BEYOND_CALENDAR
+)
+PAYMENT_DATE_BEYOND_CALENDAR: Final = Message(
+    ReasonCode.PAYMENT_DATE_OUT_OF_CALENDAR_RANGE, _BEYOND_CALENDAR
+)
 PAYMENT_BEFORE_RECORD: Final = Message(
     ReasonCode.PAYMENT_BEFORE_RECORD, "payment {payment} is before record date {record_date}"
 )
@@ -133,6 +151,23 @@ DERIVED_AMOUNT_OUT_OF_RANGE: Final = Message(
     ReasonCode.DERIVED_AMOUNT_OUT_OF_RANGE,
     "the {what}, {amount}, has more than {limit} digits at its decimal places (ISO 20022 "
     "totalDigits)",
+)
+
+RECORD_DATE_NOT_IN_USE: Final = Message(
+    ReasonCode.RECORD_DATE_NOT_IN_USE, "record date {record_date} on {mic}: {why}"
+)
+RECORD_DATE_NOT_IN_USE_LISTING: Final = Message(
+    ReasonCode.RECORD_DATE_NOT_IN_USE,
+    "record date {record_date} on {mic}: {why}; this listing has no dates",
+)
+BOOK_CLOSURE_REVERSED: Final = Message(
+    ReasonCode.INVALID_BOOK_CLOSURE,
+    "the book closure's first day {first_day} is after its last day {last_day}",
+)
+BOOK_CLOSURE_WITHOUT_RECORD_DATE: Final = Message(
+    ReasonCode.INVALID_BOOK_CLOSURE,
+    "the record date {record_date} is outside the book closure {first_day}..{last_day}: "
+    "the register closes around its record date",
 )
 
 # Warnings.

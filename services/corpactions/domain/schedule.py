@@ -32,15 +32,22 @@ from corpactions.domain.exdates import (
     ex_dates,
     ex_dates_after_payment,
 )
-from corpactions.domain.fiscal import DividendHistory, FiscalRollUp, one_year_earlier, roll_up
+from corpactions.domain.fiscal import (
+    DividendHistory,
+    DividendType,
+    FiscalRollUp,
+    one_year_earlier,
+    roll_up,
+)
 from corpactions.domain.inputs import (
+    BookClosureLike,
     DeclaredTotalLike,
     ListingLike,
     PriceLike,
     ResolutionLike,
     SourceOfFunds,
 )
-from corpactions.domain.markets import UnknownMic, UnsupportedMic
+from corpactions.domain.markets import Market, UnknownMic, UnsupportedMic
 from corpactions.domain.money import (
     EXACT,
     MAX_RATE_DECIMALS,
@@ -52,6 +59,8 @@ from corpactions.domain.money import (
     plain,
 )
 from corpactions.domain.reasons import (
+    BOOK_CLOSURE_REVERSED,
+    BOOK_CLOSURE_WITHOUT_RECORD_DATE,
     DECLARED_TOTAL_INCONSISTENT,
     DECLARED_TOTAL_UNREACHABLE,
     DERIVED_AMOUNT_OUT_OF_RANGE,
@@ -68,8 +77,13 @@ from corpactions.domain.reasons import (
     NON_POSITIVE_RATE,
     PAYMENT_BEFORE_RECORD,
     PAYMENT_BEFORE_RESOLUTION,
+    PAYMENT_DATE_BEYOND_CALENDAR,
     PAYMENT_DATE_NOT_A_SESSION,
     PAYMENT_DATE_OUT_OF_CALENDAR_RANGE,
+    PENCE_CURRENCY,
+    RECORD_DATE_BEYOND_CALENDAR,
+    RECORD_DATE_NOT_IN_USE,
+    RECORD_DATE_NOT_IN_USE_LISTING,
     RECORD_DATE_OUT_OF_CALENDAR_RANGE,
     RECORD_DATE_OUTSIDE_FISCAL_YEAR,
     TOO_MANY_DECIMALS,
@@ -109,6 +123,11 @@ class ListingSchedule(NamedTuple):
     # whose settlement history is not held (an other listing only, warned unsupported_mic)
     dates: ExDates | None
     warnings: tuple[Reason, ...] = ()  # findings about this listing (also in the schedule's)
+    # this listing's register: its record date, and the book closure its dates count from
+    # (the last registration date, the business day before it); None: the resolution's
+    # record date, no closure
+    record_date: dt.date | None = None
+    book_closure: BookClosureLike | None = None
 
 
 class TotalAmount(NamedTuple):
@@ -145,19 +164,22 @@ class DividendSchedule(NamedTuple):
 
 
 _ONE: Final = Decimal(1)
+_ONE_DAY: Final = dt.timedelta(days=1)
 _ZERO: Final = Decimal(0)
 _CAPITAL_SURPLUS: Final = SourceOfFunds.CAPITAL_SURPLUS
 
 
 class _Other(NamedTuple):
     """An other listing with its market's index and dates there (None: not held), its
-    rate per unit and what was found about it."""
+    rate per unit, what was found about it, and its register's record date and closure."""
 
     listing: ListingLike
     calendar: CalendarIndex | None
     dates: ExDates | None
     unit_rate: Decimal
     warnings: tuple[Reason, ...]
+    record_date: dt.date
+    book_closure: BookClosureLike | None
 
 
 def schedule_dividend(
@@ -187,7 +209,14 @@ def schedule_dividend(
     return DividendSchedule(
         EventType.CAPD if res.source_of_funds == _CAPITAL_SURPLUS else EventType.DVCA,
         ListingSchedule(
-            ListingRole.PRIMARY, security.mic, security.local_code, _ONE, rate, primary_dates
+            ListingRole.PRIMARY,
+            security.mic,
+            security.local_code,
+            _ONE,
+            rate,
+            primary_dates,
+            record_date=res.record_date,
+            book_closure=res.book_closure,
         ),
         tuple(
             ListingSchedule(
@@ -198,6 +227,8 @@ def schedule_dividend(
                 o.unit_rate,
                 o.dates,
                 o.warnings,
+                o.record_date,
+                o.book_closure,
             )
             for o in others
         ),
@@ -217,7 +248,8 @@ def _check_values(res: ResolutionLike, reasons: list[Reason]) -> None:
     and forecast (the listings are checked against their markets in _listing_dates)."""
     currency = res.currency
     if currency not in MINOR_UNITS:
-        reasons.append(UNKNOWN_CURRENCY.at("currency", currency=currency))
+        unknown = PENCE_CURRENCY if currency == "GBX" else UNKNOWN_CURRENCY
+        reasons.append(unknown.at("currency", currency=currency))
     _positive(res.gross_amount_per_share, "gross_amount_per_share", NON_POSITIVE_RATE, reasons)
     _check_dates(res, reasons)
     minor = MINOR_UNITS.get(currency)
@@ -344,7 +376,13 @@ def _listing_dates(
     """
     price = _reference_price(res.gross_amount_per_share, res.reference_price, reasons)
     security = res.security
-    primary = _dates_on(security.mic, "security.mic", res.record_date, reasons)
+    closure = res.book_closure
+    register = _register_date(res.record_date, closure, "book_closure", reasons)
+    primary = (
+        None
+        if register is None
+        else _dates_on(security.mic, "security.mic", res.record_date, register, reasons)
+    )
     others = _other_listings(res, reasons) if res.other_listings else []
     if primary is None:
         return None
@@ -382,10 +420,62 @@ def _other_listings(res: ResolutionLike, reasons: list[Reason]) -> list[_Other]:
                 DUPLICATE_LISTING.at(f"other_listings.{n}", mic=listing.mic, symbol=listing.symbol)
             )
         seen.add(key)
-        dated = _dates_on(listing.mic, "other_listings.{n}.mic", res.record_date, reasons, n, found)
+        record_date, closure = _register_of(res, listing, n, reasons)
+        register = _register_date(record_date, closure, f"other_listings.{n}.book_closure", reasons)
+        dated = (
+            None
+            if register is None
+            else _dates_on(
+                listing.mic, "other_listings.{n}.mic", record_date, register, reasons, n, found
+            )
+        )
         index, dates = dated if dated is not None else (None, None)
-        out.append(_Other(listing, index, dates, unit_rate, tuple(found)))
+        out.append(_Other(listing, index, dates, unit_rate, tuple(found), record_date, closure))
     return out
+
+
+def _register_of(
+    res: ResolutionLike, listing: ListingLike, n: int, reasons: list[Reason]
+) -> tuple[dt.date, BookClosureLike | None]:
+    """The record date and book closure of an other listing's register: its own when it
+    gives a record date (HSBC 2014: Hong Kong register 05-22, UK register 05-23), else
+    the resolution's (the same register, e.g. an ADS)."""
+    own = listing.record_date
+    if own is None:
+        return res.record_date, res.book_closure
+    payment = res.payment_date
+    if payment is not None and payment < own:
+        reasons.append(
+            PAYMENT_BEFORE_RECORD.at(
+                f"other_listings.{n}.record_date", payment=payment, record_date=own
+            )
+        )
+    return own, listing.book_closure
+
+
+def _register_date(
+    record_date: dt.date, closure: BookClosureLike | None, field: str, reasons: list[Reason]
+) -> dt.date | None:
+    """The day the cum-dividend rule counts settlement to: the record date, or with a book
+    closure the day before it starts (rolled back to the last registration date, the
+    settlement day before the closure, by the rule itself). None when the closure is
+    invalid (reason added)."""
+    if closure is None:
+        return record_date
+    first, last = closure.first_day, closure.last_day
+    if first > last:
+        reasons.append(BOOK_CLOSURE_REVERSED.at(field, first_day=first, last_day=last))
+        return None
+    if not first <= record_date <= last:
+        reasons.append(
+            BOOK_CLOSURE_WITHOUT_RECORD_DATE.at(
+                field, record_date=record_date, first_day=first, last_day=last
+            )
+        )
+        return None
+    if first == dt.date.min:  # no day before it: out of every calendar's range anyway
+        return first
+    return first - _ONE_DAY
 
 
 def _unit_rate(
@@ -429,12 +519,15 @@ def _dates_on(
     mic: str,
     field: str,
     record_date: dt.date,
+    register: dt.date,
     reasons: list[Reason],
     n: int = 0,
     warnings: list[Reason] | None = None,
 ) -> tuple[CalendarIndex, ExDates] | None:
-    """Last cum day and ex-date on `mic`; `field` may hold "{n}" (see _precision). With
-    `warnings` (an other listing), a market not held is a warning there, not a reason."""
+    """Last cum day and ex-date on `mic` for `record_date`, counted to `register` (the
+    record date, or the day before a book closure); `field` may hold "{n}" (see
+    _precision). With `warnings` (an other listing), a market not held, or one without
+    record dates then, is a warning there, not a reason."""
     try:
         index = calendar_index(mic)
     except UnknownMic:
@@ -449,15 +542,37 @@ def _dates_on(
             finding = UNSUPPORTED_MIC.at(field.format(n=n), mic=mic)
         (reasons if warnings is None else warnings).append(finding)
         return None
+    market = index.market
+    if not market.has_record_date(record_date):
+        since = market.record_dates_from
+        assert since is not None
+        message = RECORD_DATE_NOT_IN_USE if warnings is None else RECORD_DATE_NOT_IN_USE_LISTING
+        at = "record_date" if warnings is None else field.format(n=n)
+        finding = message.at(at, record_date=record_date, mic=mic, why=since.why)
+        (reasons if warnings is None else warnings).append(finding)
+        return None
     try:
-        return index, ex_dates(index, record_date)
+        return index, ex_dates(index, register)
     except OutOfCalendarRange as e:
-        reasons.append(_outside_calendar(RECORD_DATE_OUT_OF_CALENDAR_RANGE, "record_date", e, mic))
+        # named by the record date given, even when a book closure moved the count
+        outside = OutOfCalendarRange(record_date, e.first, e.horizon, e.limited_by)
+        reasons.append(
+            _outside_calendar(RECORD_DATE_OUT_OF_CALENDAR_RANGE, "record_date", outside, mic)
+        )
         return None
 
 
 def _outside_calendar(message: Message, field: str, e: OutOfCalendarRange, mic: str) -> Reason:
+    if e.limited_by:  # the market's own calendar ends before the configured horizon
+        message = _BEYOND[message.code]
+        return message.at(field, day=e.day, mic=mic, start=e.first, end=e.horizon, why=e.limited_by)
     return message.at(field, day=e.day, mic=mic, start=e.first, end=e.horizon)
+
+
+_BEYOND: Final = {
+    RECORD_DATE_OUT_OF_CALENDAR_RANGE.code: RECORD_DATE_BEYOND_CALENDAR,
+    PAYMENT_DATE_OUT_OF_CALENDAR_RANGE.code: PAYMENT_DATE_BEYOND_CALENDAR,
+}
 
 
 def _reference_price(
@@ -524,6 +639,7 @@ def _warn_on_dates(
     if not (
         0 <= days_before_end < 365
         or (days_before_end == 365 and one_year_earlier(fye) < record_date)
+        or _final_after_year_end(res, index.market, fye, record_date)
     ):
         warnings.append(
             RECORD_DATE_OUTSIDE_FISCAL_YEAR.at(
@@ -549,6 +665,20 @@ def _warn_on_dates(
         warnings.append(
             PAYMENT_DATE_NOT_A_SESSION.at("payment_date", payment=payment, mic=res.security.mic)
         )
+
+
+def _final_after_year_end(
+    res: ResolutionLike, market: Market, fye: dt.date, record_date: dt.date
+) -> bool:
+    """A year-end (final) dividend whose record date falls in the year after its fiscal
+    year, on a market where finals are approved at the AGM after the year ends (London,
+    Euronext, Germany, SIX, ASX, Hong Kong, Singapore: `final_dividend_after_year_end`)."""
+    return (
+        res.dividend_type == DividendType.YEAR_END
+        and market.final_after_year_end is not None
+        and fye < record_date
+        and one_year_earlier(record_date) <= fye
+    )
 
 
 def _warn_if_late(

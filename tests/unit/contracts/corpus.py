@@ -330,7 +330,7 @@ DATE = st.one_of(
     ANYTHING,
 )  # fmt: skip
 MIC = st.one_of(
-    st.sampled_from(["XTKS", "XNYS", "XNAS", "QQQQ", "XLON"]),
+    st.sampled_from(["XTKS", "XNYS", "XNAS", "QQQQ", "XLON", "XJSE"]),
     st.from_regex(r"\A[A-Za-z0-9]{3,5}\n?\Z"),
     ANYTHING,
 )
