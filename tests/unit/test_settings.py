@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
+from pydantic import ValidationError
 
 from corpactions.settings import Settings, SettingsError
 
@@ -37,8 +36,10 @@ def test_environment_overrides_and_prefix_isolates_topics() -> None:
 
 def test_settings_are_frozen() -> None:
     s = Settings.from_env({})
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(ValidationError, match="frozen"):
         s.app_id = "other"  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="frozen"):
+        s.security.protocol = "SSL"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(

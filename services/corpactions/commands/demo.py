@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import os
 import signal
@@ -55,7 +54,7 @@ def run_demo(seed_path: str | None, keep_running: bool = True) -> int:
         return state.bootstrap_servers
 
     bootstrap = bootstrap_servers(settings, local=start_local_broker)
-    settings = dataclasses.replace(settings, bootstrap_servers=bootstrap)
+    settings = settings.replace(bootstrap_servers=bootstrap)
     asyncio.run(_ensure_topics(settings, bootstrap))
     worker = _start_worker(bootstrap)
     print(f"worker started (pid {worker.pid}); feeding {seed_file.name}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 from corpactions.commands import bootstrap_servers
 from corpactions.settings import Settings
@@ -12,5 +11,5 @@ from corpactions.stream.worker import run_worker
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    settings = dataclasses.replace(settings, bootstrap_servers=bootstrap_servers(settings))
+    settings = settings.replace(bootstrap_servers=bootstrap_servers(settings))
     return run_worker(settings)
