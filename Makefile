@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup tools run test unit lint format typecheck kafka broker-stop schemas bench bench-timers faults lock clean
+.PHONY: help setup tools run test unit lint format typecheck kafka broker-stop schemas docs bench bench-timers faults lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -48,6 +48,7 @@ broker-stop: setup ## Stop the local Kafka that `make run` / `corpactions broker
 
 test: setup tools kafka ## Run the tests (unit + integration on a real Kafka the tests start)
 	$(BIN)/python -m corpactions.contracts.generate --check
+	$(BIN)/python -m corpactions.settings --check README.md
 	$(BIN)/pytest -q
 
 unit: setup ## Run only the unit tests (no broker)
@@ -66,6 +67,9 @@ typecheck: setup ## mypy --strict with the pydantic plugin
 
 schemas: setup ## Regenerate schemas/ (JSON Schema 2020-12 + AsyncAPI 3) from the models
 	$(BIN)/python -m corpactions.contracts.generate
+
+docs: setup ## Regenerate README's configuration table from the settings object (settings.py)
+	$(BIN)/python -m corpactions.settings --write README.md
 
 bench: setup kafka ## Benchmarks: the core vs pydantic parsing; the service vs raw aiokafka, latency
 	$(BIN)/python tests/bench/bench_core.py

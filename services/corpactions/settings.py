@@ -717,12 +717,44 @@ def markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+BEGIN, END = "<!-- settings table: begin -->", "<!-- settings table: end -->"
+
+
+def in_readme(readme: str) -> str:
+    """``readme`` with its configuration table (between BEGIN and END) regenerated."""
+    head, sep, rest = readme.partition(BEGIN)
+    _, sep2, tail = rest.partition(END)
+    if not (sep and sep2):
+        raise ValueError(f"README has no {BEGIN} ... {END} block")
+    return f"{head}{BEGIN}\n{markdown()}{END}{tail}"
+
+
 def _main(argv: list[str]) -> int:
-    if argv != ["--markdown"]:
-        print("usage: python -m corpactions.settings --markdown", file=sys.stderr)
-        return 2
-    sys.stdout.write(markdown())
-    return 0
+    """``--markdown``: print the table; ``--write README.md``: regenerate README's table;
+    ``--check README.md``: exit 1 when README's table is not the generated one."""
+    if argv == ["--markdown"]:
+        sys.stdout.write(markdown())
+        return 0
+    if len(argv) == 2 and argv[0] in {"--write", "--check"}:
+        path = Path(argv[1])
+        text = path.read_text()
+        wanted = in_readme(text)
+        if argv[0] == "--write":
+            path.write_text(wanted)
+            return 0
+        if text != wanted:
+            print(
+                f"{path}: the configuration table is not the one settings.py generates: "
+                "run `make docs`",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    print(
+        "usage: python -m corpactions.settings --markdown | --write FILE | --check FILE",
+        file=sys.stderr,
+    )
+    return 2
 
 
 if __name__ == "__main__":
