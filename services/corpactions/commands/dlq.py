@@ -106,7 +106,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = Settings.from_env()
         conn = resolve(settings, args.bootstrap_server, args.command_config)
-    except (SettingsError, ConfigError, BrokerError) as exc:
+    except (SettingsError, ConfigError) as exc:  # a variable or a property: configuration
+        _say(str(exc))
+        return USAGE
+    except BrokerError as exc:  # no Kafka named and no local broker running
         _say(str(exc))
         return UNAVAILABLE
     for warning in conn.warnings:
