@@ -10,14 +10,21 @@ mismatch would restore one partition's state for another's records.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import (
+    ClusterAuthorizationFailedError,
+    TopicAlreadyExistsError,
+    TopicAuthorizationFailedError,
+    for_code,
+)
 
 from corpactions.settings import Settings
 
@@ -90,8 +97,8 @@ async def provision(settings: Settings, client_options: dict[str, Any] | None = 
         specs = topic_specs(settings)
         counts = await _partition_counts(admin, [s.name for s in specs])
         if settings.create_topics:
-            await _create_missing(admin, settings, specs, counts)
-            counts = await _partition_counts(admin, [s.name for s in specs])
+            if await _create_missing(admin, settings, specs, counts):
+                counts = await _visible(admin, [s.name for s in specs])
         else:
             await _verify(admin, specs, counts)
         _check_input_matches_changelog(specs[0], specs[-1], counts)
@@ -116,9 +123,21 @@ async def _partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> dic
     }
 
 
+async def _visible(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, int]:
+    """``_partition_counts`` once the broker's metadata shows every topic just created
+    (the controller has them before the broker answering us does), or after 10 s."""
+    deadline = time.monotonic() + 10
+    while True:
+        counts = await _partition_counts(admin, names)
+        if len(counts) == len(names) or time.monotonic() > deadline:
+            return counts
+        await asyncio.sleep(0.1)
+
+
 async def _create_missing(
     admin: AIOKafkaAdminClient, settings: Settings, specs: list[TopicSpec], counts: dict[str, int]
-) -> None:
+) -> bool:
+    """Create the missing topics; whether any was."""
     input_spec, changelog = specs[0], specs[-1]
     wanted = []
     for spec in specs:
@@ -132,9 +151,16 @@ async def _create_missing(
             NewTopic(spec.name, partitions, settings.replication_factor, topic_configs=spec.configs)
         )
     if wanted:
-        # created concurrently by another worker: fine
-        with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics(wanted)
+        response = await admin.create_topics(wanted)
+        for entry in response.topic_errors:  # (name, error code[, message])
+            error = for_code(entry[1])
+            if entry[1] == 0 or error is TopicAlreadyExistsError:
+                continue  # created, or concurrently by another worker: fine
+            if error in (TopicAuthorizationFailedError, ClusterAuthorizationFailedError):
+                raise error(entry[0])  # startup.py says which ACL
+            detail = entry[2] if len(entry) > 2 and entry[2] else error.__name__
+            raise TopicsError(f"cannot create topic {entry[0]}: {detail}")
+    return bool(wanted)
 
 
 async def _verify(
