@@ -271,3 +271,23 @@ def test_the_drift_check_fails_on_an_edited_table(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "make docs" in done.stderr
+
+
+def test_readme_lists_every_topic_with_its_cleanup_policy_and_retention() -> None:
+    from corpactions.stream.topics import topic_specs
+
+    text = README.read_text()
+    table = text[text.index("| topic | partitions | key | cleanup.policy | retention.ms |") :]
+    rows = {
+        line.split("|")[1].strip().split("`")[1]: [c.strip() for c in line.split("|")[2:-1]]
+        for line in table.split("\n\n")[0].splitlines()[2:]
+    }
+    specs = topic_specs(Settings.from_env({"CORPACTIONS_APP_ID": "APP"}))
+    names = [s.name.replace("APP.", "<app id>.") for s in specs]
+    assert sorted(rows) == sorted(names)
+    for name, spec in zip(names, specs, strict=True):
+        partitions, _key, policy, retention = rows[name]
+        assert policy == spec.cleanup_policy
+        if "retention.ms" in spec.configs:
+            assert retention.startswith("`CORPACTIONS_DLQ_RETENTION_MS`: -1, kept until deleted")
+        assert ("=" in partitions) == (spec.partitions is not None)

@@ -14,7 +14,6 @@ from corpactions.broker.local import BrokerError
 from corpactions.commands import bootstrap_servers
 from corpactions.settings import Settings
 from corpactions.stream.startup import CannotStart, check_kafka
-from corpactions.stream.worker import run_worker
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,4 +24,6 @@ def run(args: argparse.Namespace) -> int:
     except (CannotStart, BrokerError) as exc:  # BrokerError: no Kafka named, none running
         print(f"corpactions worker: {exc}", file=sys.stderr)
         return 2
+    from corpactions.stream.worker import run_worker  # faust: loaded once Kafka is fine
+
     return run_worker(settings)
