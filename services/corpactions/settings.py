@@ -16,6 +16,7 @@ exit 2 (``corpactions lag``: 3, UNKNOWN).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 import socket
@@ -623,8 +624,27 @@ class Settings(_FromEnvironment):
             for name, why in RETIRED.items():
                 if env_now.get(name):
                     raise SettingsError(why)
+            _refuse_misspelt(env_now)
             security = _build(KafkaSecurity)
             return _build(cls, security=security)
+
+
+# Kubernetes' service links: a Service named "corpactions" gives every pod of its namespace
+# <NAME>_SERVICE_HOST, <NAME>_PORT, <NAME>_PORT_6066_TCP_ADDR, ... (the Deployment turns
+# them off, enableServiceLinks: false; other deployments may not)
+_SERVICE_LINK = re.compile(r"CORPACTIONS_(SERVICE_(HOST|PORT)\w*|PORT(_\d+_\w+)?)")
+
+
+def _refuse_misspelt(env: Mapping[str, str]) -> None:
+    """A ``CORPACTIONS_*`` variable that is not a setting but nearly spells one is a typo
+    whose setting silently keeps its default: refused, with the name it resembles."""
+    known = {name for name, _ in variables()} | set(RETIRED)
+    for name in sorted(env):
+        if not name.startswith("CORPACTIONS_") or name in known or _SERVICE_LINK.fullmatch(name):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+        if close:
+            raise SettingsError(f"{name} is not a setting: did you mean {close[0]}?")
 
 
 _M = TypeVar("_M", bound=_FromEnvironment)

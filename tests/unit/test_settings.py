@@ -291,3 +291,29 @@ def test_readme_lists_every_topic_with_its_cleanup_policy_and_retention() -> Non
         if "retention.ms" in spec.configs:
             assert retention.startswith("`CORPACTIONS_DLQ_RETENTION_MS`: -1, kept until deleted")
         assert ("=" in partitions) == (spec.partitions is not None)
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("CORPACTIONS_PARTITON", "CORPACTIONS_PARTITIONS"),
+        ("CORPACTIONS_WEB_ENABLE", "CORPACTIONS_WEB_ENABLED"),
+        ("CORPACTIONS_CREATE_TOPIC", "CORPACTIONS_CREATE_TOPICS"),
+    ],
+)
+def test_a_misspelt_variable_is_refused_with_the_name_it_resembles(typo: str, meant: str) -> None:
+    with pytest.raises(SettingsError, match=f"^{typo} is not a setting: did you mean {meant}\\?$"):
+        Settings.from_env({typo: "6"})
+
+
+def test_kubernetes_service_links_and_unrelated_names_are_left_alone() -> None:
+    Settings.from_env(
+        {
+            "CORPACTIONS_SERVICE_HOST": "10.0.0.1",
+            "CORPACTIONS_SERVICE_PORT": "6066",
+            "CORPACTIONS_SERVICE_PORT_HTTP": "6066",
+            "CORPACTIONS_PORT": "tcp://10.0.0.1:6066",
+            "CORPACTIONS_PORT_6066_TCP_ADDR": "10.0.0.1",
+            "CORPACTIONS_SOMETHING_ELSE": "x",
+        }
+    )
