@@ -95,7 +95,11 @@ async def test_a_refused_login_stops_at_once_naming_the_user_not_the_password(
         raise SaslAuthenticationFailed("Authentication failed during authentication")
 
     monkeypatch.setattr(startup, "open_and_close", refuse)
-    why = await startup.diagnose(Settings.from_env(SASL), 1.0)
+    settings = Settings.from_env(SASL)
+    assert settings.bootstrap_servers
+    why = await startup.diagnose(
+        settings.bootstrap_servers, settings.security.client_options(), 1.0
+    )
     assert isinstance(why, startup.CannotStart)
     assert str(why).startswith(
         "Kafka at k1:9093 refused the login of KAFKA_SASL_USERNAME='corpactions' "
@@ -112,7 +116,7 @@ async def test_an_untrusted_certificate_is_not_retried(monkeypatch: pytest.Monke
         raise error
 
     monkeypatch.setattr(startup, "open_and_close", untrusted)
-    why = await startup.diagnose(Settings.from_env({"KAFKA_BOOTSTRAP_SERVERS": "k1:9093"}), 1.0)
+    why = await startup.diagnose("k1:9093", {"security_protocol": "SSL"}, 1.0)
     assert isinstance(why, startup.CannotStart)
     assert "TLS with Kafka at k1:9093 failed: self-signed certificate" in str(why)
 
@@ -122,7 +126,7 @@ async def test_a_broker_not_answering_is_a_reason_to_retry(monkeypatch: pytest.M
         raise KafkaConnectionError(f"Connection at {host}:{port} closed")
 
     monkeypatch.setattr(startup, "open_and_close", down)
-    why = await startup.diagnose(Settings.from_env({"KAFKA_BOOTSTRAP_SERVERS": "k1:1,k2:2"}), 1.0)
+    why = await startup.diagnose("k1:1,k2:2", {"security_protocol": "PLAINTEXT"}, 1.0)
     assert why == (
         "k1:1: KafkaConnectionError: Connection at k1:1 closed; "
         "k2:2: KafkaConnectionError: Connection at k2:2 closed"

@@ -13,6 +13,8 @@ import asyncio
 import logging
 import ssl
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from aiokafka.errors import (
     AuthenticationFailedError,
@@ -73,7 +75,9 @@ async def _check(settings: Settings) -> None:
         except _NOT_ALLOWED as exc:
             raise CannotStart(_not_allowed(settings, exc)) from None
         except (KafkaError, OSError, TimeoutError) as exc:
-            why = await diagnose(settings, min(max(remaining, 1.0), 10.0))
+            why = await diagnose(
+                settings.bootstrap_servers, options, min(max(remaining, 1.0), 10.0)
+            )
             if isinstance(why, CannotStart):
                 raise why from None
             if time.monotonic() + delay >= deadline:
@@ -87,24 +91,24 @@ async def _check(settings: Settings) -> None:
             delay = min(delay * 2, 5.0)
 
 
-async def diagnose(settings: Settings, timeout_s: float) -> CannotStart | str | None:
-    """Why the bootstrap failed, from one connection to each broker named: a
-    :class:`CannotStart` for what waiting will not mend (refused login, TLS), else a
-    short reason (refused, timed out) to retry on; None when a broker answered."""
-    assert settings.bootstrap_servers
-    sec = settings.security
-    options = sec.client_options()
+async def diagnose(
+    bootstrap: str, options: Mapping[str, Any], timeout_s: float
+) -> CannotStart | str | None:
+    """Why a client's bootstrap failed, from one connection to each broker named
+    (``options``: the aiokafka client options): a :class:`CannotStart` for what waiting
+    will not mend (a refused login, TLS), else a short reason (refused, timed out) to
+    retry on; None when a broker answered."""
     reasons = []
-    for server in settings.bootstrap_servers.split(","):
-        host, _, port = server.rpartition(":")
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
         try:
             await asyncio.wait_for(open_and_close(host, int(port), timeout_s, **options), timeout_s)
             return None
         except _REFUSED_LOGIN as exc:
             return CannotStart(
                 f"Kafka at {server} refused the login of KAFKA_SASL_USERNAME="
-                f"{sec.sasl_username!r} ({sec.sasl_mechanism or 'SCRAM-SHA-512'} over "
-                f"{sec.protocol}): {_name(exc)}"
+                f"{options.get('sasl_plain_username')!r} ({options.get('sasl_mechanism')} over "
+                f"{options.get('security_protocol')}): {_name(exc)}"
             )
         except ssl.SSLCertVerificationError as exc:
             return CannotStart(
@@ -114,8 +118,8 @@ async def diagnose(settings: Settings, timeout_s: float) -> CannotStart | str | 
         except ssl.SSLError as exc:
             return CannotStart(
                 f"TLS with Kafka at {server} failed ({exc.reason or exc}): is it a "
-                f"{sec.protocol} listener, and does it accept the client certificate "
-                "(KAFKA_SSL_CERTFILE)?"
+                f"{options.get('security_protocol')} listener, and does it accept the client "
+                "certificate (KAFKA_SSL_CERTFILE)?"
             )
         except (OSError, TimeoutError, KafkaError) as exc:
             reasons.append(f"{server}: {_name(exc)}")
