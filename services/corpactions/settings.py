@@ -676,6 +676,8 @@ def _one_line(cls: type[_FromEnvironment], exc: ValidationError) -> str:
     name = key if key in _variables(cls).values() else _variables(cls).get(key, key)
     env = _GIVEN.get()
     raw = (os.environ if env is None else env).get(name)
+    if name == "KAFKA_SASL_PASSWORD" and raw is not None:
+        raw = "<hidden>"  # a secret is never printed, even when it is refused
     if error["type"] == "literal_error":
         message = message.replace("Input should be", "use").replace("'", "")
     sep = ": " if message.startswith(("use ", "give ")) else " "
