@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup tools run test unit lint format typecheck kafka broker-stop schemas bench bench-timers faults lock clean
+.PHONY: help setup tools run test unit lint format typecheck kafka broker-stop schemas docs bench bench-timers faults lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -29,13 +29,21 @@ setup: $(STAMP) ## Create .venv/ from the lock file and install the `corpactions
 # missing.
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-tools: ## Install the Debian tools the tests use (kcat, promtool, prometheus) when missing
+# kustomize renders deploy/k8s as `kubectl apply -k` would (tests/unit/test_deploy.py).
+KUSTOMIZE_VERSION := v5.6.0
+KUSTOMIZE := .cache/bin/kustomize
+tools: ## Install the tools the tests use when missing (Debian: kcat, prometheus; kustomize built with Go)
 	@missing=""; command -v kcat >/dev/null || missing="$$missing kcat"; \
 	{ command -v promtool && command -v prometheus; } >/dev/null || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) $(APT_INSTALL) $$missing >/dev/null; \
 	fi
+	@test -x $(KUSTOMIZE) || { \
+	  command -v go >/dev/null || { echo "error: Go is needed to build kustomize (the deploy/k8s test): install Go 1.22+" >&2; exit 1; }; \
+	  echo "building kustomize $(KUSTOMIZE_VERSION) (Go module proxy) into .cache/bin/"; \
+	  GOBIN=$(CURDIR)/.cache/bin go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION); \
+	}
 
 kafka: setup ## Fetch the Apache Kafka jars from Maven Central into .cache/kafka/
 	$(BIN)/corpactions broker fetch
@@ -48,6 +56,7 @@ broker-stop: setup ## Stop the local Kafka that `make run` / `corpactions broker
 
 test: setup tools kafka ## Run the tests (unit + integration on a real Kafka the tests start)
 	$(BIN)/python -m corpactions.contracts.generate --check
+	$(BIN)/python -m corpactions.settings --check README.md
 	$(BIN)/pytest -q
 
 unit: setup ## Run only the unit tests (no broker)
@@ -67,6 +76,9 @@ typecheck: setup ## mypy --strict with the pydantic plugin
 schemas: setup ## Regenerate schemas/ (JSON Schema 2020-12 + AsyncAPI 3) from the models
 	$(BIN)/python -m corpactions.contracts.generate
 
+docs: setup ## Regenerate README's configuration table from the settings object (settings.py)
+	$(BIN)/python -m corpactions.settings --write README.md
+
 bench: setup kafka ## Benchmarks: the core vs pydantic parsing; the service vs raw aiokafka, latency
 	$(BIN)/python tests/bench/bench_core.py
 	$(BIN)/python tests/bench/bench_stream.py --scale 2
@@ -78,8 +90,9 @@ faults: setup kafka ## Fault suite at full size (kill -9, broker loss, rebalance
 	$(BIN)/python tests/faults/run.py
 	$(BIN)/python tests/faults/mutations.py
 
-lock: ## Re-resolve requirements.lock from pyproject.toml
+lock: ## Re-resolve requirements.lock (dev) and requirements-runtime.lock (the image's) from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements-runtime.lock
 
 clean: ## Remove the venv and caches (keeps nothing running)
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -226,7 +226,7 @@ DLQ_HELP = """\
 reasons: {reasons}
 progress: a bar on a terminal, else a line on stderr every 5 seconds
 exit status: 0 letters replayed (or listed), 1 none matched (or none could be
-  replayed), 2 bad arguments, 3 Kafka unreachable or not usable"""
+  replayed), 2 bad arguments or settings, 3 Kafka unreachable or not usable"""
 
 
 def _positive(raw: str) -> float:

@@ -1,14 +1,52 @@
-"""One frozen settings object, read from the environment once at start-up and passed in."""
+"""One frozen settings object, read from the environment once at start-up and passed in.
+
+Every variable the service reads is a field here (pydantic-settings), each with its
+variable's name as its alias and a description: README's configuration table is
+generated from these fields (``python -m corpactions.settings --markdown``) and a test
+fails when the two drift. No other module reads the environment.
+
+Values are parsed strictly, because a setting that is silently read as something else
+is worse than one refused: booleans are true/false, 1/0, yes/no, on/off (any case);
+numbers are written as numbers (whole where whole: ``6.7`` partitions is refused, not
+6) within their range; ids are non-empty and legal in a Kafka topic name. A bad value
+raises :class:`SettingsError`, one line naming the variable; the commands print it and
+exit 2 (``corpactions lag``: 3, UNKNOWN).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
+import re
 import socket
+import sys
 import urllib.parse
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    PlainSerializer,
+    ValidationError,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import core_schema
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 from corpactions.contracts.topics import Topics
 from corpactions.domain.horizon import DEFAULT_HORIZON_YEARS, MIN_HORIZON_YEARS, horizon_for
@@ -16,14 +54,226 @@ from corpactions.domain.horizon import DEFAULT_HORIZON_YEARS, MIN_HORIZON_YEARS,
 # Past this, the calendar library's holiday rules are a guess; and each year costs
 # start-up time (the calendars are built for the whole span).
 MAX_HORIZON_YEARS = 50
+# Kafka's limit on a topic name (kafka.common.internals.Topic: 249 characters)
+_TOPIC_NAME_MAX = 249
+_TOPIC_CHARS = re.compile(r"[A-Za-z0-9._-]*")
+RETIRED = {
+    # refused rather than mapped: it set both dates to one time, and its usual value
+    # (00:00) fired the record-date event a day early for a snapshot
+    "CORPACTIONS_DATE_EVENT_TIME": (
+        "CORPACTIONS_DATE_EVENT_TIME is no longer read: set "
+        "CORPACTIONS_RECORD_DATE_EVENT_TIME (default 23:59:59, the end of the record "
+        "date) and CORPACTIONS_PAYMENT_DATE_EVENT_TIME (default 00:00, the start of "
+        "the payment date) instead, or unset it"
+    ),
+}
 
 
 class SettingsError(ValueError):
-    """An environment variable holds a value the service cannot use."""
+    """An environment variable holds a value the service cannot use (one line, naming it)."""
+
+
+# -- how a variable's text becomes a value ------------------------------------------------
+
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def _bool(raw: object) -> object:
+    if isinstance(raw, str):
+        word = raw.strip().lower()
+        if word in _TRUE | _FALSE:
+            return word in _TRUE
+        raise ValueError("is not a boolean: use true/false, 1/0, yes/no or on/off")
+    return raw
 
 
 @dataclass(frozen=True)
-class KafkaSecurity:
+class Whole:
+    """Metadata of a whole-number setting: digits (an optional minus), in [low, high]."""
+
+    low: int
+    high: int
+
+    def parse(self, raw: object) -> object:
+        if isinstance(raw, str):
+            text = raw.strip()
+            if not re.fullmatch(r"-?[0-9]+", text):
+                raise ValueError("is not a whole number")
+            raw = int(text)
+        if isinstance(raw, int) and not isinstance(raw, bool) and not self.low <= raw <= self.high:
+            raise ValueError(f"is out of range ({self.shown})")
+        return raw
+
+    @property
+    def shown(self) -> str:
+        return f"{self.low}..{self.high}" if self.high < 2**62 else f">= {self.low}"
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_before_validator_function(self.parse, handler(source))
+
+
+@dataclass(frozen=True)
+class Number:
+    """Metadata of a number setting: digits with an optional decimal point (no exponent,
+    nan or inf: a setting is written as a person reads it), in its range."""
+
+    low: float = 0
+    high: float = float("inf")
+    low_open: bool = True  # low itself excluded
+
+    def parse(self, raw: object) -> object:
+        if isinstance(raw, str):
+            text = raw.strip()
+            if not re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text):
+                raise ValueError("is not a number (digits, optionally with a decimal point)")
+            raw = float(text)
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            too_low = raw <= self.low if self.low_open else raw < self.low
+            if too_low or raw > self.high:
+                raise ValueError(f"is out of range ({self.shown})")
+        return raw
+
+    @property
+    def shown(self) -> str:
+        bound = f"> {self.low:g}" if self.low_open else f">= {self.low:g}"
+        return bound if self.high == float("inf") else f"{bound}, <= {self.high:g}"
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_before_validator_function(self.parse, handler(source))
+
+
+def _word(*choices: str) -> Callable[[object], object]:
+    def parse(raw: object) -> object:
+        if isinstance(raw, str):
+            word = raw.strip().lower()
+            if word not in choices:
+                raise ValueError(f"use {', '.join(choices[:-1])} or {choices[-1]}")
+            return word
+        return raw
+
+    return parse
+
+
+def _optional(raw: object) -> object:
+    """An empty variable is an unset one (a ConfigMap key left blank)."""
+    return None if isinstance(raw, str) and not raw.strip() else raw
+
+
+def _time_of_day(raw: object) -> object:
+    """A market-local time of day, HH:MM[:SS] (no time zone: the market's applies)."""
+    if not isinstance(raw, str):
+        return raw
+    try:
+        value = dt.time.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError("is not HH:MM[:SS]") from None
+    if value.tzinfo is not None:
+        raise ValueError("give a local time, without an offset")
+    return value
+
+
+def _url(raw: object) -> object:
+    if not isinstance(raw, str) or not raw.strip():
+        return None if isinstance(raw, str) else raw
+    parsed = urllib.parse.urlsplit(raw)
+    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
+        raise ValueError("is not an http(s)://host:port URL")
+    return raw.rstrip("/")
+
+
+def _groups(raw: object) -> object:
+    if isinstance(raw, str):
+        return tuple(g.strip() for g in raw.split(",") if g.strip())
+    return raw
+
+
+def _bootstrap(raw: object) -> object:
+    """``host:port[,host:port]``; empty is unset (the local broker)."""
+    if not isinstance(raw, str):
+        return raw
+    if not raw.strip():
+        return None
+    for part in raw.split(","):
+        host, sep, port = part.strip().rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"is not host:port: {part.strip()!r} (a list: host:port,host:port)")
+    return ",".join(p.strip() for p in raw.split(","))
+
+
+def _file(raw: object) -> object:
+    """A file the service reads at start-up (a CA bundle, a certificate): it must be there."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None if isinstance(raw, str) else raw
+    path = Path(raw.strip())
+    if not path.is_file():
+        raise ValueError("is no file (missing, or a folder)")
+    if not os.access(path, os.R_OK):
+        raise ValueError("is not readable by this user")
+    return str(path)
+
+
+Bool = Annotated[bool, BeforeValidator(_bool)]
+Text = Annotated[str | None, BeforeValidator(_optional)]
+
+
+TimeOfDay = Annotated[
+    dt.time,
+    BeforeValidator(_time_of_day),
+    PlainSerializer(lambda t: t.isoformat(), return_type=str),
+]
+
+
+# -- the sources: the process environment, or a mapping given to from_env -----------------
+
+_GIVEN: ContextVar[Mapping[str, str] | None] = ContextVar("corpactions_settings_env", default=None)
+
+
+class _Environment(EnvSettingsSource):
+    """The variables: ``os.environ``, or the mapping `Settings.from_env` was given
+    (case-sensitive, as on Linux; an empty value reaches the field's own parsing, which
+    decides whether empty means unset or is refused)."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        env = _GIVEN.get()
+        return parse_env_vars(os.environ if env is None else env, True, False, None)
+
+
+class _FromEnvironment(BaseSettings):
+    model_config = SettingsConfigDict(
+        frozen=True,
+        case_sensitive=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        validate_default=False,
+        extra="ignore",
+        hide_input_in_errors=True,
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # keyword arguments, then the environment; no .env file, no secrets directory
+        # (Kubernetes gives secrets as variables or files the variables name)
+        return (init_settings, _Environment(settings_cls, case_sensitive=True))
+
+
+def _var(name: str, description: str, default_doc: str | None = None, **kw: Any) -> Any:
+    """A field read from variable ``name``; ``default_doc`` is how README shows a default
+    that is not a plain value."""
+    extra: dict[str, Any] | None = {"default_doc": default_doc} if default_doc is not None else None
+    return Field(validation_alias=name, description=description, json_schema_extra=extra, **kw)
+
+
+# -- the settings ---------------------------------------------------------------------------
+
+
+class KafkaSecurity(_FromEnvironment):
     """How the service authenticates to a real cluster (TLS, SASL); plaintext by default.
 
     Read from the variables Kafka tooling users know: ``KAFKA_SECURITY_PROTOCOL``
@@ -33,13 +283,59 @@ class KafkaSecurity:
     ``KAFKA_SSL_KEYFILE`` (client certificate for mutual TLS).
     """
 
-    protocol: str = "PLAINTEXT"
-    sasl_mechanism: str | None = None
-    sasl_username: str | None = None
-    sasl_password: str | None = field(default=None, repr=False)
-    ssl_cafile: str | None = None
-    ssl_certfile: str | None = None
-    ssl_keyfile: str | None = None
+    protocol: Annotated[
+        Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"],
+        BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
+    ] = _var(
+        "KAFKA_SECURITY_PROTOCOL",
+        "PLAINTEXT, SSL (TLS; with a client certificate: mutual TLS), SASL_PLAINTEXT or SASL_SSL",
+        default="PLAINTEXT",
+    )
+    sasl_mechanism: Annotated[
+        Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None,
+        BeforeValidator(lambda v: _optional(v.strip().upper() if isinstance(v, str) else v)),
+    ] = _var(
+        "KAFKA_SASL_MECHANISM",
+        "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (SASL_* protocols)",
+        "SCRAM-SHA-512",
+        default=None,
+    )
+    sasl_username: Text = _var(
+        "KAFKA_SASL_USERNAME", "the SASL user (required by SASL_*)", "unset", default=None
+    )
+    sasl_password: Text = _var(
+        "KAFKA_SASL_PASSWORD",
+        "its password (required by SASL_*; from a Secret, never logged)",
+        "unset",
+        default=None,
+        repr=False,
+    )
+    ssl_cafile: Annotated[str | None, BeforeValidator(_file)] = _var(
+        "KAFKA_SSL_CAFILE",
+        "PEM bundle of the CAs to trust (SSL, SASL_SSL)",
+        "the system's CAs",
+        default=None,
+    )
+    ssl_certfile: Annotated[str | None, BeforeValidator(_file)] = _var(
+        "KAFKA_SSL_CERTFILE",
+        "PEM client certificate chain for mutual TLS (may hold the key too)",
+        "unset",
+        default=None,
+    )
+    ssl_keyfile: Annotated[str | None, BeforeValidator(_file)] = _var(
+        "KAFKA_SSL_KEYFILE", "PEM private key of the client certificate", "unset", default=None
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> KafkaSecurity:
+        if self.protocol.startswith("SASL_") and not (self.sasl_username and self.sasl_password):
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.protocol} needs KAFKA_SASL_USERNAME and "
+                "KAFKA_SASL_PASSWORD"
+            )
+        if self.ssl_keyfile and not self.ssl_certfile:
+            raise ValueError("KAFKA_SSL_KEYFILE is set without KAFKA_SSL_CERTFILE")
+        return self
 
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments for every aiokafka client (consumer, producer, admin)."""
@@ -57,72 +353,239 @@ class KafkaSecurity:
         return opts
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> KafkaSecurity:
-        protocol = env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper()
-        if protocol not in {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}:
-            raise SettingsError(
-                f"KAFKA_SECURITY_PROTOCOL={protocol!r}: use PLAINTEXT, SSL, SASL_PLAINTEXT "
-                "or SASL_SSL"
-            )
-        mechanism = env.get("KAFKA_SASL_MECHANISM") or None
-        if mechanism and mechanism not in {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}:
-            raise SettingsError(f"KAFKA_SASL_MECHANISM={mechanism!r} is not supported")
-        if protocol.startswith("SASL_") and not (
-            env.get("KAFKA_SASL_USERNAME") and env.get("KAFKA_SASL_PASSWORD")
-        ):
-            raise SettingsError(f"{protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
-        return cls(
-            protocol=protocol,
-            sasl_mechanism=mechanism,
-            sasl_username=env.get("KAFKA_SASL_USERNAME") or None,
-            sasl_password=env.get("KAFKA_SASL_PASSWORD") or None,
-            ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
-            ssl_certfile=env.get("KAFKA_SSL_CERTFILE") or None,
-            ssl_keyfile=env.get("KAFKA_SSL_KEYFILE") or None,
-        )
+    def from_env(cls, env: Mapping[str, str] | None = None) -> KafkaSecurity:
+        with _reading(env):
+            return _build(cls)
 
 
-@dataclass(frozen=True)
-class Settings:
+def _topic_part(what: str, empty_ok: bool) -> Callable[[object], object]:
+    def parse(raw: object) -> object:
+        if not isinstance(raw, str):
+            return raw
+        if not raw and not empty_ok:
+            raise ValueError(f"is empty: {what} is required")
+        if not _TOPIC_CHARS.fullmatch(raw):
+            raise ValueError(f"{what} may hold only ASCII letters, digits, '.', '_' and '-'")
+        return raw
+
+    return parse
+
+
+class Settings(_FromEnvironment):
     """Everything the service reads from its environment (``CORPACTIONS_*``, ``KAFKA_*``)."""
 
-    bootstrap_servers: str | None = None
-    security: KafkaSecurity = field(default_factory=KafkaSecurity)
-    app_id: str = "corpactions"
-    topics: Topics = field(default_factory=Topics)  # names in contracts; only the prefix here
-    partitions: int = 6
-    replication_factor: int = 1
-    web_enabled: bool = True
-    web_host: str = "127.0.0.1"
-    web_port: int = 6066
+    # -- Kafka ----------------------------------------------------------------------------
+    bootstrap_servers: Annotated[str | None, BeforeValidator(_bootstrap)] = _var(
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "`host:port[,host:port]`; when set, no local broker is started (tests too)",
+        "local broker",
+        default=None,
+    )
+    security: KafkaSecurity = Field(
+        default_factory=KafkaSecurity, description="the KAFKA_* variables below"
+    )
+    app_id: Annotated[str, BeforeValidator(_topic_part("the app id", empty_ok=False))] = _var(
+        "CORPACTIONS_APP_ID",
+        "consumer group, transactional id prefix and changelog name (`<app id>.state-"
+        "changelog.v2`): one per deployment",
+        default="corpactions",
+    )
+    topic_prefix: Annotated[str, BeforeValidator(_topic_part("a prefix", empty_ok=True))] = _var(
+        "CORPACTIONS_TOPIC_PREFIX",
+        "prefix for every topic (isolates environments and tests)",
+        "empty",
+        default="",
+    )
+    startup_timeout_s: Annotated[float, Number(0, 3600)] = _var(
+        "CORPACTIONS_STARTUP_TIMEOUT_S",
+        "how long `worker` and `demo` wait for Kafka at start-up before they give up with "
+        "one line (exit 2; a supervisor restarts them)",
+        default=30.0,
+    )
+    # -- topics ---------------------------------------------------------------------------
+    create_topics: Bool = _var(
+        "CORPACTIONS_CREATE_TOPICS",
+        "true: create missing topics; false: only verify that they exist as README's "
+        "'Topics' table says (for a platform team that owns them); either way the worker "
+        "refuses to start when the input and the changelog differ in partitions",
+        default=True,
+    )
+    partitions: Annotated[int, Whole(1, 10_000)] = _var(
+        "CORPACTIONS_PARTITIONS",
+        "partitions of the input and changelog topics (and of the outputs the service "
+        "creates); bounds the useful number of workers",
+        default=6,
+    )
+    replication_factor: Annotated[int, Whole(1, 100)] = _var(
+        "CORPACTIONS_REPLICATION_FACTOR",
+        "replication of topics the service creates (3 on a real cluster)",
+        default=1,
+    )
+    min_insync_replicas: Annotated[int | None, Whole(1, 100), BeforeValidator(_optional)] = _var(
+        "CORPACTIONS_MIN_INSYNC_REPLICAS",
+        "`min.insync.replicas` of topics the service creates (at most the replication "
+        "factor; 2 with 3 replicas)",
+        "the broker's",
+        default=None,
+    )
+    dlq_retention_ms: Annotated[int, Whole(-1, 2**63 - 1)] = _var(
+        "CORPACTIONS_DLQ_RETENTION_MS",
+        "`retention.ms` of the dead-letter topic the service creates: -1 keeps every "
+        "letter until deleted (they are the only copy of refused input)",
+        default=-1,
+    )
+    # -- the worker's HTTP server ---------------------------------------------------------
+    web_enabled: Bool = _var(
+        "CORPACTIONS_WEB_ENABLED",
+        "the worker's HTTP server (queries, /ready/, /health/, /metrics/)",
+        default=True,
+    )
+    web_host: str = _var(
+        "CORPACTIONS_WEB_HOST", "address it binds (0.0.0.0: every address)", default="127.0.0.1"
+    )
+    web_port: Annotated[int, Whole(1, 65535)] = _var(
+        "CORPACTIONS_WEB_PORT", "its port", default=6066
+    )
     # the URL other workers reach this one at (queries are forwarded between workers);
     # None: http://<web_host>:<web_port>, or this host's name when bound to every address
-    web_advertised_url: str | None = None
-    log_level: str = "warn"
-    log_format: str = "text"  # text (one plain line a record) or json (one object a line)
-    # faust group-membership timings: defaults suit a real cluster; tests lower them.
-    session_timeout_s: float = 30.0
-    heartbeat_interval_s: float = 3.0
-    rebalance_timeout_s: float = 60.0
-    # engine
-    batch_size: int = 2000  # max records per poll, and so per transaction
-    producer_linger_ms: int = 5
-    txn_backoff_ms: float = 0.5  # CONCURRENT_TRANSACTIONS retry (see stream/kafka_tuning.py)
+    web_advertised_url: Annotated[str | None, BeforeValidator(_url)] = _var(
+        "CORPACTIONS_WEB_ADVERTISED_URL",
+        "where the other workers reach this one; in Kubernetes, the pod's IP "
+        "(`deploy/k8s/deployment.yaml`)",
+        "`http://<host>:<port>` (the host's name when bound to 0.0.0.0)",
+        default=None,
+    )
+    # -- logs -----------------------------------------------------------------------------
+    log_level: Annotated[str, BeforeValidator(_word("crit", "error", "warn", "info", "debug"))] = (
+        _var("CORPACTIONS_LOG_LEVEL", "crit, error, warn, info or debug", default="warn")
+    )
+    log_format: Annotated[str, BeforeValidator(_word("text", "json"))] = _var(
+        "CORPACTIONS_LOG_FORMAT",
+        "`text`: one plain line a record; `json`: one JSON object a line (see Logs)",
+        default="text",
+    )
+    # -- group membership (faust): defaults suit a real cluster; tests lower them ---------
+    session_timeout_s: Annotated[float, Number()] = _var(
+        "CORPACTIONS_SESSION_TIMEOUT_S",
+        "group session timeout (tests use 10)",
+        default=30.0,
+    )
+    heartbeat_interval_s: Annotated[float, Number()] = _var(
+        "CORPACTIONS_HEARTBEAT_INTERVAL_S", "group heartbeat (tests use 1)", default=3.0
+    )
+    rebalance_timeout_s: Annotated[float, Number()] = _var(
+        "CORPACTIONS_REBALANCE_TIMEOUT_S", "group rebalance timeout (tests use 20)", default=60.0
+    )
+    # -- engine ---------------------------------------------------------------------------
+    batch_size: Annotated[int, Whole(1, 1_000_000)] = _var(
+        "CORPACTIONS_BATCH_SIZE", "max records per poll, hence per transaction", default=2000
+    )
+    producer_linger_ms: Annotated[int, Whole(0, 10_000)] = _var(
+        "CORPACTIONS_PRODUCER_LINGER_MS", "the producers' `linger.ms`", default=5
+    )
+    txn_backoff_ms: Annotated[float, Number(0, 1000)] = _var(
+        "CORPACTIONS_TXN_BACKOFF_MS",
+        "retry wait after CONCURRENT_TRANSACTIONS (aiokafka hard-codes 20 ms; KAFKA-5477)",
+        default=0.5,
+    )
     # the longest a producer start, commit, abort or stop may take before the partition's
     # producer is replaced (see stream/engine.py, `bounded`)
-    txn_timeout_s: float = 60.0
-    tick_interval_s: float = 0.5  # how often due dates are checked when no input arrives
-    # when the date events fire, market-local time on the date (issue 15): the record
-    # date is reached when its settlement day has ended (positions are struck at its
-    # end), the payment date when it has begun
-    record_date_event_time: dt.time = dt.time(23, 59, 59)
-    payment_date_event_time: dt.time = dt.time(0, 0)
-    # record dates are scheduled up to 31 December this many years after start-up's year
-    calendar_horizon_years: int = DEFAULT_HORIZON_YEARS
-    # ops: the worker's lag monitor (see corpactions.ops)
-    lag_interval_s: float = 15.0  # how often lag and verdicts are sampled
-    lag_groups: tuple[str, ...] = ()  # groups watched besides app_id; ("*",) = every group
-    lag_window: int = 10  # commits per partition window (Burrow's `intervals`, default 10)
+    txn_timeout_s: Annotated[float, Number(1, 3600, low_open=False)] = _var(
+        "CORPACTIONS_TXN_TIMEOUT_S",
+        "the longest a partition's producer may take to start, begin or commit a "
+        "transaction; past it the producer is replaced (its successor fences it and "
+        "completes or aborts what it left open) and the partition resumes from its changelog",
+        default=60.0,
+    )
+    tick_interval_s: Annotated[float, Number()] = _var(
+        "CORPACTIONS_TICK_INTERVAL_S",
+        "how often due dates are checked when no input arrives",
+        default=0.5,
+    )
+    # -- the dividend rules ---------------------------------------------------------------
+    # when the date events fire, market-local time on the date (issue 15)
+    record_date_event_time: TimeOfDay = _var(
+        "CORPACTIONS_RECORD_DATE_EVENT_TIME",
+        "market-local time on the record date at which `RecordDateReached` fires: the end "
+        "of the record date's settlement day (positions are struck at its end)",
+        default=dt.time(23, 59, 59),
+    )
+    payment_date_event_time: TimeOfDay = _var(
+        "CORPACTIONS_PAYMENT_DATE_EVENT_TIME",
+        "market-local time on the payment date at which `PaymentDateReached` fires: the "
+        "payment date has begun",
+        default=dt.time(0, 0),
+    )
+    calendar_horizon_years: Annotated[int, Whole(MIN_HORIZON_YEARS, MAX_HORIZON_YEARS)] = _var(
+        "CORPACTIONS_CALENDAR_HORIZON_YEARS",
+        "record dates are scheduled up to 31 December this many years after the start-up "
+        "year; the calendars are built that far at start-up",
+        default=DEFAULT_HORIZON_YEARS,
+    )
+    # -- ops: the worker's lag monitor (see corpactions.ops) ------------------------------
+    lag_interval_s: Annotated[float, Number()] = _var(
+        "CORPACTIONS_LAG_INTERVAL_S", "how often lag and verdicts are sampled", default=15.0
+    )
+    lag_groups: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_groups)] = _var(
+        "CORPACTIONS_LAG_GROUPS",
+        "groups watched besides the app id, comma-separated; `*`: every group",
+        "none",
+        default=(),
+    )
+    lag_window: Annotated[int, Whole(1, 1000)] = _var(
+        "CORPACTIONS_LAG_WINDOW",
+        "commits per partition window (Burrow's `intervals`)",
+        default=10,
+    )
+    # -- files and folders ----------------------------------------------------------------
+    clock_file: Annotated[Path | None, BeforeValidator(_optional)] = _var(
+        "CORPACTIONS_CLOCK_FILE",
+        "tests and rehearsals only: read 'now' from this file (an ISO timestamp with a "
+        "zone) instead of the system clock",
+        "unset",
+        default=None,
+    )
+    home: Annotated[Path | None, BeforeValidator(_optional)] = _var(
+        "CORPACTIONS_HOME",
+        "the project folder (`deploy/kafka/pom.xml`, the example resolution) for `broker` "
+        "and `demo`",
+        "the source checkout",
+        default=None,
+    )
+    cache_dir: Annotated[Path | None, BeforeValidator(_optional)] = _var(
+        "CORPACTIONS_CACHE",
+        "where `broker` keeps the Kafka jars and the local broker's data",
+        "`<home>/.cache`",
+        default=None,
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        if self.min_insync_replicas is not None and (
+            self.min_insync_replicas > self.replication_factor
+        ):
+            raise ValueError(
+                f"CORPACTIONS_MIN_INSYNC_REPLICAS={self.min_insync_replicas} is more than "
+                f"CORPACTIONS_REPLICATION_FACTOR={self.replication_factor}: no write could "
+                "ever succeed"
+            )
+        if self.dlq_retention_ms == 0:
+            raise ValueError(
+                "CORPACTIONS_DLQ_RETENTION_MS=0 would delete every dead letter at once: give "
+                "-1 (keep until deleted) or a number of milliseconds"
+            )
+        longest = self.topics.changelog(self.app_id)
+        if len(longest) > _TOPIC_NAME_MAX or len(self.topics.resolutions) > _TOPIC_NAME_MAX:
+            raise ValueError(
+                "CORPACTIONS_TOPIC_PREFIX and CORPACTIONS_APP_ID make a topic name longer "
+                f"than Kafka's {_TOPIC_NAME_MAX} characters"
+            )
+        return self
+
+    @property
+    def topics(self) -> Topics:
+        """Topic names (published in contracts; only the prefix is a setting)."""
+        return Topics(prefix=self.topic_prefix)
 
     def calendar_horizon(self, today: dt.date) -> dt.date:
         """The last record date scheduled, for a service started on `today`."""
@@ -139,111 +602,182 @@ class Settings:
             host = f"[{host}]"
         return f"http://{host}:{self.web_port}"
 
+    @property
+    def project_home(self) -> Path:
+        """``CORPACTIONS_HOME``, else the source checkout this package is installed from."""
+        return self.home or Path(__file__).resolve().parents[2]
+
+    @property
+    def cache(self) -> Path:
+        return self.cache_dir or self.project_home / ".cache"
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes``, validated as the environment's values are."""
+        return type(self).model_validate({**dict(self), **changes})
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-
-        def number(
-            name: str, default: float, low: float | None = None, high: float = float("inf")
-        ) -> float:
-            """The variable as a number in [low, high]; with no ``low``, it must be > 0."""
-            raw = env.get(name)
-            if raw is None or raw == "":
-                return default
-            try:
-                value = float(raw)
-            except ValueError:
-                raise SettingsError(f"{name}={raw!r} is not a number") from None
-            too_low = value <= 0 if low is None else value < low
-            if too_low or value > high:
-                bound = "> 0" if low is None else f">= {low:g}"
-                raise SettingsError(f"{name}={raw!r} is out of range ({bound}, <= {high:g})")
-            return value
-
-        if env.get("CORPACTIONS_DATE_EVENT_TIME"):
-            # refused rather than mapped: it set both dates to one time, and its usual
-            # value (00:00) fired the record-date event a day early for a snapshot
-            raise SettingsError(
-                "CORPACTIONS_DATE_EVENT_TIME is no longer read: set "
-                "CORPACTIONS_RECORD_DATE_EVENT_TIME (default 23:59:59, the end of the record "
-                "date) and CORPACTIONS_PAYMENT_DATE_EVENT_TIME (default 00:00, the start of "
-                "the payment date) instead, or unset it"
-            )
-        level = env.get("CORPACTIONS_LOG_LEVEL", cls.log_level).lower()
-        if level not in {"crit", "error", "warn", "info", "debug"}:
-            raise SettingsError(
-                f"CORPACTIONS_LOG_LEVEL={level!r}: use crit, error, warn, info or debug"
-            )
-        log_format = env.get("CORPACTIONS_LOG_FORMAT", cls.log_format).lower()
-        if log_format not in {"text", "json"}:
-            raise SettingsError(f"CORPACTIONS_LOG_FORMAT={log_format!r}: use text or json")
-        return cls(
-            bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
-            security=KafkaSecurity.from_env(env),
-            app_id=env.get("CORPACTIONS_APP_ID", cls.app_id),
-            topics=Topics(prefix=env.get("CORPACTIONS_TOPIC_PREFIX", "")),
-            partitions=int(number("CORPACTIONS_PARTITIONS", cls.partitions, 1, 10_000)),
-            replication_factor=int(number("CORPACTIONS_REPLICATION_FACTOR", 1, 1, 100)),
-            web_enabled=env.get("CORPACTIONS_WEB_ENABLED", "true").lower() not in {"0", "false"},
-            web_host=env.get("CORPACTIONS_WEB_HOST", cls.web_host),
-            web_port=int(number("CORPACTIONS_WEB_PORT", cls.web_port, 1, 65535)),
-            web_advertised_url=_url(env.get("CORPACTIONS_WEB_ADVERTISED_URL")),
-            log_level=level,
-            log_format=log_format,
-            session_timeout_s=number("CORPACTIONS_SESSION_TIMEOUT_S", cls.session_timeout_s),
-            heartbeat_interval_s=number(
-                "CORPACTIONS_HEARTBEAT_INTERVAL_S", cls.heartbeat_interval_s
-            ),
-            rebalance_timeout_s=number("CORPACTIONS_REBALANCE_TIMEOUT_S", cls.rebalance_timeout_s),
-            batch_size=int(number("CORPACTIONS_BATCH_SIZE", cls.batch_size, 1, 1_000_000)),
-            producer_linger_ms=int(
-                number("CORPACTIONS_PRODUCER_LINGER_MS", cls.producer_linger_ms, 0, 10_000)
-            ),
-            txn_backoff_ms=number("CORPACTIONS_TXN_BACKOFF_MS", cls.txn_backoff_ms, None, 1000),
-            txn_timeout_s=number("CORPACTIONS_TXN_TIMEOUT_S", cls.txn_timeout_s, 1, 3600),
-            tick_interval_s=number("CORPACTIONS_TICK_INTERVAL_S", cls.tick_interval_s),
-            record_date_event_time=_time_of_day(
-                env, "CORPACTIONS_RECORD_DATE_EVENT_TIME", cls.record_date_event_time
-            ),
-            payment_date_event_time=_time_of_day(
-                env, "CORPACTIONS_PAYMENT_DATE_EVENT_TIME", cls.payment_date_event_time
-            ),
-            calendar_horizon_years=int(
-                number(
-                    "CORPACTIONS_CALENDAR_HORIZON_YEARS",
-                    cls.calendar_horizon_years,
-                    MIN_HORIZON_YEARS,
-                    MAX_HORIZON_YEARS,
-                )
-            ),
-            lag_interval_s=number("CORPACTIONS_LAG_INTERVAL_S", cls.lag_interval_s),
-            lag_groups=tuple(
-                g.strip() for g in env.get("CORPACTIONS_LAG_GROUPS", "").split(",") if g.strip()
-            ),
-            lag_window=int(number("CORPACTIONS_LAG_WINDOW", cls.lag_window, 1, 1000)),
-        )
+        """Read and check every variable (``os.environ`` by default), or raise
+        :class:`SettingsError` naming the first bad one."""
+        with _reading(env):
+            env_now = os.environ if env is None else env
+            for name, why in RETIRED.items():
+                if env_now.get(name):
+                    raise SettingsError(why)
+            _refuse_misspelt(env_now)
+            security = _build(KafkaSecurity)
+            return _build(cls, security=security)
 
 
-def _url(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    parsed = urllib.parse.urlsplit(raw)
-    if parsed.scheme not in {"http", "https"} or not parsed.hostname:
-        raise SettingsError(
-            f"CORPACTIONS_WEB_ADVERTISED_URL={raw!r} is not an http(s)://host:port URL"
-        )
-    return raw.rstrip("/")
+# Kubernetes' service links: a Service named "corpactions" gives every pod of its namespace
+# <NAME>_SERVICE_HOST, <NAME>_PORT, <NAME>_PORT_6066_TCP_ADDR, ... (the Deployment turns
+# them off, enableServiceLinks: false; other deployments may not)
+_SERVICE_LINK = re.compile(r"CORPACTIONS_(SERVICE_(HOST|PORT)\w*|PORT(_\d+_\w+)?)")
 
 
-def _time_of_day(env: Mapping[str, str], name: str, default: dt.time) -> dt.time:
-    """A market-local time of day, HH:MM[:SS] (no time zone: the market's applies)."""
-    raw = env.get(name)
-    if not raw:
-        return default
+def _refuse_misspelt(env: Mapping[str, str]) -> None:
+    """A ``CORPACTIONS_*`` variable that is not a setting but nearly spells one is a typo
+    whose setting silently keeps its default: refused, with the name it resembles."""
+    known = {name for name, _ in variables()} | set(RETIRED)
+    for name in sorted(env):
+        if not name.startswith("CORPACTIONS_") or name in known or _SERVICE_LINK.fullmatch(name):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+        if close:
+            raise SettingsError(f"{name} is not a setting: did you mean {close[0]}?")
+
+
+_M = TypeVar("_M", bound=_FromEnvironment)
+
+
+@contextmanager
+def _reading(env: Mapping[str, str] | None) -> Iterator[None]:
+    token = _GIVEN.set(env)
     try:
-        value = dt.time.fromisoformat(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not HH:MM[:SS]") from None
-    if value.tzinfo is not None:
-        raise SettingsError(f"{name}={raw!r}: give a local time, without an offset")
-    return value
+        yield
+    finally:
+        _GIVEN.reset(token)
+
+
+def _build(cls: type[_M], **given: Any) -> _M:
+    try:
+        return cls(**given)
+    except ValidationError as exc:
+        raise SettingsError(_one_line(cls, exc)) from None
+
+
+def _one_line(cls: type[_FromEnvironment], exc: ValidationError) -> str:
+    """The first error as ``VARIABLE='value' what is wrong``."""
+    error = exc.errors(include_url=False)[0]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:  # a rule across variables: its message names them
+        return message
+    key = str(error["loc"][0])
+    name = key if key in _variables(cls).values() else _variables(cls).get(key, key)
+    env = _GIVEN.get()
+    raw = (os.environ if env is None else env).get(name)
+    if name == "KAFKA_SASL_PASSWORD" and raw is not None:
+        raw = "<hidden>"  # a secret is never printed, even when it is refused
+    if error["type"] == "literal_error":
+        message = message.replace("Input should be", "use").replace("'", "")
+    sep = ": " if message.startswith(("use ", "give ")) else " "
+    return f"{name}={raw!r}{sep}{message}" if raw is not None else f"{name}: {message}"
+
+
+def _variables(cls: type[_FromEnvironment]) -> dict[str, str]:
+    """Field name -> the variable it is read from."""
+    return {
+        name: str(info.validation_alias)
+        for name, info in cls.model_fields.items()
+        if isinstance(info.validation_alias, str)
+    }
+
+
+# -- README's configuration table -----------------------------------------------------------
+
+
+def variables() -> list[tuple[str, FieldInfo]]:
+    """Every variable the service reads, in the order README lists them."""
+    out: list[tuple[str, FieldInfo]] = []
+    for cls in (Settings, KafkaSecurity):
+        for info in cls.model_fields.values():
+            if isinstance(info.validation_alias, str):
+                out.append((info.validation_alias, info))
+    kafka = [v for v in out if v[0].startswith("KAFKA_")]
+    return kafka + [v for v in out if not v[0].startswith("KAFKA_")]
+
+
+def _shown_default(info: FieldInfo) -> str:
+    extra = info.json_schema_extra
+    if isinstance(extra, dict) and "default_doc" in extra:
+        return str(extra["default_doc"])
+    value = info.default
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="minutes" if value.second == 0 else "seconds")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _shown_range(info: FieldInfo) -> str:
+    for m in info.metadata:
+        if isinstance(m, Whole | Number):
+            return f" ({m.shown})"
+    return ""
+
+
+def markdown() -> str:
+    """README's configuration table, generated from the fields."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, info in variables():
+        meaning = (info.description or "") + _shown_range(info)
+        lines.append(f"| `{name}` | {_shown_default(info)} | {meaning} |")
+    for name, why in RETIRED.items():
+        lines.append(f"| `{name}` | refused | {why.split(': ', 1)[0]}: {why.split(': ', 1)[1]} |")
+    return "\n".join(lines) + "\n"
+
+
+BEGIN, END = "<!-- settings table: begin -->", "<!-- settings table: end -->"
+
+
+def in_readme(readme: str) -> str:
+    """``readme`` with its configuration table (between BEGIN and END) regenerated."""
+    head, sep, rest = readme.partition(BEGIN)
+    _, sep2, tail = rest.partition(END)
+    if not (sep and sep2):
+        raise ValueError(f"README has no {BEGIN} ... {END} block")
+    return f"{head}{BEGIN}\n{markdown()}{END}{tail}"
+
+
+def _main(argv: list[str]) -> int:
+    """``--markdown``: print the table; ``--write README.md``: regenerate README's table;
+    ``--check README.md``: exit 1 when README's table is not the generated one."""
+    if argv == ["--markdown"]:
+        sys.stdout.write(markdown())
+        return 0
+    if len(argv) == 2 and argv[0] in {"--write", "--check"}:
+        path = Path(argv[1])
+        text = path.read_text()
+        wanted = in_readme(text)
+        if argv[0] == "--write":
+            path.write_text(wanted)
+            return 0
+        if text != wanted:
+            print(
+                f"{path}: the configuration table is not the one settings.py generates: "
+                "run `make docs`",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    print(
+        "usage: python -m corpactions.settings --markdown | --write FILE | --check FILE",
+        file=sys.stderr,
+    )
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

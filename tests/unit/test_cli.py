@@ -78,4 +78,4 @@ def test_a_bad_setting_is_one_line_and_exit_2(
     monkeypatch.setenv("CORPACTIONS_PARTITIONS", "abc")
     assert main(["worker"]) == 2
     err = capsys.readouterr().err
-    assert err == "corpactions worker: CORPACTIONS_PARTITIONS='abc' is not a number\n"
+    assert err == "corpactions worker: CORPACTIONS_PARTITIONS='abc' is not a whole number\n"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from corpactions.settings import Settings, SettingsError
+from corpactions.settings import RETIRED, Settings, SettingsError, in_readme, variables
 
 
 def test_defaults_name_the_published_topics() -> None:
@@ -37,8 +41,10 @@ def test_environment_overrides_and_prefix_isolates_topics() -> None:
 
 def test_settings_are_frozen() -> None:
     s = Settings.from_env({})
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(ValidationError, match="frozen"):
         s.app_id = "other"  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="frozen"):
+        s.security.protocol = "SSL"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
@@ -98,3 +104,216 @@ def test_out_of_range_values_are_refused_with_their_name(name: str, value: str) 
 
 def test_zero_linger_is_allowed() -> None:
     assert Settings.from_env({"CORPACTIONS_PRODUCER_LINGER_MS": "0"}).producer_linger_ms == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        *[("off", False), ("OFF", False), ("no", False), ("0", False), ("False", False)],
+        *[("on", True), ("Yes", True), ("1", True), ("TRUE", True)],
+    ],
+)
+def test_booleans_take_the_usual_spellings(raw: str, value: bool) -> None:
+    assert Settings.from_env({"CORPACTIONS_WEB_ENABLED": raw}).web_enabled is value
+    assert Settings.from_env({"CORPACTIONS_CREATE_TOPICS": raw}).create_topics is value
+
+
+@pytest.mark.parametrize("raw", ["nah", "2", "", "t", "enabled", "y"])
+def test_any_other_boolean_is_refused_naming_the_variable(raw: str) -> None:
+    with pytest.raises(SettingsError, match=r"CORPACTIONS_WEB_ENABLED=.* is not a boolean"):
+        Settings.from_env({"CORPACTIONS_WEB_ENABLED": raw})
+
+
+@pytest.mark.parametrize("raw", ["6.7", "6.0", "1e2", "six", "", " ", "0x10", "6_0"])
+def test_whole_numbers_must_be_written_as_whole_numbers(raw: str) -> None:
+    with pytest.raises(SettingsError, match=r"CORPACTIONS_PARTITIONS=.* is not a whole number"):
+        Settings.from_env({"CORPACTIONS_PARTITIONS": raw})
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "1e3", "", "-"])
+def test_durations_must_be_plain_numbers(raw: str) -> None:
+    with pytest.raises(SettingsError, match=r"CORPACTIONS_TICK_INTERVAL_S=.* is not a number"):
+        Settings.from_env({"CORPACTIONS_TICK_INTERVAL_S": raw})
+
+
+@pytest.mark.parametrize("raw", ["", "my app", "app/1", "ünï"])
+def test_the_app_id_must_be_a_non_empty_topic_legal_name(raw: str) -> None:
+    with pytest.raises(SettingsError, match="CORPACTIONS_APP_ID="):
+        Settings.from_env({"CORPACTIONS_APP_ID": raw})
+
+
+def test_a_topic_prefix_is_checked_too_and_may_be_empty() -> None:
+    assert Settings.from_env({"CORPACTIONS_TOPIC_PREFIX": ""}).topics.prefix == ""
+    with pytest.raises(SettingsError, match="CORPACTIONS_TOPIC_PREFIX="):
+        Settings.from_env({"CORPACTIONS_TOPIC_PREFIX": "prod env."})
+    with pytest.raises(SettingsError, match="longer than Kafka's 249"):
+        Settings.from_env({"CORPACTIONS_TOPIC_PREFIX": "p" * 230})
+
+
+def test_bootstrap_servers_are_host_port_pairs_and_empty_means_the_local_broker() -> None:
+    assert Settings.from_env({"KAFKA_BOOTSTRAP_SERVERS": ""}).bootstrap_servers is None
+    two = Settings.from_env({"KAFKA_BOOTSTRAP_SERVERS": "k1:9093, k2:9093"})
+    assert two.bootstrap_servers == "k1:9093,k2:9093"
+    for bad in ("kafka", "kafka:port", "kafka:0", "k1:9093,,k2:9093"):
+        with pytest.raises(SettingsError, match="KAFKA_BOOTSTRAP_SERVERS="):
+            Settings.from_env({"KAFKA_BOOTSTRAP_SERVERS": bad})
+
+
+def test_files_named_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match=r"KAFKA_SSL_CAFILE='/nonexistent/ca\.pem' is no file"):
+        Settings.from_env(
+            {"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CAFILE": "/nonexistent/ca.pem"}
+        )
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    assert Settings.from_env({"KAFKA_SSL_CAFILE": str(ca)}).security.ssl_cafile == str(ca)
+
+
+def test_topic_settings_default_to_a_dlq_kept_until_deleted() -> None:
+    s = Settings.from_env({})
+    assert (s.create_topics, s.dlq_retention_ms, s.min_insync_replicas) == (True, -1, None)
+    s = Settings.from_env(
+        {
+            "CORPACTIONS_REPLICATION_FACTOR": "3",
+            "CORPACTIONS_MIN_INSYNC_REPLICAS": "2",
+            "CORPACTIONS_DLQ_RETENTION_MS": "2592000000",
+            "CORPACTIONS_CREATE_TOPICS": "false",
+        }
+    )
+    assert (s.replication_factor, s.min_insync_replicas, s.dlq_retention_ms) == (3, 2, 2592000000)
+    assert s.create_topics is False
+    with pytest.raises(SettingsError, match="CORPACTIONS_MIN_INSYNC_REPLICAS=2 is more than"):
+        Settings.from_env({"CORPACTIONS_MIN_INSYNC_REPLICAS": "2"})
+    with pytest.raises(SettingsError, match="CORPACTIONS_DLQ_RETENTION_MS=0"):
+        Settings.from_env({"CORPACTIONS_DLQ_RETENTION_MS": "0"})
+    with pytest.raises(SettingsError, match="CORPACTIONS_DLQ_RETENTION_MS='-2' is out of range"):
+        Settings.from_env({"CORPACTIONS_DLQ_RETENTION_MS": "-2"})
+
+
+def test_files_and_folders_are_settings_too(tmp_path: Path) -> None:
+    s = Settings.from_env(
+        {
+            "CORPACTIONS_CLOCK_FILE": str(tmp_path / "now"),
+            "CORPACTIONS_HOME": str(tmp_path),
+        }
+    )
+    assert s.clock_file == tmp_path / "now"
+    assert (s.project_home, s.cache) == (tmp_path, tmp_path / ".cache")
+    assert Settings.from_env({"CORPACTIONS_CACHE": "/var/cache/x"}).cache == Path("/var/cache/x")
+
+
+def test_replace_checks_the_values_as_the_environment_does() -> None:
+    s = Settings.from_env({})
+    assert s.replace(bootstrap_servers="k:9092").bootstrap_servers == "k:9092"
+    assert s.replace(bootstrap_servers="k:9092").security == s.security
+    with pytest.raises(ValidationError):
+        s.replace(partitions=0)
+
+
+def test_the_password_never_appears_in_an_error_or_a_repr() -> None:
+    env = {
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KAFKA_SASL_USERNAME": "svc",
+        "KAFKA_SASL_PASSWORD": "hunter2-secret",
+        "KAFKA_SASL_MECHANISM": "KERBEROS",
+    }
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env(env)
+    assert "hunter2" not in str(info.value)
+    ok = Settings.from_env({**env, "KAFKA_SASL_MECHANISM": "SCRAM-SHA-256"})
+    assert "hunter2" not in repr(ok)
+    assert "hunter2" not in str(ok)
+
+
+# -- every variable is a field, and README's table is generated from the fields ----------
+
+SERVICES = Path(__file__).resolve().parents[2] / "services" / "corpactions"
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_no_module_but_settings_reads_the_environment() -> None:
+    readers = sorted(
+        str(p.relative_to(SERVICES))
+        for p in SERVICES.rglob("*.py")
+        if p.name != "settings.py"
+        and re.search(r"os\.environ\b(?!\s*,|\})|getenv\(|environ\.get", p.read_text())
+    )
+    assert readers == []
+
+
+def test_every_variable_named_in_the_code_is_a_setting() -> None:
+    known = {name for name, _ in variables()} | set(RETIRED)
+    named = {
+        m
+        for p in SERVICES.rglob("*.py")
+        for m in re.findall(r"\b((?:CORPACTIONS|KAFKA)_[A-Z][A-Z0-9_]*[A-Z0-9])\b", p.read_text())
+    }
+    # names that are not variables: prefixes written in prose, and Kafka's own constants
+    not_variables = {"KAFKA_VERSION"}
+    assert sorted(named - known - not_variables) == []
+
+
+def test_readme_table_is_the_generated_one() -> None:
+    text = README.read_text()
+    assert in_readme(text) == text, "run `make docs`"
+    for name, _ in variables():
+        assert f"| `{name}` |" in text
+
+
+def test_the_drift_check_fails_on_an_edited_table(tmp_path: Path) -> None:
+    edited = tmp_path / "README.md"
+    edited.write_text(README.read_text().replace("| `CORPACTIONS_PARTITIONS` | 6 |", "| x | 6 |"))
+    done = subprocess.run(
+        [sys.executable, "-m", "corpactions.settings", "--check", str(edited)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "make docs" in done.stderr
+
+
+def test_readme_lists_every_topic_with_its_cleanup_policy_and_retention() -> None:
+    from corpactions.stream.topics import topic_specs
+
+    text = README.read_text()
+    table = text[text.index("| topic | partitions | key | cleanup.policy | retention.ms |") :]
+    rows = {
+        line.split("|")[1].strip().split("`")[1]: [c.strip() for c in line.split("|")[2:-1]]
+        for line in table.split("\n\n")[0].splitlines()[2:]
+    }
+    specs = topic_specs(Settings.from_env({"CORPACTIONS_APP_ID": "APP"}))
+    names = [s.name.replace("APP.", "<app id>.") for s in specs]
+    assert sorted(rows) == sorted(names)
+    for name, spec in zip(names, specs, strict=True):
+        partitions, _key, policy, retention = rows[name]
+        assert policy == spec.cleanup_policy
+        if "retention.ms" in spec.configs:
+            assert retention.startswith("`CORPACTIONS_DLQ_RETENTION_MS`: -1, kept until deleted")
+        assert ("=" in partitions) == (spec.partitions is not None)
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("CORPACTIONS_PARTITON", "CORPACTIONS_PARTITIONS"),
+        ("CORPACTIONS_WEB_ENABLE", "CORPACTIONS_WEB_ENABLED"),
+        ("CORPACTIONS_CREATE_TOPIC", "CORPACTIONS_CREATE_TOPICS"),
+    ],
+)
+def test_a_misspelt_variable_is_refused_with_the_name_it_resembles(typo: str, meant: str) -> None:
+    with pytest.raises(SettingsError, match=f"^{typo} is not a setting: did you mean {meant}\\?$"):
+        Settings.from_env({typo: "6"})
+
+
+def test_kubernetes_service_links_and_unrelated_names_are_left_alone() -> None:
+    Settings.from_env(
+        {
+            "CORPACTIONS_SERVICE_HOST": "10.0.0.1",
+            "CORPACTIONS_SERVICE_PORT": "6066",
+            "CORPACTIONS_SERVICE_PORT_HTTP": "6066",
+            "CORPACTIONS_PORT": "tcp://10.0.0.1:6066",
+            "CORPACTIONS_PORT_6066_TCP_ADDR": "10.0.0.1",
+            "CORPACTIONS_SOMETHING_ELSE": "x",
+        }
+    )

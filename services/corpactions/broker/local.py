@@ -34,6 +34,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from corpactions.settings import Settings
+
 KAFKA_VERSION = "4.1.1"
 _PR_SET_PDEATHSIG = 1
 
@@ -63,14 +65,11 @@ def require_tool(name: str) -> str:
 
 def project_root() -> Path:
     """The repository root (this package is installed editable from ``services/``)."""
-    env = os.environ.get("CORPACTIONS_HOME")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3]
+    return Settings.from_env().project_home  # CORPACTIONS_HOME, else the checkout
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("CORPACTIONS_CACHE", project_root() / ".cache"))
+    return Settings.from_env().cache  # CORPACTIONS_CACHE, else <home>/.cache
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import os
 import signal
@@ -29,7 +28,7 @@ from corpactions.commands import bootstrap_servers
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.ops.aiokafka_private import partitions_of
 from corpactions.settings import Settings
-from corpactions.stream.topics import ensure_topics
+from corpactions.stream.startup import CannotStart, check_kafka
 
 SEED = Path("schemas/examples/board-resolution.iij-fy2016-interim.json")
 WAIT_S = 120  # for the worker to join, take the partitions and answer
@@ -55,8 +54,14 @@ def run_demo(seed_path: str | None, keep_running: bool = True) -> int:
         return state.bootstrap_servers
 
     bootstrap = bootstrap_servers(settings, local=start_local_broker)
-    settings = dataclasses.replace(settings, bootstrap_servers=bootstrap)
-    asyncio.run(_ensure_topics(settings, bootstrap))
+    settings = settings.replace(bootstrap_servers=bootstrap)
+    try:
+        asyncio.run(check_kafka(settings))  # reachable, login accepted, topics there
+    except CannotStart as exc:
+        print(f"corpactions demo: {exc}", file=sys.stderr)
+        if started_broker:
+            daemon.stop()
+        return 2
     worker = _start_worker(bootstrap)
     print(f"worker started (pid {worker.pid}); feeding {seed_file.name}")
     try:
@@ -86,16 +91,6 @@ def _security_key(seed: bytes) -> bytes:
         return BoardResolution.model_validate_json(seed).security_key.encode()
     except ValidationError:
         return b""
-
-
-async def _ensure_topics(settings: Settings, bootstrap: str) -> None:
-    topics = settings.topics
-    await ensure_topics(
-        bootstrap,
-        (topics.resolutions, *topics.outputs()),
-        settings.partitions,
-        settings.replication_factor,
-    )
 
 
 def _start_worker(bootstrap: str) -> subprocess.Popen[bytes]:
@@ -140,11 +135,12 @@ async def _feed_and_wait(
         bootstrap_servers=settings.bootstrap_servers,
         enable_auto_commit=False,
         isolation_level="read_committed",
+        **settings.security.client_options(),
     )
     await consumer.start()
     try:
         await _read_from_beginning(consumer, topics.schedules)
-        await _produce(settings.bootstrap_servers, topics.resolutions, seed, key)
+        await _produce(settings, topics.resolutions, seed, key)
         return await _schedule_event(consumer, key, wanted, wait_s, worker)
     finally:
         await consumer.stop()
@@ -156,8 +152,12 @@ async def _read_from_beginning(consumer: AIOKafkaConsumer, topic: str) -> None:
     await consumer.seek_to_beginning(*tps)
 
 
-async def _produce(bootstrap: str, topic: str, value: bytes, key: bytes) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+async def _produce(settings: Settings, topic: str, value: bytes, key: bytes) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        acks="all",
+        **settings.security.client_options(),
+    )
     await producer.start()
     try:
         await producer.send_and_wait(topic, value, key=key)

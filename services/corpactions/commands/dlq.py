@@ -43,6 +43,7 @@ from corpactions.ops.dlq import (
 )
 from corpactions.ops.kafka_config import ConfigError, resolve
 from corpactions.settings import Settings, SettingsError
+from corpactions.stream.startup import CannotStart, diagnose
 
 DONE, NOTHING, USAGE, UNAVAILABLE = 0, 1, 2, 3
 PROGRESS_EVERY_S = 5.0  # periodic progress lines when stderr is not a terminal
@@ -106,7 +107,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = Settings.from_env()
         conn = resolve(settings, args.bootstrap_server, args.command_config)
-    except (SettingsError, ConfigError, BrokerError) as exc:
+    except (SettingsError, ConfigError) as exc:  # a variable or a property: configuration
+        _say(str(exc))
+        return USAGE
+    except BrokerError as exc:  # no Kafka named and no local broker running
         _say(str(exc))
         return UNAVAILABLE
     for warning in conn.warnings:
@@ -144,6 +148,10 @@ def run(args: argparse.Namespace) -> int:
         finally:
             progress.close()
     except (KafkaError, OSError) as exc:
+        found = asyncio.run(diagnose(conn.bootstrap_servers, conn.client_options, 10.0))
+        if isinstance(found, CannotStart):  # a refused login or TLS: say so
+            _say(str(found))
+            return UNAVAILABLE
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         _say(f"cannot use Kafka at {conn.bootstrap_servers}: {why}")
         return UNAVAILABLE

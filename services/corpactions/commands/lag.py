@@ -33,6 +33,7 @@ from corpactions.ops.burrow import Status
 from corpactions.ops.kafka_config import ConfigError, resolve
 from corpactions.ops.lag import LagReport, LagTracker
 from corpactions.settings import Settings, SettingsError
+from corpactions.stream.startup import CannotStart, diagnose
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 
@@ -174,6 +175,10 @@ async def _run(
     try:
         await asyncio.wait_for(tracker.start(), timeout_s)
     except (KafkaError, OSError, TimeoutError) as exc:
+        if isinstance(exc, KafkaError | OSError):  # a refused login or TLS says so
+            why = await diagnose(bootstrap, client_options, min(timeout_s, 10.0))
+            if isinstance(why, CannotStart):
+                return _fail(str(why))
         return _fail(f"cannot reach Kafka at {bootstrap}: {_why(exc)}")
     try:
         if watch is None:

@@ -1,16 +1,29 @@
-"""`corpactions worker`: the stream service (faust worker) on the commands' Kafka."""
+"""`corpactions worker`: the stream service (faust worker) on the commands' Kafka.
+
+Before faust starts, Kafka is checked (reachable, the login accepted, the topics created
+or verified): a problem is one line on stderr and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import asyncio
+import sys
 
+from corpactions.broker.local import BrokerError
 from corpactions.commands import bootstrap_servers
 from corpactions.settings import Settings
-from corpactions.stream.worker import run_worker
+from corpactions.stream.startup import CannotStart, check_kafka
 
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    settings = dataclasses.replace(settings, bootstrap_servers=bootstrap_servers(settings))
+    try:
+        settings = settings.replace(bootstrap_servers=bootstrap_servers(settings))
+        asyncio.run(check_kafka(settings))
+    except (CannotStart, BrokerError) as exc:  # BrokerError: no Kafka named, none running
+        print(f"corpactions worker: {exc}", file=sys.stderr)
+        return 2
+    from corpactions.stream.worker import run_worker  # faust: loaded once Kafka is fine
+
     return run_worker(settings)

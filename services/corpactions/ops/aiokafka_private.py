@@ -27,3 +27,21 @@ async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
         await consumer._client.force_metadata_update()
         parts = consumer.partitions_for_topic(topic)
     return set(parts or ())
+
+
+async def open_and_close(host: str, port: int, timeout_s: float, **client_options: Any) -> None:
+    """Connect to one broker as a client would (TLS handshake, SASL login) and close.
+
+    ``aiokafka.conn.create_conn`` (aiokafka 0.14.0): the clients' bootstrap reports only
+    "Unable to bootstrap" whatever went wrong; one connection made by hand raises the
+    cause itself (refused, TLS, ``SaslAuthenticationFailed``), so start-up can say which.
+    """
+    from aiokafka.conn import create_conn
+
+    conn = await create_conn(
+        host,
+        port,
+        request_timeout_ms=int(timeout_s * 1000),
+        **{k: v for k, v in client_options.items() if k.startswith(("sasl_", "ssl_", "security_"))},
+    )
+    conn.close()

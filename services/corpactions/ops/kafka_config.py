@@ -133,6 +133,11 @@ class TlsExtras:
     check_hostname: bool = True
 
 
+def _with(sec: KafkaSecurity, **changes: Any) -> KafkaSecurity:
+    """``sec`` with ``changes`` (as given: the properties were checked here)."""
+    return sec.model_copy(update=changes)
+
+
 def _security(
     base: KafkaSecurity, props: Mapping[str, str], source: str
 ) -> tuple[KafkaSecurity, TlsExtras, dict[str, Any], tuple[str, ...]]:
@@ -149,33 +154,33 @@ def _security(
         if name == "security.protocol":
             if value.upper() not in PROTOCOLS:
                 raise bad(name, f"use one of {', '.join(PROTOCOLS)}")
-            sec = replace(sec, protocol=value.upper())
+            sec = _with(sec, protocol=value.upper())
         elif name == "sasl.mechanism":
             if value.upper() not in MECHANISMS:
                 raise bad(name, f"aiokafka supports {', '.join(MECHANISMS)} here")
-            sec = replace(sec, sasl_mechanism=value.upper())
+            sec = _with(sec, sasl_mechanism=value.upper())
         elif name == "sasl.jaas.config":
             user, password = _jaas(value)
             if user is None or password is None:
                 raise bad(
                     name, "needs a PlainLoginModule or ScramLoginModule with username and password"
                 )
-            sec = replace(sec, sasl_username=user, sasl_password=password)
+            sec = _with(sec, sasl_username=user, sasl_password=password)
         elif name == "sasl.username":
-            sec = replace(sec, sasl_username=value)
+            sec = _with(sec, sasl_username=value)
         elif name == "sasl.password":
-            sec = replace(sec, sasl_password=value)
+            sec = _with(sec, sasl_password=value)
         elif name in {"ssl.truststore.location", "ssl.ca.location"}:
-            sec = replace(sec, ssl_cafile=_pem_file(name, value, props, source))
+            sec = _with(sec, ssl_cafile=_pem_file(name, value, props, source))
         elif name == "ssl.truststore.certificates":
             tls = replace(tls, cadata=value.replace("\\n", "\n"))
         elif name == "ssl.keystore.location":
             path = _pem_file(name, value, props, source)
-            sec = replace(sec, ssl_certfile=path, ssl_keyfile=None)
+            sec = _with(sec, ssl_certfile=path, ssl_keyfile=None)
         elif name == "ssl.certificate.location":
-            sec = replace(sec, ssl_certfile=value)
+            sec = _with(sec, ssl_certfile=value)
         elif name == "ssl.key.location":
-            sec = replace(sec, ssl_keyfile=value)
+            sec = _with(sec, ssl_keyfile=value)
         elif name in {"ssl.key.password", "ssl.keystore.password"}:
             if name == "ssl.key.password" or tls.key_password is None:
                 tls = replace(tls, key_password=value or None)

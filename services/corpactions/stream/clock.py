@@ -41,7 +41,6 @@ class FileClock:
         return self._value
 
 
-def clock_from_env(env: dict[str, str] | None = None) -> Clock:
-    env = dict(os.environ) if env is None else env
-    path = env.get("CORPACTIONS_CLOCK_FILE")
-    return FileClock(Path(path)) if path else system_clock
+def clock_for(clock_file: Path | None) -> Clock:
+    """The system clock, or ``CORPACTIONS_CLOCK_FILE``'s (``Settings.clock_file``)."""
+    return FileClock(clock_file) if clock_file else system_clock

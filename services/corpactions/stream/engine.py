@@ -61,7 +61,7 @@ from corpactions.stream.partition import (
 )
 from corpactions.stream.state import PartitionState
 from corpactions.stream.stats import EngineStats
-from corpactions.stream.topics import ensure_topics
+from corpactions.stream.topics import provision
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -214,26 +214,10 @@ class Engine:
         gc.freeze()
         set_concurrent_transactions_backoff(s.txn_backoff_ms / 1000)
         security = s.security.client_options()
-        bootstrap = s.bootstrap_servers
 
-        async def create_topics() -> None:
-            await ensure_topics(
-                bootstrap,
-                (s.topics.resolutions, *s.topics.outputs()),
-                s.partitions,
-                s.replication_factor,
-                client_options=security,
-            )
-            await ensure_topics(
-                bootstrap,
-                [self.collaborators.changelog_topic],
-                s.partitions,
-                s.replication_factor,
-                configs={"cleanup.policy": "compact"},
-                client_options=security,
-            )
-
-        await retrying("creating topics", create_topics)
+        # created, or verified (CORPACTIONS_CREATE_TOPICS=false); the input and the
+        # changelog must agree in partitions (stream/topics.py)
+        await retrying("creating topics", partial(provision, s, security))
         self.consumer = group_consumer(s, self.members)
         self.consumer.subscribe([s.topics.resolutions], listener=_Rebalance(self))
         await self.consumer.start()

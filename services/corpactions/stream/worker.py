@@ -8,7 +8,7 @@ import faust
 
 from corpactions.settings import Settings
 from corpactions.stream.app import create_app
-from corpactions.stream.clock import clock_from_env
+from corpactions.stream.clock import clock_for
 from corpactions.stream.logs import logging_config
 
 # Loggers that log every produced/fetched message at DEBUG. faust's `-l warn` sets the
@@ -17,7 +17,7 @@ _NOISY = ("aiokafka", "faust.topics", "faust.transport", "mode")
 
 
 def run_worker(settings: Settings) -> int:
-    app = create_app(settings, clock_from_env())
+    app = create_app(settings, clock_for(settings.clock_file))
     level = {"crit": logging.CRITICAL, "error": logging.ERROR, "warn": logging.WARNING}.get(
         settings.log_level, logging.INFO if settings.log_level == "info" else logging.DEBUG
     )
