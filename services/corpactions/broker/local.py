@@ -463,7 +463,7 @@ class LocalKafka(_StartStop):
         )
         if proc.returncode != 0:
             out = proc.stdout + proc.stderr
-            for password in (self.security.scram_users.values() if self.security else ()):
+            for password in self.security.scram_users.values() if self.security else ():
                 out = out.replace(password, "***")
             raise BrokerError(f"kafka StorageTool format failed:\n{out}")
 

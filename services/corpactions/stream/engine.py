@@ -47,6 +47,8 @@ from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import TopicPartition
 
 from corpactions.domain import configure_calendars, preload
+from corpactions.ops.access import denial, first_denial
+from corpactions.ops.acls import worker_acls
 from corpactions.settings import Settings
 from corpactions.stream.clients import changelog_reader, group_consumer, transactional_producer
 from corpactions.stream.clock import Clock
@@ -82,7 +84,7 @@ async def retrying(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
         try:
             return await attempt()
         except KafkaError as exc:
-            if time.monotonic() + delay > deadline:
+            if time.monotonic() + delay > deadline or first_denial(exc) is not None:
                 raise
             log.warning("%s failed (%r); retrying in %.1fs", what, exc, delay)
             await asyncio.sleep(delay)
@@ -232,7 +234,11 @@ class Engine:
                 client_options=security,
             )
 
-        await retrying("creating topics", create_topics)
+        try:
+            await retrying("creating topics", create_topics)
+        except KafkaError as exc:
+            self._denied(exc)
+            raise
         self.consumer = group_consumer(s, self.members)
         self.consumer.subscribe([s.topics.resolutions], listener=_Rebalance(self))
         await self.consumer.start()
@@ -279,6 +285,10 @@ class Engine:
                         f"taking over {tp}", partial(self._take, tp)
                     )
                     self._busy.discard(tp)
+            except KafkaError as exc:  # a missing ACL stops the worker, as in the loop
+                if self._denied(exc) and self.on_fatal is not None:
+                    self.on_fatal(exc)
+                raise
             finally:
                 self._busy.difference_update(taken)
             self.assigned_once.set()
@@ -369,10 +379,20 @@ class Engine:
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # a failure with no safe policy: stop the worker
-            log.exception("engine failed; stopping the worker")
+            if not self._denied(exc):
+                log.exception("engine failed; stopping the worker")
             if self.on_fatal is not None:
                 self.on_fatal(exc)
             raise
+
+    def _denied(self, exc: BaseException) -> bool:
+        """A missing ACL: one line naming it (no traceback); True when ``exc`` was one."""
+        refused = first_denial(exc)
+        if refused is None:
+            return False
+        s = self.settings
+        log.error("%s; stopping the worker", denial(refused, worker_acls(s.topics, s.app_id)))
+        return True
 
     def _uncommitted(self, tps: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
         progress, group = self.progress, self._group_offsets
@@ -424,6 +444,8 @@ class Engine:
             self.partitions.pop(proc.tp, None)
             await proc.close()
         except KafkaError as exc:
+            if first_denial(exc) is not None:  # retrying cannot help: the loop stops
+                raise
             log.warning(
                 "transaction on %s failed (%r); rewinding the partition",
                 proc.tp,
