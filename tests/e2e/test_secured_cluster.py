@@ -8,11 +8,13 @@ produce and read as ``admin``, a super user.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -137,6 +139,15 @@ async def test_worker_exactly_once_across_kill_9_and_lag_and_dlq(
     assert {r["topic"] for r in rows} == {t.resolutions}
     assert sum(r["committed_offset"] for r in rows) == len(batch)
 
+    # without Read on __consumer_offsets (optional): the figures stay, the verdicts go
+    offsets_topic = [a for a in granted(ns) if a.name == "__consumer_offsets"]
+    await secured.revoke(offsets_topic)
+    blind = cli(ns, "lag", "--group", ns.app_id, "--json")
+    assert blind.returncode == 0, blind.stderr
+    blind_rows = json.loads(blind.stdout)
+    assert [r["committed_offset"] for r in blind_rows] == [r["committed_offset"] for r in rows]
+    assert {r["status"] for r in blind_rows} == {"OK"}
+
     listed = cli(ns, "dlq", "list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert [x["reason"] for x in json.loads(listed.stdout)] == ["undecodable"]
@@ -148,3 +159,112 @@ async def test_worker_exactly_once_across_kill_9_and_lag_and_dlq(
     second.stop()
     texts = [first.log(), second.log(), lag.stderr, listed.stderr, replayed.stderr]
     no_secret_in([*texts, secured.broker.log_file.read_text()], secured)
+
+
+WRONG = "not-the-password-7f3a"
+
+
+@pytest.mark.parametrize(
+    ("listener", "change", "line"),
+    [
+        pytest.param(
+            "SASL_SSL",
+            {"KAFKA_SASL_PASSWORD": WRONG},
+            "refused the SCRAM-SHA-512 login of KAFKA_SASL_USERNAME=corpactions",
+            id="wrong-password",
+        ),
+        pytest.param(
+            "SSL",
+            {"cert": "untrusted"},
+            "refused the TLS handshake",
+            id="client-cert-from-untrusted-ca",
+        ),
+        pytest.param("SSL", {"cert": "expired"}, "expired on 2020-02-01", id="expired-cert"),
+        pytest.param(
+            "SASL_SSL",
+            {"cafile": "untrusted"},
+            "presented a certificate this client does not trust",
+            id="broker-cert-untrusted",
+        ),
+    ],
+)
+async def test_a_refused_login_is_one_line_exit_2_and_nothing_processed(
+    secured: SecuredKafka, listener: str, change: dict[str, str], line: str, tmp_path: Path
+) -> None:
+    env = secured.env(listener, cert=change.get("cert", ""))
+    env |= {k: v for k, v in change.items() if k.startswith("KAFKA_")}
+    if change.get("cafile"):
+        env["KAFKA_SSL_CAFILE"] = str(secured.pki.untrusted_ca)
+    ns = Namespace(
+        secured.bootstrap(listener),
+        client_options=secured.admin_options(listener),
+        security_env=env,
+    )
+    await ns.create()
+    await secured.grant(granted(ns))
+    admin = secured.admin_options(listener)
+    await produce(
+        ns.bootstrap,
+        ns.topics.resolutions,
+        [(IIJ, json.dumps(example_resolution()).encode())],
+        admin,
+    )
+
+    t0 = time.monotonic()
+    done = cli(ns, "worker")
+    took = time.monotonic() - t0
+    assert done.returncode == 2, done.stderr[-3000:]
+    [message] = done.stderr.strip().splitlines()
+    assert line in message, message
+    assert message.startswith("corpactions worker: ")
+    assert took < 30, took
+    outs = await consume(ns.bootstrap, list(ns.topics.outputs()), 1, within=3, options=admin)
+    assert outs == []
+    no_secret_in([done.stdout, done.stderr, secured.broker.log_file.read_text()], secured)
+    assert WRONG not in done.stdout + done.stderr + secured.broker.log_file.read_text()
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        pytest.param(lambda ns: Acl("Group", ns.app_id, "Read", ""), id="group"),
+        pytest.param(
+            lambda ns: Acl("TransactionalId", f"{ns.app_id}-", "Write", "", prefixed=True),
+            id="transactional-id",
+        ),
+        pytest.param(lambda ns: Acl("Topic", ns.topics.schedules, "Write", ""), id="output-topic"),
+        pytest.param(lambda ns: Acl("Topic", ns.topics.resolutions, "Read", ""), id="input-topic"),
+    ],
+)
+async def test_one_acl_less_stops_the_worker_with_a_line_naming_it(
+    secured: SecuredKafka,
+    missing: Callable[[Namespace], Acl],
+    workers: list[WorkerProcess],
+    tmp_path: Path,
+) -> None:
+    ns = namespace_on(secured, "SASL_SSL")
+    await ns.create()
+    gone = missing(ns)
+    acls = [
+        a
+        for a in granted(ns)
+        if (a.resource, a.name, a.operation) != (gone.resource, gone.name, gone.operation)
+    ]
+    assert len(acls) == len(granted(ns)) - 1
+    await secured.grant(acls)
+    admin = secured.admin_options("SASL_SSL")
+    await produce(
+        ns.bootstrap,
+        ns.topics.resolutions,
+        [(IIJ, json.dumps(example_resolution()).encode())],
+        admin,
+    )
+    worker = spawn(workers, ns, tmp_path)
+    assert worker.proc is not None
+    code = await asyncio.to_thread(worker.proc.wait, 120)
+    log = worker.log()
+    assert code == 2, log[-3000:]
+    [line] = [x for x in log.splitlines() if "Kafka denied access" in x]
+    assert f"needs {gone.operation} on {gone.resource} {gone.name}" in line, line
+    assert "Traceback" not in log, log[-3000:]
+    no_secret_in([log], secured)

@@ -21,6 +21,7 @@ from aiokafka.errors import (
     AuthenticationFailedError,
     ClusterAuthorizationFailedError,
     GroupAuthorizationFailedError,
+    KafkaConnectionError,
     KafkaError,
     SaslAuthenticationFailed,
     TopicAuthorizationFailedError,
@@ -99,9 +100,12 @@ async def check_login(bootstrap: str, security: KafkaSecurity) -> None:
                 f"or mechanism not enabled ({type(exc).__name__})"
             ) from None
         except (OSError, KafkaError) as exc:
-            if isinstance(exc, ConnectionError) and security.protocol in {"SSL", "SASL_SSL"}:
-                # TLS 1.3: a refused client certificate shows up as the connection closing
-                # right after the handshake
+            if security.protocol in {"SSL", "SASL_SSL"} and isinstance(
+                exc, (ConnectionResetError, KafkaConnectionError)
+            ):
+                # TLS 1.3: the server checks the client's certificate after the client has
+                # finished the handshake, so a refused one shows up as the connection
+                # closing at the first request
                 raise KafkaAccessError(_tls_refused(address, security, exc)) from None
             continue
         conn.close()
@@ -111,7 +115,7 @@ async def check_login(bootstrap: str, security: KafkaSecurity) -> None:
 
 
 def _tls_refused(address: str, security: KafkaSecurity, exc: BaseException) -> str:
-    reason = getattr(exc, "reason", None) or type(exc).__name__
+    reason = getattr(exc, "reason", None) or "connection closed after the handshake"
     if security.ssl_certfile:
         return (
             f"the broker at {address} refused the TLS handshake ({reason}): its CA does not "
@@ -139,13 +143,17 @@ def denial(exc: BaseException, acls: list[Acl]) -> str | None:
     is not one): the resource aiokafka names, and what ``acls`` grant on it."""
 
     def needs(resource: str, names: list[str]) -> str:
+        matching = [
+            a
+            for a in acls
+            if a.resource == resource
+            and any((n.startswith(a.name) if a.prefixed else n == a.name) for n in names)
+        ]
+        # the required ACLs on it; the optional ones (Create) only when it has no other
         wanted: dict[str, list[str]] = {}
-        for a in acls:
-            if a.resource == resource and any(
-                (n.startswith(a.name) if a.prefixed else n == a.name) for n in names
-            ):
-                key = f"{a.name}* (prefixed)" if a.prefixed else a.name
-                wanted.setdefault(key, []).append(a.operation)
+        for a in [a for a in matching if not a.optional] or matching:
+            key = f"{a.name}* (prefixed)" if a.prefixed else a.name
+            wanted.setdefault(key, []).append(a.operation)
         which = ", ".join(names) or "?"
         need = (
             "; ".join(f"{', '.join(ops)} on {resource} {n}" for n, ops in wanted.items())

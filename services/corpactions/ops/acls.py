@@ -66,8 +66,9 @@ def worker_acls(topics: Topics, app_id: str) -> list[Acl]:
             "Read",
             "lag verdicts: the group's commit history",
             optional=(
-                "lag in offsets and seconds stays; the verdicts (OK, WARN, STALL, STOP) "
-                "have no commit history to judge and stay NOTFOUND"
+                "lag in offsets and seconds stays; the verdicts have no commit history to "
+                "judge, so every partition reads OK (Burrow's rule for an empty window) "
+                "and a stalled or stopped group goes unnoticed"
             ),
         ),
     ]
@@ -78,7 +79,7 @@ def dlq_acls(topics: Topics) -> list[Acl]:
     """What ``corpactions dlq`` needs (an operator's principal, or the service's)."""
     return [
         Acl("Topic", topics.dead_letters, "Read", "list the dead letters"),
-        Acl("Topic", topics.resolutions, "Write", "replay letters (--replay)"),
+        Acl("Topic", topics.resolutions, "Write", "replay letters (`corpactions dlq replay`)"),
     ]
 
 

@@ -163,6 +163,7 @@ class Engine:
         self._fetch_ahead_error: Exception | None = None
         self.consumer: AIOKafkaConsumer | None = None  # see stream/clients.py
         self.on_fatal: Callable[[BaseException], None] | None = None
+        self._denial_logged = False  # a missing ACL's line (see _exit_if_denied)
 
     @property
     def started(self) -> bool:
@@ -236,12 +237,12 @@ class Engine:
 
         try:
             await retrying("creating topics", create_topics)
+            self.consumer = group_consumer(s, self.members)
+            self.consumer.subscribe([s.topics.resolutions], listener=_Rebalance(self))
+            await self.consumer.start()
         except KafkaError as exc:
-            self._denied(exc)
+            self._exit_if_denied(exc)
             raise
-        self.consumer = group_consumer(s, self.members)
-        self.consumer.subscribe([s.topics.resolutions], listener=_Rebalance(self))
-        await self.consumer.start()
         self._task = asyncio.create_task(self._run(), name="corpactions-engine")
 
     async def stop(self) -> None:
@@ -286,8 +287,7 @@ class Engine:
                     )
                     self._busy.discard(tp)
             except KafkaError as exc:  # a missing ACL stops the worker, as in the loop
-                if self._denied(exc) and self.on_fatal is not None:
-                    self.on_fatal(exc)
+                self._exit_if_denied(exc)
                 raise
             finally:
                 self._busy.difference_update(taken)
@@ -379,20 +379,26 @@ class Engine:
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # a failure with no safe policy: stop the worker
-            if not self._denied(exc):
-                log.exception("engine failed; stopping the worker")
+            self._exit_if_denied(exc)
+            log.exception("engine failed; stopping the worker")
             if self.on_fatal is not None:
                 self.on_fatal(exc)
             raise
 
-    def _denied(self, exc: BaseException) -> bool:
-        """A missing ACL: one line naming it (no traceback); True when ``exc`` was one."""
+    def _exit_if_denied(self, exc: BaseException) -> None:
+        """A missing ACL: one line naming it, and the process ends with status 2 (a grant
+        to fix, as a refused login is), with no traceback. SystemExit leaves the event
+        loop at once (asyncio re-raises it out of any task, aiokafka's rebalance
+        callback's included); faust's worker then stops its services as on a signal."""
         refused = first_denial(exc)
         if refused is None:
-            return False
-        s = self.settings
-        log.error("%s; stopping the worker", denial(refused, worker_acls(s.topics, s.app_id)))
-        return True
+            return
+        if not self._denial_logged:  # raised again where the failed callback is noticed
+            self._denial_logged = True
+            s = self.settings
+            line = denial(refused, worker_acls(s.topics, s.app_id))
+            log.error("%s; stopping the worker", line)
+        raise SystemExit(2) from None
 
     def _uncommitted(self, tps: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
         progress, group = self.progress, self._group_offsets
