@@ -53,6 +53,7 @@ def require_tool(name: str) -> str:
         hints = {
             "java": "a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)",
             "mvn": "Apache Maven 3.8+ (Debian: apt-get install maven)",
+            "keytool": "a Java 17+ runtime, which has keytool (Debian: openjdk-17-jre-headless)",
         }
         raise MissingToolError(
             f"`{name}` was not found on PATH: install {hints.get(name, name)}, or set "

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from aiokafka.errors import (
@@ -62,7 +63,9 @@ def check_certificates(security: KafkaSecurity, now: dt.datetime | None = None) 
         )
 
 
-async def check_login(bootstrap: str, security: KafkaSecurity) -> None:
+async def check_login(
+    bootstrap: str, security: KafkaSecurity, options: Mapping[str, Any] | None = None
+) -> None:
     """Connect to the first reachable bootstrap address the way every client will (TLS,
     SASL) and raise ``KafkaAccessError`` with one line when the cluster refuses us.
 
@@ -72,10 +75,17 @@ async def check_login(bootstrap: str, security: KafkaSecurity) -> None:
     from aiokafka.conn import create_conn
 
     check_certificates(security)
-    try:
-        options = security.client_options()
-    except (OSError, ssl.SSLError) as exc:  # a missing or unreadable CA, cert or key file
-        raise KafkaAccessError(f"TLS files (KAFKA_SSL_*) cannot be loaded: {exc}") from None
+    if options is None:  # else: the command's own (`--command-config` may have set them)
+        try:
+            options = security.client_options()
+        except (OSError, ssl.SSLError) as exc:  # a missing or unreadable CA, cert or key
+            raise KafkaAccessError(f"TLS files (KAFKA_SSL_*) cannot be loaded: {exc}") from None
+    security = replace(
+        security,
+        protocol=str(options.get("security_protocol", security.protocol)),
+        sasl_mechanism=options.get("sasl_mechanism", security.sasl_mechanism),
+        sasl_username=options.get("sasl_plain_username", security.sasl_username),
+    )
     for address in (a.strip() for a in bootstrap.split(",") if a.strip()):
         host, _, port = address.rpartition(":")
         try:
