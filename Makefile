@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup tools run test unit lint format typecheck kafka broker-stop schemas docs bench bench-timers faults lock clean
+.PHONY: help setup tools run test unit lint format typecheck kafka broker-stop schemas docs bench bench-secured bench-timers faults lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -25,15 +25,16 @@ setup: $(STAMP) ## Create .venv/ from the lock file and install the `corpactions
 	@true
 
 # Debian packages the tests use (kcat as a real external client; from prometheus, promtool
-# for the alert rules and the server the alerting end-to-end test runs), installed when
-# missing.
+# for the alert rules and the server the alerting end-to-end test runs; openssl for the
+# secured cluster's certificates, with the JDK's keytool), installed when missing.
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # kustomize renders deploy/k8s as `kubectl apply -k` would (tests/unit/test_deploy.py).
 KUSTOMIZE_VERSION := v5.6.0
 KUSTOMIZE := .cache/bin/kustomize
-tools: ## Install the tools the tests use when missing (Debian: kcat, prometheus; kustomize built with Go)
+tools: ## Install the tools the tests use when missing (Debian: kcat, prometheus, openssl; kustomize built with Go)
 	@missing=""; command -v kcat >/dev/null || missing="$$missing kcat"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	{ command -v promtool && command -v prometheus; } >/dev/null || missing="$$missing prometheus"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -82,6 +83,9 @@ docs: setup ## Regenerate README's configuration table from the settings object 
 bench: setup kafka ## Benchmarks: the core vs pydantic parsing; the service vs raw aiokafka, latency
 	$(BIN)/python tests/bench/bench_core.py
 	$(BIN)/python tests/bench/bench_stream.py --scale 2
+
+bench-secured: setup tools kafka ## Worker throughput over SASL_SSL against PLAINTEXT on one secured broker
+	$(BIN)/python tests/bench/bench_secured.py
 
 bench-timers: setup kafka ## A million pending timers: worker memory, restart-to-ready, tick cost
 	$(BIN)/python tests/bench/bench_timers.py

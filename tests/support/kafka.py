@@ -73,6 +73,10 @@ class Namespace:
     partitions: int = 3
     replication: int = 1
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+    # a secured cluster: the test's (admin) client options for creating topics, and the
+    # worker's KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_* variables
+    client_options: dict[str, Any] = field(default_factory=dict)
+    security_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def topics(self) -> Topics:
@@ -85,7 +89,11 @@ class Namespace:
     async def create(self) -> None:
         t = self.topics
         await ensure_topics(
-            self.bootstrap, (t.resolutions, *t.outputs()), self.partitions, self.replication
+            self.bootstrap,
+            (t.resolutions, *t.outputs()),
+            self.partitions,
+            self.replication,
+            client_options=self.client_options,
         )
 
     def env(self, **extra: str) -> dict[str, str]:
@@ -100,6 +108,7 @@ class Namespace:
             "CORPACTIONS_SESSION_TIMEOUT_S": "10",
             "CORPACTIONS_HEARTBEAT_INTERVAL_S": "1",
             "CORPACTIONS_REBALANCE_TIMEOUT_S": "20",
+            **self.security_env,
             **extra,
         }
 
@@ -153,9 +162,15 @@ class WorkerProcess:
 
 
 async def produce(
-    bootstrap: str, topic: str, messages: Iterable[tuple[bytes | None, bytes]]
+    bootstrap: str,
+    topic: str,
+    messages: Iterable[tuple[bytes | None, bytes]],
+    options: dict[str, Any] | None = None,
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    """``options``: aiokafka client options (a secured cluster's)."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, **(options or {})
+    )
     await producer.start()
     try:
         futures = [await producer.send(topic, value, key=key) for key, value in messages]
@@ -183,13 +198,16 @@ async def consume(
     expected: int,
     within: float = 60.0,
     settle: float = 0.0,
+    options: dict[str, Any] | None = None,
 ) -> list[Record]:
     """Read from the beginning (read_committed) until ``expected`` records arrive.
 
-    ``settle`` keeps reading that many seconds after, to catch duplicates.
+    ``settle`` keeps reading that many seconds after, to catch duplicates; ``options``:
+    aiokafka client options (a secured cluster's).
     """
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
+        **(options or {}),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         isolation_level="read_committed",

@@ -29,7 +29,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -55,6 +55,7 @@ def require_tool(name: str) -> str:
         hints = {
             "java": "a Java 17+ runtime (Debian: apt-get install openjdk-17-jre-headless)",
             "mvn": "Apache Maven 3.8+ (Debian: apt-get install maven)",
+            "keytool": "a Java 17+ runtime, which has keytool (Debian: openjdk-17-jre-headless)",
         }
         raise MissingToolError(
             f"`{name}` was not found on PATH: install {hints.get(name, name)}, or set "
@@ -228,6 +229,62 @@ logger.state.level = WARN
 """
 
 
+@dataclass(frozen=True)
+class BrokerSecurity:
+    """Secured listeners for a local broker, besides its PLAINTEXT one.
+
+    - ``SASL_SSL``: SCRAM-SHA-512 over TLS; the ``scram_users`` are written into the
+      metadata log when the storage is formatted (``StorageTool format --add-scram``, the
+      KRaft way: there is no ZooKeeper to add them to before the broker starts);
+    - ``SSL``: TLS requiring a client certificate signed by the truststore's CA; it is
+      also the listener brokers talk to each other on, and ``CONTROLLER`` uses TLS too;
+    - ACLs enforced by KRaft's ``StandardAuthorizer``: nothing is allowed without an
+      ACL, except to the ``super_users``.
+
+    Principals are ``User:<name>``: the SCRAM user name, or the CN of a client
+    certificate (``ssl.principal.mapping.rules``), so one set of ACLs serves a service
+    whichever listener it uses. The PLAINTEXT listener stays (readiness probes, benches)
+    but its principal, ``User:ANONYMOUS``, is granted nothing unless made a super user.
+    """
+
+    keystore: Path  # PKCS12: the broker's key and certificate (CN=<a super user>)
+    truststore: Path  # PKCS12: the CA whose client certificates are accepted
+    store_password: str = field(repr=False)
+    scram_users: Mapping[str, str] = field(default_factory=dict, repr=False)  # name: password
+    super_users: tuple[str, ...] = ("admin", "broker")
+
+    def properties(self) -> dict[str, str]:
+        return {
+            "ssl.keystore.type": "PKCS12",
+            "ssl.keystore.location": str(self.keystore),
+            "ssl.keystore.password": self.store_password,
+            "ssl.key.password": self.store_password,
+            "ssl.truststore.type": "PKCS12",
+            "ssl.truststore.location": str(self.truststore),
+            "ssl.truststore.password": self.store_password,
+            # SSL and CONTROLLER listeners; SASL_SSL ignores it unless listener-prefixed
+            # (KIP-684), so SCRAM clients need no certificate
+            "ssl.client.auth": "required",
+            "ssl.principal.mapping.rules": "RULE:^CN=([^,]+)(,.*)?$/$1/,DEFAULT",
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config": (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            ),
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "allow.everyone.if.no.acl.found": "false",
+            "super.users": ";".join(f"User:{u}" for u in self.super_users),
+        }
+
+    def scram_arguments(self) -> list[str]:
+        """``--add-scram`` arguments for ``StorageTool format`` (SCRAM-SHA-512)."""
+        out: list[str] = []
+        for name, password in self.scram_users.items():
+            if not (name.isalnum() and password.replace("-", "").isalnum()):
+                raise BrokerError("SCRAM user names and passwords here are [A-Za-z0-9-]")
+            out += ["--add-scram", f"SCRAM-SHA-512=[name={name},password={password}]"]
+        return out
+
+
 class _StartStop:
     """``with broker:`` starts it and stops it, also when the block raises."""
 
@@ -271,8 +328,12 @@ class LocalKafka(_StartStop):
         node_id: int = 1,
         voters: str | None = None,
         cluster_id: str | None = None,
+        security: BrokerSecurity | None = None,
     ) -> None:
         self.dist = dist
+        self.security = security
+        # SASL_SSL and SSL listener ports (picked at start when ``security`` is given)
+        self.secure_ports: dict[str, int] = {}
         self.workdir = workdir
         self.owned = owned
         self.port = port
@@ -291,6 +352,14 @@ class LocalKafka(_StartStop):
         if self.port is None:
             raise BrokerError("broker not started")
         return f"127.0.0.1:{self.port}"
+
+    def bootstrap_for(self, listener: str) -> str:
+        """The address of listener ``PLAINTEXT``, ``SASL_SSL`` or ``SSL``."""
+        if listener == "PLAINTEXT":
+            return self.bootstrap_servers
+        if listener not in self.secure_ports:
+            raise BrokerError(f"no {listener} listener (started with security?)")
+        return f"127.0.0.1:{self.secure_ports[listener]}"
 
     @property
     def data_dir(self) -> Path:
@@ -334,6 +403,25 @@ class LocalKafka(_StartStop):
             "group.initial.rebalance.delay.ms": "0",
             "log.retention.hours": "168",
         }
+        if self.security is not None:
+            sasl, tls = self.secure_ports["SASL_SSL"], self.secure_ports["SSL"]
+            props.update(self.security.properties())
+            props.update(
+                {
+                    "listeners": (
+                        f"PLAINTEXT://127.0.0.1:{self.port},SASL_SSL://127.0.0.1:{sasl},"
+                        f"SSL://127.0.0.1:{tls},CONTROLLER://127.0.0.1:{self.controller_port}"
+                    ),
+                    "advertised.listeners": (
+                        f"PLAINTEXT://127.0.0.1:{self.port},SASL_SSL://127.0.0.1:{sasl},"
+                        f"SSL://127.0.0.1:{tls}"
+                    ),
+                    "inter.broker.listener.name": "SSL",
+                    "listener.security.protocol.map": (
+                        "CONTROLLER:SSL,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL"
+                    ),
+                }
+            )
         props.update(self.overrides)
         return props
 
@@ -367,13 +455,17 @@ class LocalKafka(_StartStop):
                 f"--cluster-id={self.cluster_id or new_cluster_id()}",
                 "-c",
                 str(conf),
+                *(self.security.scram_arguments() if self.security else []),
             ),
             capture_output=True,
             text=True,
             check=False,
         )
         if proc.returncode != 0:
-            raise BrokerError(f"kafka StorageTool format failed:\n{proc.stdout}{proc.stderr}")
+            out = proc.stdout + proc.stderr
+            for password in self.security.scram_users.values() if self.security else ():
+                out = out.replace(password, "***")
+            raise BrokerError(f"kafka StorageTool format failed:\n{out}")
 
     def start(self, timeout: float = 90.0, attempts: int = 3) -> None:
         """Format (once) and start the broker, then wait until it answers metadata."""
@@ -383,6 +475,8 @@ class LocalKafka(_StartStop):
                 self.port, self.controller_port = free_port(), free_port()
             if self.controller_port is None:
                 self.controller_port = free_port()
+            if self.security is not None and (not fixed_ports or not self.secure_ports):
+                self.secure_ports = {"SASL_SSL": free_port(), "SSL": free_port()}
             t0 = time.monotonic()
             self.launch()
             try:

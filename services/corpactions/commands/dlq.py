@@ -32,6 +32,7 @@ from aiokafka.errors import KafkaError
 
 from corpactions.broker.local import BrokerError
 from corpactions.contracts.events import DeadLetterCode
+from corpactions.ops.access import KafkaAccessError, check_login
 from corpactions.ops.dlq import (
     Range,
     ReplayResult,
@@ -115,6 +116,11 @@ def run(args: argparse.Namespace) -> int:
         return UNAVAILABLE
     for warning in conn.warnings:
         _say(warning)
+    try:  # a refused login or certificate: one line naming why
+        asyncio.run(check_login(conn.bootstrap_servers, settings.security, conn.client_options))
+    except KafkaAccessError as exc:
+        _say(str(exc))
+        return UNAVAILABLE
     dlq_topic = settings.topics.dead_letters
     unreadable: Counter[str] = Counter()
     try:

@@ -29,6 +29,7 @@ from rich.live import Live
 from rich.table import Table
 
 from corpactions.broker.local import BrokerError
+from corpactions.ops.access import KafkaAccessError, check_login
 from corpactions.ops.burrow import Status
 from corpactions.ops.kafka_config import ConfigError, resolve
 from corpactions.ops.lag import LagReport, LagTracker
@@ -137,6 +138,10 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     for warning in conn.warnings:
         sys.stderr.write(f"corpactions lag: {warning}\n")
+    try:  # a refused login or certificate: UNKNOWN, in one line naming why
+        asyncio.run(check_login(conn.bootstrap_servers, settings.security, conn.client_options))
+    except KafkaAccessError as exc:
+        return _fail(str(exc))
     state = _State()
     try:
         return asyncio.run(

@@ -12,6 +12,7 @@ import sys
 
 from corpactions.broker.local import BrokerError
 from corpactions.commands import bootstrap_servers
+from corpactions.ops.access import check_login
 from corpactions.settings import Settings
 from corpactions.stream.startup import CannotStart, check_kafka
 
@@ -20,6 +21,10 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     try:
         settings = settings.replace(bootstrap_servers=bootstrap_servers(settings))
+        assert settings.bootstrap_servers is not None
+        # a refused login or certificate, named precisely (ops/access.py; exit 2 through
+        # cli.py's SettingsError), before the topics and reachability checks
+        asyncio.run(check_login(settings.bootstrap_servers, settings.security))
         asyncio.run(check_kafka(settings))
     except (CannotStart, BrokerError) as exc:  # BrokerError: no Kafka named, none running
         print(f"corpactions worker: {exc}", file=sys.stderr)

@@ -47,6 +47,8 @@ from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import TopicPartition
 
 from corpactions.domain import configure_calendars, preload
+from corpactions.ops.access import denial, first_denial
+from corpactions.ops.acls import worker_acls
 from corpactions.settings import Settings
 from corpactions.stream.clients import changelog_reader, group_consumer, transactional_producer
 from corpactions.stream.clock import Clock
@@ -82,7 +84,7 @@ async def retrying(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
         try:
             return await attempt()
         except KafkaError as exc:
-            if time.monotonic() + delay > deadline:
+            if time.monotonic() + delay > deadline or first_denial(exc) is not None:
                 raise
             log.warning("%s failed (%r); retrying in %.1fs", what, exc, delay)
             await asyncio.sleep(delay)
@@ -162,6 +164,7 @@ class Engine:
         self._fetch_ahead_error: Exception | None = None
         self.consumer: AIOKafkaConsumer | None = None  # see stream/clients.py
         self.on_fatal: Callable[[BaseException], None] | None = None
+        self._denial_logged = False  # a missing ACL's line (see _exit_if_denied)
 
     @property
     def started(self) -> bool:
@@ -215,12 +218,16 @@ class Engine:
         set_concurrent_transactions_backoff(s.txn_backoff_ms / 1000)
         security = s.security.client_options()
 
-        # created, or verified (CORPACTIONS_CREATE_TOPICS=false); the input and the
-        # changelog must agree in partitions (stream/topics.py)
-        await retrying("creating topics", partial(provision, s, security))
-        self.consumer = group_consumer(s, self.members)
-        self.consumer.subscribe([s.topics.resolutions], listener=_Rebalance(self))
-        await self.consumer.start()
+        try:
+            # created, or verified (CORPACTIONS_CREATE_TOPICS=false); the input and the
+            # changelog must agree in partitions (stream/topics.py)
+            await retrying("creating topics", partial(provision, s, security))
+            self.consumer = group_consumer(s, self.members)
+            self.consumer.subscribe([s.topics.resolutions], listener=_Rebalance(self))
+            await self.consumer.start()
+        except KafkaError as exc:
+            self._exit_if_denied(exc)
+            raise
         self._task = asyncio.create_task(self._run(), name="corpactions-engine")
 
     async def stop(self) -> None:
@@ -287,6 +294,7 @@ class Engine:
         except asyncio.CancelledError:
             raise
         except BaseException as exc:
+            self._exit_if_denied(exc)  # a missing ACL: one line, exit 2
             log.exception("taking over %s failed; stopping the worker", tp)
             if self.on_fatal is not None:
                 self.on_fatal(exc)
@@ -406,10 +414,26 @@ class Engine:
         except asyncio.CancelledError:
             raise
         except BaseException as exc:  # a failure with no safe policy: stop the worker
+            self._exit_if_denied(exc)
             log.exception("engine failed; stopping the worker")
             if self.on_fatal is not None:
                 self.on_fatal(exc)
             raise
+
+    def _exit_if_denied(self, exc: BaseException) -> None:
+        """A missing ACL: one line naming it, and the process ends with status 2 (a grant
+        to fix, as a refused login is), with no traceback. SystemExit leaves the event
+        loop at once (asyncio re-raises it out of any task, aiokafka's rebalance
+        callback's included); faust's worker then stops its services as on a signal."""
+        refused = first_denial(exc)
+        if refused is None:
+            return
+        if not self._denial_logged:  # raised again where the failed callback is noticed
+            self._denial_logged = True
+            s = self.settings
+            line = denial(refused, worker_acls(s.topics, s.app_id))
+            log.error("%s; stopping the worker", line)
+        raise SystemExit(2) from None
 
     def _uncommitted(self, tps: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
         progress, group = self.progress, self._group_offsets
@@ -461,6 +485,8 @@ class Engine:
             self.partitions.pop(proc.tp, None)
             await proc.close()
         except KafkaError as exc:
+            if first_denial(exc) is not None:  # retrying cannot help: the loop stops
+                raise
             log.warning(
                 "transaction on %s failed (%r); rewinding the partition",
                 proc.tp,

@@ -234,6 +234,9 @@ async def ensure_topics(
         if wanted:
             # created concurrently by another worker: fine
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
+                response = await admin.create_topics(wanted)
+                for name, code, *_ in response.topic_errors:
+                    if code not in (0, TopicAlreadyExistsError.errno):  # e.g. no ACL
+                        raise for_code(code)(name)
     finally:
         await admin.close()
