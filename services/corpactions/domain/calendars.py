@@ -23,9 +23,9 @@ import datetime as dt
 import threading
 import warnings
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeAlias
 
 from corpactions.domain.horizon import BUILD_START, FIRST_RECORD_DATE, build_end
 from corpactions.domain.markets import MARKETS, Market, MarketDataError, market_of
@@ -144,23 +144,47 @@ class HorizonBeyondCalendar(ValueError):
     """The calendar library cannot build a market's sessions as far as the horizon."""
 
 
+SessionsSource: TypeAlias = Callable[[str, dt.date, dt.date], tuple[list[dt.date], dt.tzinfo]]
+"""(calendar, first day, last day) -> (sessions, time zone): where trading days come from."""
+
+
+def trading_days(calendar: str, start: dt.date, end: dt.date) -> tuple[list[dt.date], dt.tzinfo]:
+    """The sessions exchange_calendars computes for `calendar` from `start` to `end`, and
+    its time zone. The only place pandas is touched: the library's DatetimeIndex becomes
+    dates. Raises ValueError beyond the library's bounds (bound_min / bound_max)."""
+    import exchange_calendars
+
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1
+        # deprecates (Pandas4Warning); the sessions it returns are unaffected.
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        built = exchange_calendars.get_calendar(
+            calendar, start=start.isoformat(), end=end.isoformat()
+        )
+    return [ts.date() for ts in built.sessions], built.tz
+
+
 _lock = threading.Lock()
 _horizon: dt.date | None = None
+_source: SessionsSource = trading_days
 _by_market: dict[str, CalendarIndex] = {}
 _by_mic: dict[str, CalendarIndex] = {}
 
 
-def configure(horizon: dt.date) -> None:
-    """Schedule record dates up to `horizon` (see horizon.py); a new horizon drops the
-    indexes built for the old one."""
-    global _horizon
+def configure(horizon: dt.date, source: SessionsSource | None = None) -> None:
+    """Schedule record dates up to `horizon` (see horizon.py), with sessions from
+    `source` (default `trading_days`; calendar_cache.py gives a cached one that needs no
+    pandas); a new horizon or source drops the indexes built for the old one."""
+    global _horizon, _source
     if horizon < FIRST_RECORD_DATE:
         raise ValueError(f"horizon {horizon} is before {FIRST_RECORD_DATE}")
+    source = source or trading_days
     with _lock:
-        if horizon != _horizon:
+        if horizon != _horizon or source is not _source:
             _by_market.clear()
             _by_mic.clear()
             _horizon = horizon
+            _source = source
 
 
 def configured_horizon() -> dt.date:
@@ -203,27 +227,17 @@ def _index_of(market: Market) -> CalendarIndex:
 
 
 def _build(market: Market, horizon: dt.date) -> CalendarIndex:
-    # The only place pandas is touched: convert the library's DatetimeIndex to dates.
-    import exchange_calendars
-
     end = build_end(horizon)
-    with warnings.catch_warnings():
-        # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1
-        # deprecates (Pandas4Warning); the sessions it returns are unaffected.
-        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
-        try:
-            calendar = exchange_calendars.get_calendar(
-                market.calendar, start=BUILD_START.isoformat(), end=end.isoformat()
-            )
-        except ValueError as e:  # the library's bounds (bound_min / bound_max)
-            raise HorizonBeyondCalendar(
-                f"exchange_calendars cannot build {market.calendar} for "
-                f"{BUILD_START}..{end} (horizon {horizon}): {e}"
-            ) from e
-    sessions = [ts.date() for ts in calendar.sessions]
+    try:
+        sessions, tz = _source(market.calendar, BUILD_START, end)
+    except ValueError as e:  # the library's bounds (bound_min / bound_max)
+        raise HorizonBeyondCalendar(
+            f"exchange_calendars cannot build {market.calendar} for "
+            f"{BUILD_START}..{end} (horizon {horizon}): {e}"
+        ) from e
     if market.history_starts > sessions[0]:
         raise MarketDataError(
             f"markets.{market.key}: its settlement history starts {market.history_starts}, "
             f"after the first session built ({sessions[0]})"
         )
-    return build_sessions(market, sessions, calendar.tz, FIRST_RECORD_DATE, horizon)
+    return build_sessions(market, sessions, tz, FIRST_RECORD_DATE, horizon)
