@@ -280,7 +280,7 @@ async def quix_peer(bootstrap: str, src: str, expected: list[str], workdir: Path
     records when the broker appends them (LogAppendTime): the rate is still measured
     between the first and the last output record, as for the other runs."""
     python = Path(os.environ.get("BENCH_QUIX_PYTHON", QUIX_PYTHON))
-    if not python.exists():
+    if not await asyncio.to_thread(python.exists):
         raise BenchFailure(
             f"the Quix Streams peer needs its venv ({python}): run `make bench-setup` "
             "(make bench does), or set BENCH_QUIX_PYTHON"
