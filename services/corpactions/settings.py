@@ -117,6 +117,9 @@ class Settings:
     # end), the payment date when it has begun
     record_date_event_time: dt.time = dt.time(23, 59, 59)
     payment_date_event_time: dt.time = dt.time(0, 0)
+    # the ISO 20022 seev.031/seev.039 documents on the notifications topic (about as much
+    # work per resolution as the rest of its processing): off for users who need only JSON
+    iso20022_notifications: bool = True
     # record dates are scheduled up to 31 December this many years after start-up's year
     calendar_horizon_years: int = DEFAULT_HORIZON_YEARS
     # ops: the worker's lag monitor (see corpactions.ops)
@@ -216,12 +219,28 @@ class Settings:
                     MAX_HORIZON_YEARS,
                 )
             ),
+            iso20022_notifications=_switch(
+                env, "CORPACTIONS_ISO20022_NOTIFICATIONS", cls.iso20022_notifications
+            ),
             lag_interval_s=number("CORPACTIONS_LAG_INTERVAL_S", cls.lag_interval_s),
             lag_groups=tuple(
                 g.strip() for g in env.get("CORPACTIONS_LAG_GROUPS", "").split(",") if g.strip()
             ),
             lag_window=int(number("CORPACTIONS_LAG_WINDOW", cls.lag_window, 1, 1000)),
         )
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """An on/off variable: true/false, 1/0, yes/no, on/off (any case); unset or empty is
+    ``default``; anything else is refused, so a typo never turns a feature off."""
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"true", "1", "yes", "on"}:
+        return True
+    if raw in {"false", "0", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}={raw!r}: use true or false")
 
 
 def _url(raw: str | None) -> str | None:

@@ -67,3 +67,11 @@ def test_the_lifecycle_writes_the_same_bytes_as_before() -> None:
     for n, (g, e) in enumerate(zip(got, expected, strict=True)):
         assert g == e, f"output {n} differs"
     assert sum(" out " in line for line in got) > 1000  # it saw real traffic
+
+
+def test_notifications_off_writes_the_same_bytes_less_the_iso20022_documents() -> None:
+    on = lines(Lifecycle(Topics(prefix="")))
+    off = lines(Lifecycle(Topics(prefix=""), notifications=False))
+    notifications = Topics(prefix="").notifications
+    assert off == [line for line in on if f" {notifications} " not in line]
+    assert len(off) < len(on)

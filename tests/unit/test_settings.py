@@ -98,3 +98,17 @@ def test_out_of_range_values_are_refused_with_their_name(name: str, value: str) 
 
 def test_zero_linger_is_allowed() -> None:
     assert Settings.from_env({"CORPACTIONS_PRODUCER_LINGER_MS": "0"}).producer_linger_ms == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(None, True), ("", True), ("false", False), ("OFF", False), ("0", False), ("yes", True)],
+)
+def test_iso20022_notifications_switch(raw: str | None, expected: bool) -> None:
+    env = {} if raw is None else {"CORPACTIONS_ISO20022_NOTIFICATIONS": raw}
+    assert Settings.from_env(env).iso20022_notifications is expected
+
+
+def test_a_mistyped_switch_is_refused_not_read_as_off() -> None:
+    with pytest.raises(SettingsError, match="CORPACTIONS_ISO20022_NOTIFICATIONS"):
+        Settings.from_env({"CORPACTIONS_ISO20022_NOTIFICATIONS": "flase"})
