@@ -21,6 +21,7 @@ Files live in ``<cache>/calendars/`` (the project's cache folder, ``.cache/`` or
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib.util
 import json
 import logging
@@ -153,7 +154,14 @@ class SessionsCache:
 
 
 def default_cache() -> SessionsCache:
-    """The cache in the project's cache folder (``CORPACTIONS_CACHE``, else ``.cache/``)."""
+    """The cache in the project's cache folder (``CORPACTIONS_CACHE``, else ``.cache/``):
+    one object per folder, so configuring the calendars with it again (each
+    `corpactions schedule` run in one process) keeps the indexes already built."""
     from corpactions.broker.local import default_cache_dir
 
-    return SessionsCache(default_cache_dir() / "calendars")
+    return _cache_in(default_cache_dir() / "calendars")
+
+
+@functools.cache
+def _cache_in(folder: Path) -> SessionsCache:
+    return SessionsCache(folder)

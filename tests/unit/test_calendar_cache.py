@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from corpactions.calendar_cache import SessionsCache, library_version
+from corpactions.domain import configure_calendars
 from corpactions.domain.calendars import build_sessions, trading_days
 from corpactions.domain.horizon import BUILD_START, FIRST_RECORD_DATE, build_end
 from corpactions.domain.markets import MARKETS
@@ -147,3 +148,20 @@ def test_schedule_on_a_warm_cache_imports_no_pandas_and_prints_the_same(tmp_path
     assert warm.stderr == "[]"
     assert warm.stdout == cold.stdout
     assert list((tmp_path / "calendars").rglob("*.json"))
+
+
+def test_schedule_runs_in_one_process_keep_the_indexes_built(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from corpactions.cli import main
+    from corpactions.domain import calendar_index
+
+    monkeypatch.setenv("CORPACTIONS_CACHE", str(tmp_path))
+    try:
+        assert main(["schedule", str(EXAMPLE)]) == 0
+        first = calendar_index("XTKS")
+        assert main(["schedule", str(EXAMPLE)]) == 0
+        assert calendar_index("XTKS") is first  # not dropped and rebuilt per run
+    finally:
+        configure_calendars(TEST_HORIZON)  # the other tests' source
+    capsys.readouterr()
