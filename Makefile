@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup tools run test unit lint format typecheck kafka broker-stop schemas docs bench bench-secured bench-timers faults lock clean
+.PHONY: help setup tools run test unit lint format typecheck kafka broker-stop schemas docs bench bench-setup bench-secured bench-timers faults lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -80,7 +80,20 @@ schemas: setup ## Regenerate schemas/ (JSON Schema 2020-12 + AsyncAPI 3) from th
 docs: setup ## Regenerate README's configuration table from the settings object (settings.py)
 	$(BIN)/python -m corpactions.settings --write README.md
 
-bench: setup kafka ## Benchmarks: the core vs pydantic parsing; the service vs raw aiokafka, latency
+# The bench's peer (Quix Streams) and py-spy, in a venv of their own: Quix Streams pins a
+# pydantic older than the service's (requirements-bench.lock, the `bench` extra).
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed
+$(BENCH_STAMP): $(STAMP) pyproject.toml requirements-bench.lock
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BIN)/uv pip sync -q --python $(BENCH_VENV)/bin/python requirements-bench.lock
+	$(BIN)/uv pip install -q --python $(BENCH_VENV)/bin/python --no-deps -e .
+	touch $(BENCH_STAMP)
+
+bench-setup: $(BENCH_STAMP) ## Create .venv-bench/ (Quix Streams peer, py-spy) from requirements-bench.lock
+	@true
+
+bench: setup kafka bench-setup ## Benchmarks: the core vs pydantic parsing; the service vs raw aiokafka, Quix Streams, latency
 	$(BIN)/python tests/bench/bench_core.py
 	$(BIN)/python tests/bench/bench_stream.py --scale 2
 
@@ -94,9 +107,10 @@ faults: setup kafka ## Fault suite at full size (kill -9, broker loss, rebalance
 	$(BIN)/python tests/faults/run.py
 	$(BIN)/python tests/faults/mutations.py
 
-lock: ## Re-resolve requirements.lock (dev) and requirements-runtime.lock (the image's) from pyproject.toml
+lock: ## Re-resolve requirements.lock (dev), requirements-runtime.lock (the image's) and requirements-bench.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements-runtime.lock
+	$(BIN)/uv pip compile pyproject.toml --extra bench --python-version 3.11 --generate-hashes -o requirements-bench.lock
 
 clean: ## Remove the venv and caches (keeps nothing running)
-	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -11,11 +11,10 @@ import argparse
 import importlib
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from corpactions.broker.local import BrokerError
-from corpactions.contracts.events import DeadLetterCode
 from corpactions.settings import SettingsError
 
 
@@ -23,10 +22,23 @@ class _Parser(argparse.ArgumentParser):
     """Usage errors in one line, with the command's own exit status (``corpactions
     lag`` is a monitoring check: 3, UNKNOWN)."""
 
-    def __init__(self, *args: Any, usage_exit: int = 2, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        usage_exit: int = 2,
+        lazy_epilog: Callable[[], str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.usage_exit = usage_exit
         self.commands: dict[str, _Parser] = {}
+        # an epilog worth an import (the contracts' models) is only written for --help
+        self.lazy_epilog = lazy_epilog
+
+    def format_help(self) -> str:
+        if self.lazy_epilog is not None:
+            self.epilog, self.lazy_epilog = self.lazy_epilog(), None
+        return super().format_help()
 
     def error(self, message: str) -> NoReturn:
         self.exit(self.usage_exit, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
@@ -70,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="json",
         help="json: the schedule (default); seev031: the ISO 20022 notification the "
         "service publishes (seev.031, or seev.039 for a cancellation)",
+    )
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="batch: FILE holds one resolution per line (JSON Lines); one result per line "
+        'out, {"line": N, "ok": true, "schedule": ...} or {"line": N, "ok": false, '
+        '"errors": [...]}; invalid lines do not stop it; exit 0 all valid, 2 any invalid, '
+        "1 FILE unreadable",
     )
 
     p = add(
@@ -161,9 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="dead letters: count them by reason (list), or send them back (replay)",
         description="The dead letters of the board-resolutions topic: list them, or send "
         "chosen ones back to the topic they came from.",
-        epilog=DLQ_HELP.format(
-            reasons=textwrap.fill(", ".join(DeadLetterCode), 78, subsequent_indent="  ")
-        ),
+        lazy_epilog=_dlq_help,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("action", choices=["list", "replay"])
@@ -227,6 +245,13 @@ reasons: {reasons}
 progress: a bar on a terminal, else a line on stderr every 5 seconds
 exit status: 0 letters replayed (or listed), 1 none matched (or none could be
   replayed), 2 bad arguments or settings, 3 Kafka unreachable or not usable"""
+
+
+def _dlq_help() -> str:
+    from corpactions.contracts.events import DeadLetterCode
+
+    reasons = textwrap.fill(", ".join(DeadLetterCode), 78, subsequent_indent="  ")
+    return DLQ_HELP.format(reasons=reasons)
 
 
 def _positive(raw: str) -> float:

@@ -516,6 +516,13 @@ class Settings(_FromEnvironment):
         "payment date has begun",
         default=dt.time(0, 0),
     )
+    iso20022_notifications: Bool = _var(
+        "CORPACTIONS_ISO20022_NOTIFICATIONS",
+        "publish the ISO 20022 seev.031/seev.039 documents on the notifications topic (about "
+        "as much work per resolution as the rest of its processing): false for users who "
+        "need only the JSON events",
+        default=True,
+    )
     calendar_horizon_years: Annotated[int, Whole(MIN_HORIZON_YEARS, MAX_HORIZON_YEARS)] = _var(
         "CORPACTIONS_CALENDAR_HORIZON_YEARS",
         "record dates are scheduled up to 31 December this many years after the start-up "

@@ -11,9 +11,11 @@ and payment events at once, three events per resolution).
 1. The same N varied resolutions (one input partition) are consumed and re-produced by
    a plain aiokafka loop (getmany batches, send each, commit per batch), by the same loop
    with transactions (exactly once, as the service), by that loop writing what the
-   service writes with no processing, by a naive faust relay, then processed by a real
-   `corpactions worker` (validate, schedule, history, timers, one transaction per batch).
-   Each runs in a process of its own (raw_loop.py, faust_relay.py, the worker), as the
+   service writes with no processing, by a naive faust relay, by the Quix Streams peer
+   (quix_peer.py: exactly-once, the same contract, core and serializer per message, a
+   changelogged state store), then processed by a real `corpactions worker` (validate,
+   schedule, history, timers, one transaction per batch). Each runs in a process of its
+   own (raw_loop.py, faust_relay.py, quix_peer.py, the worker), as the
    service does, while this process reads its output. Rates are measured between the
    first and the last output record's timestamps, so start-up and group joins are
    excluded from all. Each run must deliver all N distinct event ids exactly once
@@ -26,7 +28,9 @@ and payment events at once, three events per resolution).
 3. With `--scale N`: N workers on N input partitions, the same resolutions, their
    combined rate against the one worker's (all N ids again).
 
-Goals (printed beside their figures): service/raw >= 0.7; latency p99 <= 25 ms at 500/s.
+Goals (printed beside their figures): service/raw >= 0.7; service/quix >= 1.5; latency
+p99 <= 25 ms at 500/s. The last two lines are `bench-peer: service/quix = Q (...)` and
+`bench: service/raw = R (...)`.
 A failed run prints `bench: FAILED: ...` on stderr and exits 1.
 
 Uses KAFKA_BOOTSTRAP_SERVERS when set, else starts the project's local broker.
@@ -61,6 +65,7 @@ from tests.bench.bench_core import synthetic
 from tests.support.kafka import Namespace, WorkerProcess, env_or_local_broker, key_of
 
 SERVICE_RAW_GOAL = 0.7  # the service's rate against the plain aiokafka pass-through
+SERVICE_QUIX_GOAL = 1.5  # against the Quix Streams exactly-once peer (quix_peer.py)
 LATENCY_P99_GOAL_MS = 25.0  # produce -> schedule event read, at --rate
 LATENCY_WAIT_S = 60.0  # after the last send, the most the latency run waits for events
 
@@ -149,11 +154,17 @@ async def read_outputs(bootstrap: str, topic: str, n: int, within: float) -> Out
     return out
 
 
-async def spawn(script: Path, args: list[str], log: Path, env: dict[str, str] | None = None) -> Any:
+async def spawn(
+    script: Path,
+    args: list[str],
+    log: Path,
+    env: dict[str, str] | None = None,
+    python: str = sys.executable,
+) -> Any:
     """``script`` as a child process of its own (dies with this one), output to ``log``."""
     with log.open("wb") as out:
         return await asyncio.create_subprocess_exec(
-            sys.executable, str(script), *args, env=env, cwd=log.parent, stdout=out,
+            python, str(script), *args, env=env, cwd=log.parent, stdout=out,
             stderr=asyncio.subprocess.STDOUT, preexec_fn=_die_with_parent,
         )  # fmt: skip
 
@@ -255,6 +266,55 @@ async def naive_faust(bootstrap: str, src: str, expected: list[str], workdir: Pa
     if out.count < len(expected):
         print(f"naive faust relay log (tail):\n{tail(log)}", file=sys.stderr)
     out.check("naive faust relay", expected, within)
+    return out.rate
+
+
+QUIX_PYTHON = Path(__file__).resolve().parents[2] / ".venv-bench" / "bin" / "python"
+
+
+async def quix_peer(bootstrap: str, src: str, expected: list[str], workdir: Path) -> float:
+    """Run the Quix Streams exactly-once peer (quix_peer.py, from .venv-bench) over the
+    same input; its rate, once every expected id has arrived on its output exactly once.
+
+    Quix Streams gives each output its input's timestamp, so its output topic stamps
+    records when the broker appends them (LogAppendTime): the rate is still measured
+    between the first and the last output record, as for the other runs."""
+    python = Path(os.environ.get("BENCH_QUIX_PYTHON", QUIX_PYTHON))
+    if not await asyncio.to_thread(python.exists):
+        raise BenchFailure(
+            f"the Quix Streams peer needs its venv ({python}): run `make bench-setup` "
+            "(make bench does), or set BENCH_QUIX_PYTHON"
+        )
+    dst = f"{src}.quix-out"
+    await ensure_topics(bootstrap, [dst], 1, configs={"message.timestamp.type": "LogAppendTime"})
+    state_dir = workdir / "quix-state"
+    args = ["--bootstrap", bootstrap, "--source", src, "--sink", dst,
+            "--n", str(len(expected)), "--state-dir", str(state_dir)]  # fmt: skip
+    log = workdir / "quix-peer.log"
+    proc = await spawn(Path(__file__).with_name("quix_peer.py"), args, log, python=str(python))
+    within = 900
+    code: int | None = None
+    try:
+        reading = asyncio.create_task(read_outputs(bootstrap, dst, len(expected), within))
+        exited = asyncio.create_task(proc.wait())
+        await asyncio.wait({reading, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if exited.done() and not reading.done():  # it failed: what it committed, then why
+            await asyncio.sleep(2)
+            reading.cancel()
+            raise BenchFailure(f"quix peer: the app exited with {exited.result()} before "
+                               f"its output was complete (log {log}):\n{tail(log)}")  # fmt: skip
+        out = await reading
+        with contextlib.suppress(TimeoutError):  # it commits its last checkpoint, then exits
+            code = await asyncio.wait_for(exited, 60)
+    finally:
+        await stop(proc)
+    if code != 0:
+        status = "did not finish" if code is None else f"exited with {code}"
+        raise BenchFailure(
+            f"quix peer: the app {status} ({out.count} of {len(expected)} records read; "
+            f"log {log}):\n{tail(log)}"
+        )
+    out.check("quix exactly-once peer", expected, within)
     return out.rate
 
 
@@ -438,6 +498,9 @@ async def run(
 
     faust_rate = await naive_faust(bootstrap, t.resolutions, expected, workdir)
     print(f"naive faust relay (await topic.send per message): {n} ids, {faust_rate:,.0f} msg/s")
+    quix_rate = await quix_peer(bootstrap, t.resolutions, expected, workdir)
+    print(f"Quix Streams peer (exactly-once; contract, core, schedule_json, changelogged "
+          f"state per message): {n} ids, {quix_rate:,.0f} msg/s")  # fmt: skip
 
     worker = WorkerProcess(ns, workdir, CORPACTIONS_BATCH_SIZE="2000").start()
     within = 600
@@ -476,6 +539,13 @@ async def run(
         f"service/raw = {ratio:.3f} (goal >= {SERVICE_RAW_GOAL:g}: "
         f"{verdict(ratio >= SERVICE_RAW_GOAL)})"
     )
+    peer = svc_rate / quix_rate
+    print(
+        f"service/quix = {peer:.3f} (goal >= {SERVICE_QUIX_GOAL:g}: "
+        f"{verdict(peer >= SERVICE_QUIX_GOAL)})"
+    )
+    print(f"bench-peer: service/quix = {peer:.3f} (service {svc_rate:,.0f} ev/s, "
+          f"quix exactly-once {quix_rate:,.0f} ev/s)")  # fmt: skip
     print(f"bench: service/raw = {ratio:.3f} (service {svc_rate:,.0f} ev/s, "
           f"raw aiokafka {raw_rate:,.0f} msg/s, naive faust {faust_rate:,.0f} msg/s)")  # fmt: skip
 

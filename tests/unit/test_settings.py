@@ -317,3 +317,17 @@ def test_kubernetes_service_links_and_unrelated_names_are_left_alone() -> None:
             "CORPACTIONS_SOMETHING_ELSE": "x",
         }
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(None, True), ("false", False), ("OFF", False), ("0", False), ("yes", True)],
+)
+def test_iso20022_notifications_switch(raw: str | None, expected: bool) -> None:
+    env = {} if raw is None else {"CORPACTIONS_ISO20022_NOTIFICATIONS": raw}
+    assert Settings.from_env(env).iso20022_notifications is expected
+
+
+def test_a_mistyped_switch_is_refused_not_read_as_off() -> None:
+    with pytest.raises(SettingsError, match="CORPACTIONS_ISO20022_NOTIFICATIONS"):
+        Settings.from_env({"CORPACTIONS_ISO20022_NOTIFICATIONS": "flase"})

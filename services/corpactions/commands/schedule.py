@@ -27,23 +27,47 @@ Output and exit status (other teams script against these):
   A history message that is not valid gets the same lines, its FIELD prefixed with
   `history.N.` (N its position in the array).
 - 1: FILE or HISTORY could not be read (or a CORPACTIONS_* setting is invalid).
+
+``--jsonl FILE`` (FILE "-": standard input) is the batch mode: FILE holds JSON Lines,
+one board resolution per line; blank lines are skipped. Each resolution gets one line
+on stdout, in input order, as soon as it is scheduled, carrying its line number:
+- ``{"line": N, "ok": true, "schedule": {...}}``: the schedule, the same document as
+  above (compact, as the service publishes it, `schedule_json`);
+- ``{"line": N, "ok": false, "errors": [{"code": ..., "field": ..., "message": ...}]}``:
+  why line N is invalid, the codes and fields of the exit-2 lines above.
+An invalid line never stops the batch. Exit status: 0 every line was scheduled; 2 at
+least one was invalid (its error line says which); 1 FILE could not be read (or a
+setting is invalid); output written before a read error stands. --history and
+--format seev031 take one resolution: with --jsonl they are a usage error (2).
+
+The trading days come from ``.cache/calendars/`` (calendar_cache.py): the first run, or
+the first after exchange_calendars is upgraded or the horizon moves, builds them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from pydantic import ValidationError
+from pydantic_core import to_json
 
+from corpactions.calendar_cache import default_cache
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.forecast import DividendForecast, forecast_entries
 from corpactions.contracts.inbound import Inbound, decode_inbound, history_of
-from corpactions.contracts.schedule import compute_schedule
-from corpactions.domain import DividendHistory, DomainRejected, configure_calendars
+from corpactions.contracts.schedule import compute_schedule, schedule_json
+from corpactions.domain import (
+    DividendHistory,
+    DomainRejected,
+    configure_calendars,
+    schedule_dividend,
+)
 from corpactions.domain.forecasts import check_forecasts
 from corpactions.settings import Settings, SettingsError
 
@@ -65,13 +89,24 @@ def _read(source: str, stdin: TextIO | None) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.jsonl and (args.history is not None or args.format != "json"):
+        given = "--history" if args.history is not None else f"--format {args.format}"
+        print(
+            f"corpactions schedule: error: --jsonl schedules each line on its own; "
+            f"{given} takes one resolution (see corpactions schedule --help)",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     try:
         settings = Settings.from_env()
     except SettingsError as e:
         print(f"corpactions: {e}", file=sys.stderr)
         return EXIT_UNREADABLE
-    # The horizon, as the worker derives it: from today, at start-up.
-    configure_calendars(settings.calendar_horizon(dt.datetime.now(dt.UTC).date()))
+    # The horizon, as the worker derives it: from today, at start-up; the trading days
+    # from the project's cache (calendar_cache.py): no pandas once it holds them.
+    configure_calendars(settings.calendar_horizon(dt.datetime.now(dt.UTC).date()), default_cache())
+    if args.jsonl:
+        return print_schedules(args.file, sys.stdout, sys.stderr)
     return print_schedule(args.file, sys.stdout, sys.stderr, history=args.history, fmt=args.format)
 
 
@@ -149,6 +184,71 @@ def print_schedule(
     stdout.write(schedule.model_dump_json(indent=2))
     stdout.write("\n")
     return EXIT_OK
+
+
+def _errors(e: ValidationError | DomainRejected) -> list[dict[str, str]]:
+    """The reasons of the exit-2 lines as objects: code, dotted field ("-": the whole
+    document), message."""
+    if isinstance(e, DomainRejected):
+        return [{"code": r.code.value, "field": r.field, "message": r.message} for r in e.reasons]
+    return [
+        {
+            "code": error["type"],
+            "field": ".".join(str(part) for part in error["loc"]) or "-",
+            "message": error["msg"],
+        }
+        for error in e.errors(include_url=False)
+    ]
+
+
+def schedule_lines(lines: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """One result line (with its newline) per resolution in `lines` (JSON Lines; blank
+    lines skipped), and whether it was scheduled; see the module's ``--jsonl``."""
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        head = b'{"line":%d,"ok":' % n
+        try:
+            resolution = BoardResolution.model_validate_json(line)
+            body = schedule_json(resolution, schedule_dividend(resolution))
+        except (ValidationError, DomainRejected) as e:
+            yield head + b'false,"errors":' + to_json(_errors(e)) + b"}\n", False
+            continue
+        yield head + b'true,"schedule":' + body + b"}\n", True
+
+
+def print_schedules(
+    source: str, stdout: TextIO, stderr: TextIO, stdin: TextIO | None = None
+) -> int:
+    """Schedule every resolution in the JSON Lines `source` ("-" = `stdin`), one result
+    line each on `stdout`; 0 all valid, 2 any invalid, 1 unreadable."""
+    out = getattr(stdout, "buffer", None)
+    write = out.write if out is not None else (lambda b: stdout.write(b.decode()))
+    valid = True
+    try:
+        with _lines(source, stdin) as lines:
+            for result, ok in schedule_lines(lines):
+                write(result)
+                valid = valid and ok
+    except OSError as e:
+        print(f"unreadable {e.filename or source}: {e.strerror or e}", file=stderr)
+        return EXIT_UNREADABLE
+    finally:
+        if out is not None:
+            out.flush()
+    return EXIT_OK if valid else EXIT_INVALID
+
+
+@contextlib.contextmanager
+def _lines(source: str, stdin: TextIO | None) -> Iterator[Iterable[bytes]]:
+    """The lines of `source` as bytes, read as they come ("-": `stdin`, default sys.stdin)."""
+    if source == "-":
+        stream = stdin if stdin is not None else sys.stdin
+        buffer = getattr(stream, "buffer", None)
+        yield buffer if buffer is not None else (line.encode() for line in stream)
+        return
+    with open(source, "rb") as f:
+        yield f
 
 
 def _print_notification(resolution: BoardResolution, stdout: TextIO, stderr: TextIO) -> int:

@@ -25,9 +25,9 @@ import datetime as dt
 import threading
 import warnings
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeAlias
 
 from corpactions.domain.horizon import BUILD_START, FIRST_RECORD_DATE, build_end
 from corpactions.domain.markets import MARKETS, Market, MarketDataError, market_of
@@ -150,23 +150,60 @@ class HorizonBeyondCalendar(ValueError):
     """The calendar library cannot build a market's sessions as far as the horizon."""
 
 
+SessionsSource: TypeAlias = Callable[
+    [str, dt.date, dt.date], tuple[list[dt.date], dt.tzinfo, dt.date]
+]
+"""(calendar, first day, last day) -> (sessions, time zone, the last day built): where
+trading days come from. The last day built is earlier than the one asked for when the
+library records the calendar's holidays only to an earlier day (its bound_max)."""
+
+
+def trading_days(
+    calendar: str, start: dt.date, end: dt.date
+) -> tuple[list[dt.date], dt.tzinfo, dt.date]:
+    """The sessions exchange_calendars computes for `calendar` from `start` to `end` (or
+    to the calendar's own end, if earlier), its time zone and the last day built. The only
+    place pandas is touched: the library's DatetimeIndex becomes dates. Raises ValueError
+    beyond the library's bounds (bound_min)."""
+    import exchange_calendars
+
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1
+        # deprecates (Pandas4Warning); the sessions it returns are unaffected.
+        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
+        # ... and DatetimeIndex.weekday in its lunar-holiday calendars (XHKG, XKRX), the
+        # same deprecation, the same sessions.
+        warnings.filterwarnings("ignore", message="DatetimeIndex.weekday is deprecated")
+        bound = _bound_max(calendar)
+        if bound is not None and bound < end:
+            end = bound
+        built = exchange_calendars.get_calendar(
+            calendar, start=start.isoformat(), end=end.isoformat()
+        )
+    return [ts.date() for ts in built.sessions], built.tz, end
+
+
 _lock = threading.Lock()
 _horizon: dt.date | None = None
+_source: SessionsSource = trading_days
 _by_market: dict[str, CalendarIndex] = {}
 _by_mic: dict[str, CalendarIndex] = {}
 
 
-def configure(horizon: dt.date) -> None:
-    """Schedule record dates up to `horizon` (see horizon.py); a new horizon drops the
-    indexes built for the old one."""
-    global _horizon
+def configure(horizon: dt.date, source: SessionsSource | None = None) -> None:
+    """Schedule record dates up to `horizon` (see horizon.py), with sessions from
+    `source` (default `trading_days`; calendar_cache.py gives a cached one that needs no
+    pandas); a new horizon or source drops the indexes built for the old one."""
+    global _horizon, _source
     if horizon < FIRST_RECORD_DATE:
         raise ValueError(f"horizon {horizon} is before {FIRST_RECORD_DATE}")
+    source = source or trading_days
     with _lock:
-        if horizon != _horizon:
+        if horizon != _horizon or source is not _source:
             _by_market.clear()
             _by_mic.clear()
             _horizon = horizon
+            _source = source
 
 
 def configured_horizon() -> dt.date:
@@ -209,48 +246,30 @@ def _index_of(market: Market) -> CalendarIndex:
 
 
 def _build(market: Market, horizon: dt.date) -> CalendarIndex:
-    # The only place pandas is touched: convert the library's DatetimeIndex to dates.
-    import exchange_calendars
-
     end = build_end(horizon)
+    try:
+        sessions, tz, built_to = _source(market.calendar, BUILD_START, end)
+    except ValueError as e:  # the library's bounds (bound_min / bound_max)
+        raise HorizonBeyondCalendar(
+            f"exchange_calendars cannot build {market.calendar} for "
+            f"{BUILD_START}..{end} (horizon {horizon}): {e}"
+        ) from e
+    # A calendar whose holidays are recorded only to some year (XSES to 2026-12-31) is
+    # built to there: its market schedules record dates up to that end, not to the
+    # configured horizon, and says so.
     limited_by = ""
-    with warnings.catch_warnings():
-        # exchange_calendars 4.13 calls Series.values on tz-aware data, which pandas 3.1
-        # deprecates (Pandas4Warning); the sessions it returns are unaffected.
-        warnings.filterwarnings("ignore", message="Series.values returning an ndarray")
-        # ... and DatetimeIndex.weekday in its lunar-holiday calendars (XHKG, XKRX), the
-        # same deprecation, the same sessions.
-        warnings.filterwarnings("ignore", message="DatetimeIndex.weekday is deprecated")
-        # A calendar whose holidays are recorded only to some year (its bound_max: XSES
-        # to 2026-12-31) is built to there: its market schedules record dates up to that
-        # end, not to the configured horizon, and says so.
-        bound = _bound_max(market.calendar)
-        if bound is not None and bound < end:
-            end = bound
-            if bound < horizon:
-                horizon = bound
-                limited_by = (
-                    f"exchange_calendars records the {market.calendar} calendar's holidays "
-                    f"only to {bound}"
-                )
-        try:
-            calendar = exchange_calendars.get_calendar(
-                market.calendar, start=BUILD_START.isoformat(), end=end.isoformat()
-            )
-        except ValueError as e:  # the library's bounds (bound_min / bound_max)
-            raise HorizonBeyondCalendar(
-                f"exchange_calendars cannot build {market.calendar} for "
-                f"{BUILD_START}..{end} (horizon {horizon}): {e}"
-            ) from e
-    sessions = [ts.date() for ts in calendar.sessions]
+    if built_to < horizon:
+        horizon = built_to
+        limited_by = (
+            f"exchange_calendars records the {market.calendar} calendar's holidays "
+            f"only to {built_to}"
+        )
     if market.history_starts > sessions[0]:
         raise MarketDataError(
             f"markets.{market.key}: its settlement history starts {market.history_starts}, "
             f"after the first session built ({sessions[0]})"
         )
-    return build_sessions(
-        market, sessions, calendar.tz, FIRST_RECORD_DATE, horizon, limited_by=limited_by
-    )
+    return build_sessions(market, sessions, tz, FIRST_RECORD_DATE, horizon, limited_by=limited_by)
 
 
 def _bound_max(name: str) -> dt.date | None:

@@ -74,7 +74,10 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
     engine = Engine(
         settings,
         Lifecycle(
-            settings.topics, settings.record_date_event_time, settings.payment_date_event_time
+            settings.topics,
+            settings.record_date_event_time,
+            settings.payment_date_event_time,
+            notifications=settings.iso20022_notifications,
         ),
         clock,
     )

@@ -46,6 +46,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener
 from aiokafka.errors import KafkaError, ProducerFenced
 from aiokafka.structs import TopicPartition
 
+from corpactions.calendar_cache import cache_in
 from corpactions.domain import configure_calendars, preload
 from corpactions.ops.access import denial, first_denial
 from corpactions.ops.acls import worker_acls
@@ -208,7 +209,11 @@ class Engine:
         s = self.settings
         assert s.bootstrap_servers is not None
         # The calendar horizon moves with time: derived from today at every start-up.
-        configure_calendars(s.calendar_horizon(self.clock().date()))
+        # Trading days from the calendar cache (calendar_cache.py): fourteen markets take
+        # tens of seconds to compute at start-up, a few milliseconds to read.
+        configure_calendars(
+            s.calendar_horizon(self.clock().date()), cache_in(s.cache / "calendars")
+        )
         preload()  # build the exchange calendars now, not inside the first transaction
         # Everything loaded so far (modules, calendars, schemas) lives as long as the
         # process: out of the cyclic GC's full passes, which otherwise walk all of it each

@@ -129,9 +129,13 @@ class Lifecycle:
         topics: Topics,
         record_date_time: dt.time = dt.time(23, 59, 59),
         payment_date_time: dt.time = dt.time(0, 0),
+        notifications: bool = True,
     ) -> None:
         self.topics = topics
         self.event_times = {RECORD: record_date_time, PAYMENT: payment_date_time}
+        # the ISO 20022 documents (CORPACTIONS_ISO20022_NOTIFICATIONS): off, none is
+        # built or written, and nothing is dead-lettered for what only they cannot express
+        self.notifications = notifications
 
     # -- building blocks ---------------------------------------------------------------
     @staticmethod
@@ -285,7 +289,10 @@ class Lifecycle:
         """``outcome`` with the ISO 20022 document of its schedule event, in the same
         transaction: seev.031 NEWM or REPL for a schedule (``schedule`` given), seev.039
         for a cancellation. What the standard cannot express gets a dead letter naming
-        the field instead, never a malformed document (the JSON events stand)."""
+        the field instead, never a malformed document (the JSON events stand). With
+        notifications off, ``outcome`` as it is."""
+        if not self.notifications:
+            return outcome
         try:
             if schedule is None:
                 document = cancellation_advice(resolution)

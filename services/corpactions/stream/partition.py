@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -34,10 +35,16 @@ T = TypeVar("T")
 CLEANUP_TIMEOUT_S = 5.0
 
 
+# aiokafka's murmur2 is pure Python (tens of microseconds a key on a busy host), and every
+# resolution's events and document share one key, the security's: its hash is kept. A
+# security key is a few dozen bytes, so 65,536 of them are a few MB.
+_murmur2: Callable[[bytes], int] = functools.lru_cache(maxsize=1 << 16)(murmur2)
+
+
 def partition_for(key: bytes, partitions: list[int]) -> int:
     """The partition Kafka's default partitioner picks for ``key`` (murmur2, as the Java
     client and aiokafka's ``send``): consumers of a security's events rely on it."""
-    hashed: int = murmur2(key)  # aiokafka ships no types
+    hashed: int = _murmur2(key)
     return partitions[(hashed & 0x7FFFFFFF) % len(partitions)]
 
 
