@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -279,6 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = importlib.import_module(f"corpactions.commands.{args.command}")
     try:
         return int(command.run(args))
+    except BrokenPipeError:  # `corpactions schedule F | head`: the reader left; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at exit's flush
+        return 141  # 128 + SIGPIPE, as a shell reports a command a pipe closed on
     except SettingsError as exc:  # a variable the command cannot use: say which, no traceback
         print(f"corpactions {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -230,6 +230,8 @@ def print_schedules(
             for result, ok in schedule_lines(lines):
                 write(result)
                 valid = valid and ok
+    except BrokenPipeError:  # the reader of stdout left (`| head`): cli.main ends quietly
+        raise
     except OSError as e:
         print(f"unreadable {e.filename or source}: {e.strerror or e}", file=stderr)
         return EXIT_UNREADABLE
