@@ -102,8 +102,8 @@ async def test_a_refused_login_stops_at_once_naming_the_user_not_the_password(
     )
     assert isinstance(why, startup.CannotStart)
     assert str(why).startswith(
-        "Kafka at k1:9093 refused the login of KAFKA_SASL_USERNAME='corpactions' "
-        "(SCRAM-SHA-512 over SASL_PLAINTEXT)"
+        "the broker at k1:9093 refused the SCRAM-SHA-512 login of "
+        "KAFKA_SASL_USERNAME=corpactions: wrong password"
     )
     assert "not-this-one" not in str(why)
     assert calls == ["k1"]  # not retried on the next broker: the same login everywhere

@@ -104,11 +104,8 @@ async def check_login(
             SaslAuthenticationFailed,
             UnsupportedSaslMechanismError,
         ) as exc:
-            mechanism = security.sasl_mechanism or "SCRAM-SHA-512"
             raise KafkaAccessError(
-                f"the broker at {address} refused the {mechanism} login of "
-                f"KAFKA_SASL_USERNAME={security.sasl_username}: wrong password, unknown user "
-                f"or mechanism not enabled ({type(exc).__name__})"
+                refused_login(address, security.sasl_mechanism, security.sasl_username, exc)
             ) from None
         except (OSError, KafkaError) as exc:
             if security.protocol in {"SSL", "SASL_SSL"} and isinstance(
@@ -123,6 +120,17 @@ async def check_login(
         return
     # none answered: not a refusal; the clients retry as for a broker that is down
     # (RETRY_WINDOW_S in stream/engine.py)
+
+
+def refused_login(
+    address: str, mechanism: str | None, username: str | None, exc: BaseException
+) -> str:
+    """The one line for a refused SASL login (the worker, demo, lag and dlq say the same)."""
+    return (
+        f"the broker at {address} refused the {mechanism or 'SCRAM-SHA-512'} login of "
+        f"KAFKA_SASL_USERNAME={username}: wrong password, unknown user or mechanism not "
+        f"enabled ({type(exc).__name__})"
+    )
 
 
 def _tls_refused(address: str, security: KafkaSecurity, exc: BaseException) -> str:

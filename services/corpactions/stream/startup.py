@@ -26,6 +26,7 @@ from aiokafka.errors import (
     UnsupportedSaslMechanismError,
 )
 
+from corpactions.ops.access import refused_login
 from corpactions.ops.aiokafka_private import open_and_close
 from corpactions.settings import Settings
 from corpactions.stream.topics import TopicsError, provision
@@ -106,9 +107,12 @@ async def diagnose(
             return None
         except _REFUSED_LOGIN as exc:
             return CannotStart(
-                f"Kafka at {server} refused the login of KAFKA_SASL_USERNAME="
-                f"{options.get('sasl_plain_username')!r} ({options.get('sasl_mechanism')} over "
-                f"{options.get('security_protocol')}): {_name(exc)}"
+                refused_login(
+                    server,
+                    options.get("sasl_mechanism"),
+                    options.get("sasl_plain_username"),
+                    exc,
+                )
             )
         except ssl.SSLCertVerificationError as exc:
             return CannotStart(
