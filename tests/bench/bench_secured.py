@@ -26,14 +26,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from corpactions.broker.local import KafkaDistribution, LocalKafka  # noqa: E402
 from corpactions.ops.acls import worker_acls  # noqa: E402
-from tests.bench.bench_stream import Output, ids_of, resolutions, wait_ready  # noqa: E402
+from tests.bench.bench_stream import ids_of, read_outputs, resolutions, wait_ready  # noqa: E402
 from tests.support.kafka import Namespace, WorkerProcess, key_of  # noqa: E402
 from tests.support.secured import SecuredKafka  # noqa: E402
 
@@ -47,26 +47,6 @@ async def produce_all(bootstrap: str, topic: str, values: list[bytes], opts: Any
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
-
-
-async def read_outputs(bootstrap: str, topic: str, n: int, within: float, opts: Any) -> Output:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                isolation_level="read_committed", enable_auto_commit=False,
-                                group_id=None, max_poll_records=10_000, **opts)  # fmt: skip
-    await consumer.start()
-    out = Output()
-    deadline = time.monotonic() + within
-    try:
-        while out.count < n and time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                for r in records:
-                    out.values.append(r.value)
-                    out.first = r.timestamp if out.first is None else min(out.first, r.timestamp)
-                    out.last = r.timestamp if out.last is None else max(out.last, r.timestamp)
-    finally:
-        await consumer.stop()
-    return out
 
 
 async def one(cluster: SecuredKafka, listener: str, values: list[bytes], workdir: Path) -> float:

@@ -131,13 +131,16 @@ class Output:
             )
 
 
-async def read_outputs(bootstrap: str, topic: str, n: int, within: float) -> Output:
+async def read_outputs(
+    bootstrap: str, topic: str, n: int, within: float, options: dict[str, Any] | None = None
+) -> Output:
     """Read ``topic`` from its beginning (read_committed) until ``n`` records arrived or
-    ``within`` seconds passed. Ids are decoded afterwards (`Output.check`), not while the
-    measured process runs."""
+    ``within`` seconds passed (``options``: the client's TLS/SASL settings). Ids are
+    decoded afterwards (`Output.check`), not while the measured process runs."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
                                 isolation_level="read_committed", enable_auto_commit=False,
-                                group_id=None, max_poll_records=10_000)  # fmt: skip
+                                group_id=None, max_poll_records=10_000,
+                                **(options or {}))  # fmt: skip
     await consumer.start()
     out = Output()
     deadline = time.monotonic() + within

@@ -118,33 +118,21 @@ class SecuredKafka:
             await admin.close()
 
     async def grant(self, acls: list[Acl], principal: str = SERVICE) -> None:
-        await self._acl_requests(
-            [
-                CreateAclsRequest(
-                    _RESOURCE[a.resource],
-                    a.name,
-                    _PREFIXED if a.prefixed else _LITERAL,
-                    f"User:{principal}",
-                    "*",
-                    _OPERATION[a.operation],
-                    _ALLOW,
-                )
-                for a in acls
-            ]
-        )
+        await self._acl_requests([_acl_request(CreateAclsRequest, a, principal) for a in acls])
 
     async def revoke(self, acls: list[Acl], principal: str = SERVICE) -> None:
-        await self._acl_requests(
-            [
-                DeleteAclsRequest(
-                    _RESOURCE[a.resource],
-                    a.name,
-                    _PREFIXED if a.prefixed else _LITERAL,
-                    f"User:{principal}",
-                    "*",
-                    _OPERATION[a.operation],
-                    _ALLOW,
-                )
-                for a in acls
-            ]
-        )
+        await self._acl_requests([_acl_request(DeleteAclsRequest, a, principal) for a in acls])
+
+
+def _acl_request(kind: Any, acl: Acl, principal: str) -> Any:
+    """A CreateAcls or DeleteAcls request for ``acl`` allowed to ``User:principal`` from
+    any host (the two requests take the same fields)."""
+    return kind(
+        _RESOURCE[acl.resource],
+        acl.name,
+        _PREFIXED if acl.prefixed else _LITERAL,
+        f"User:{principal}",
+        "*",
+        _OPERATION[acl.operation],
+        _ALLOW,
+    )
