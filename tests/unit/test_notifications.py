@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import json
 import uuid
 import xml.etree.ElementTree as ET
@@ -30,14 +31,17 @@ from xsdata.formats.dataclass.parsers import XmlParser
 from xsdata.formats.dataclass.parsers.config import ParserConfig
 
 from corpactions.commands.schedule import print_schedule
+from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.events import ID_NAMESPACE
 from corpactions.contracts.topics import Topics
 from corpactions.notifications import (
     SEEV031_FIELDS,
     SEEV039_FIELDS,
+    Inexpressible,
     notification,
     notification_id,
     problems,
+    seev,
 )
 from corpactions.notifications.generated import (
     SEEV031_NS,
@@ -461,14 +465,168 @@ def test_writer_equals_xsdata_for_every_shape_and_text(
         function=function,
         version=10,
     )
+    ex_date = IIJ_EX_DATE if payment else None
     if function in ("CANC", "WITH"):
         document, ns = seev039_document(r), SEEV039_NS
+        templated = seev.cancellation_advice(r).xml
     else:
-        document, ns = seev031_document(r, IIJ_EX_DATE if payment else None, previous), SEEV031_NS
+        document, ns = seev031_document(r, ex_date, previous), SEEV031_NS
+        templated = notification(r, ex_date, previous).xml
     xml, found = render(document, ns)
     assert found == []
     assert xml.encode() == xsdata_xml(document, ns)
+    assert templated == xml.encode()
     strictly_valid(xml.encode())
+
+
+# -- the template path: each shape rendered once, filled per document -------------------------
+
+
+def generic(document: Any, ns: str, resolution: BoardResolution) -> bytes | Inexpressible:
+    """What the generic path (build the whole tree, walk it) gives: the XML or the error."""
+    try:
+        return seev._checked(document, ns, resolution)
+    except Inexpressible as exc:
+        return exc
+
+
+def fast_notification(
+    resolution: BoardResolution, ex_date: dt.date | None, previous: int | None = None
+) -> bytes | Inexpressible:
+    try:
+        return notification(resolution, ex_date, previous).xml
+    except Inexpressible as exc:
+        return exc
+
+
+def same(a: bytes | Inexpressible, b: bytes | Inexpressible) -> bool:
+    if isinstance(a, Inexpressible) and isinstance(b, Inexpressible):
+        return (str(a), a.errors) == (str(b), b.errors)
+    return a == b
+
+
+def no_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail a test whose valid documents would not take the template path."""
+
+    def fallback(*args: Any) -> bytes:
+        raise AssertionError("the template path fell back to the generic one")
+
+    monkeypatch.setattr(seev, "_checked", fallback)
+
+
+_SHAPES = list(
+    itertools.product(
+        [None, 2],  # previous: NEWM / REPL
+        [None, "JP-3774&<>'\"/A"],  # official_reference (escaped characters)
+        [True, False],  # ISIN / local code
+        [IIJ_EX_DATE, None],
+        ["2016-12-06", None],  # payment_date
+        ["retained_earnings", "capital_surplus"],  # DVCA / CAPD
+        ["interim", "year_end", "special", "regular", "quarterly"],
+        [True, False],  # subject_to_approval
+    )
+)
+
+
+def shaped(
+    reference: str | None, isin: bool, payment: str | None, source: str, kind: str,
+    approval: bool, **changes: Any,
+) -> BoardResolution:  # fmt: skip
+    security = {"isin": "JP3152820001", "mic": "XTKS"} if isin else {
+        "local_code": "A&<1>\"'", "mic": "XNYS"}  # fmt: skip
+    return iij(security=security, official_reference=reference, payment_date=payment,
+               source_of_funds=source, dividend_type=kind, subject_to_approval=approval,
+               version=10, **changes)  # fmt: skip
+
+
+def test_template_path_writes_the_generic_writers_bytes_for_every_shape() -> None:
+    seen = 0
+    for previous, reference, isin, ex_date, payment, source, kind, approval in _SHAPES:
+        r = shaped(reference, isin, payment, source, kind, approval)
+        xml = notification(r, ex_date, previous).xml
+        expected, found = render(seev031_document(r, ex_date, previous), SEEV031_NS)
+        assert found == []
+        assert xml == expected.encode()
+        if seen % 16 == 0:  # xsdata takes milliseconds: a sample of the shapes
+            assert xml == xsdata_xml(seev031_document(r, ex_date, previous), SEEV031_NS)
+        seen += 1
+    assert seen == len(_SHAPES)
+
+
+def test_template_path_is_taken_for_every_valid_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    no_fallback(monkeypatch)
+    for previous, reference, isin, ex_date, payment, source, kind, approval in _SHAPES:
+        notification(shaped(reference, isin, payment, source, kind, approval), ex_date, previous)
+        r = shaped(reference, isin, payment, source, kind, approval, function="WITH")
+        seev.cancellation_advice(r)
+
+
+def test_template_path_equals_the_generic_writer_over_varied_resolutions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    resolutions = [BoardResolution.model_validate_json(b) for b in synthetic(300, seed=19)]
+    expected = [
+        render(seev031_document(r, r.record_date - dt.timedelta(days=i % 3), i % 4 or None),
+               SEEV031_NS)[0].encode()
+        for i, r in enumerate(resolutions)
+    ]  # fmt: skip
+    cancellations = [render(seev039_document(r), SEEV039_NS)[0].encode() for r in resolutions]
+    no_fallback(monkeypatch)
+    for i, r in enumerate(resolutions):
+        ex_date = r.record_date - dt.timedelta(days=i % 3)
+        assert notification(r, ex_date, i % 4 or None).xml == expected[i]
+        assert seev.cancellation_advice(r).xml == cancellations[i]
+
+
+def _security(**changes: Any) -> dict[str, Any]:
+    return {"security": iij().security.model_copy(update=changes)}
+
+
+# Values the contract refuses are given with model_copy: the notification holds to the
+# standard's restrictions whatever it is handed.
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"event_id": "E" * 36},
+        {"event_id": "E\u0001"},
+        {"event_id": "E\r1"},
+        {"event_id": ""},
+        {"official_reference": "R" * 17},
+        {"official_reference": "R" * 36},
+        {"official_reference": "R\u0008"},
+        {"official_reference": "R" * 17, "event_id": "E" * 40},
+        _security(isin=None, local_code="37\u001b4"),
+        _security(isin=None, local_code="L" * 36),
+        _security(isin=None, local_code=None),
+        _security(isin="jp3152820001"),
+        _security(mic="xtks"),
+        {"currency": "Yen"},
+        {"gross_amount_per_share": Decimal("0.12345678901234")},
+        {"gross_amount_per_share": Decimal("1234567890123456789")},
+        {"gross_amount_per_share": Decimal("-1")},
+    ],
+)
+def test_template_path_raises_the_generic_paths_inexpressible(changes: dict[str, Any]) -> None:
+    r = iij().model_copy(update=changes)
+    for previous, ex_date in [(None, IIJ_EX_DATE), (3, None)]:
+        expected = generic(seev031_document(r, ex_date, previous), SEEV031_NS, r)
+        got = fast_notification(r, ex_date, previous)
+        assert same(got, expected)
+    expected = generic(seev039_document(r), SEEV039_NS, r)
+    try:
+        got = seev.cancellation_advice(r).xml
+    except Inexpressible as exc:
+        got = exc
+    assert same(got, expected)
+
+
+def test_an_inexpressible_value_raises_whatever_was_rendered_before() -> None:
+    """The template of a shape is built once; a broken value in a shape already seen,
+    and a valid one after it, give the generic path's answer each time."""
+    for event_id in ["E" * 35, "E" * 36, "E" * 35, "E\u0001", "E"]:
+        r = iij(event_id=event_id)
+        expected = generic(seev031_document(r, IIJ_EX_DATE), SEEV031_NS, r)
+        assert same(fast_notification(r, IIJ_EX_DATE), expected)
 
 
 # -- documentation ---------------------------------------------------------------------------

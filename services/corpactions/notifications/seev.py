@@ -28,7 +28,10 @@ MT564.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from enum import Enum
+from functools import cache
 from typing import Any, Final, NamedTuple
 
 from xsdata.formats.dataclass.context import XmlContext
@@ -50,7 +53,7 @@ from corpactions.notifications.generated import (
     n39,
 )
 from corpactions.notifications.restrictions import Violation
-from corpactions.notifications.writer import render
+from corpactions.notifications.writer import Slot, Template, render, template
 
 NOTIFICATION_ID_LENGTH: Final = 16  # fits Max35Text and ISO 15022 SEME (16x)
 # SMPG market practice and ISO 15022 (MT564 :20C::COAF//16x): the official corporate
@@ -208,11 +211,9 @@ def notification(
     ``ex_date``: the primary listing's ex-date as the dividend core computed it (None:
     not known, given as UKWN). Raises `Inexpressible`.
     """
-    function = _NEWM if previous is None else _REPL
-    document = seev031_document(resolution, ex_date, previous)
-    xml = _checked(document, SEEV031_NS, resolution)
-    own_id = notification_id(resolution.event_id, resolution.version)
-    return Document(SEEV031, function, own_id, xml)
+    values = _seev031_values(resolution, ex_date, previous)
+    xml = _xml(_seev031_tree, values, SEEV031_NS, resolution)
+    return Document(SEEV031, values.function.value, values.own_id, xml)
 
 
 def seev031_document(
@@ -220,42 +221,88 @@ def seev031_document(
 ) -> Any:
     """The seev.031 of `notification` as an instance of the generated classes (not
     checked)."""
-    function = _NEWM if previous is None else _REPL
-    own_id = notification_id(resolution.event_id, resolution.version)
+    return _seev031_tree(_seev031_values(resolution, ex_date, previous))
+
+
+class _Seev031Values(NamedTuple):
+    """What a seev.031 says of one resolution, as the generated classes hold it (codes as
+    their enum members, dates as XmlDate); `_seev031_tree` places them."""
+
+    own_id: str
+    function: Any  # NEWM, REPL
+    completeness: Any
+    confirmation: Any
+    previous_id: str | None  # REPL: the NtfctnId it replaces
+    event_id: str
+    official_reference: str | None
+    event_type: Any
+    isin: str | None
+    local_code: str | None  # when there is no ISIN
+    mic: str
+    resolved_on: XmlDate
+    record_date: XmlDate | None
+    ex_date: XmlDate | None
+    dividend_type: Any  # None for CAPD
+    currency: str
+    payment_date: XmlDate | None
+    rate: Decimal
+
+
+def _seev031_values(
+    resolution: BoardResolution, ex_date: dt.date | None, previous: int | None
+) -> _Seev031Values:
+    security = resolution.security
+    return _Seev031Values(
+        own_id=notification_id(resolution.event_id, resolution.version),
+        function=n31.CorporateActionNotificationType1Code(_NEWM if previous is None else _REPL),
+        completeness=_completeness(n31, resolution),
+        confirmation=_confirmation(n31, resolution),
+        previous_id=None if previous is None else notification_id(resolution.event_id, previous),
+        event_id=resolution.event_id,
+        official_reference=resolution.official_reference,
+        event_type=_event_type(n31, resolution),
+        isin=security.isin,
+        local_code=security.local_code if security.isin is None else None,
+        mic=security.mic,
+        resolved_on=_date(resolution.resolved_on),
+        record_date=_date_or_none(resolution.record_date),
+        ex_date=_date_or_none(ex_date),
+        dividend_type=_dividend_type(resolution),
+        currency=resolution.currency,
+        payment_date=_date_or_none(resolution.payment_date),
+        rate=_decimal(resolution.gross_amount_per_share),
+    )
+
+
+def _seev031_tree(v: _Seev031Values) -> Any:
     link = None
-    if previous is not None:
-        link = n31.DocumentIdentification31Seev03100114(
-            id=notification_id(resolution.event_id, previous)
-        )
+    if v.previous_id is not None:
+        link = n31.DocumentIdentification31Seev03100114(id=v.previous_id)
     body = n31.CorporateActionNotificationV14Seev03100114(
         ntfctn_gnl_inf=n31.CorporateActionNotification9Seev03100114(
-            ntfctn_id=own_id,
-            ntfctn_tp=n31.CorporateActionNotificationType1Code(function),
+            ntfctn_id=v.own_id,
+            ntfctn_tp=v.function,
             prcg_sts=n31.CorporateActionProcessingStatus5ChoiceSeev03100114(
                 cd=n31.CorporateActionEventStatus1Seev03100114(
-                    evt_cmpltns_sts=_completeness(n31, resolution),
-                    evt_conf_sts=_confirmation(n31, resolution),
+                    evt_cmpltns_sts=v.completeness,
+                    evt_conf_sts=v.confirmation,
                 )
             ),
         ),
         prvs_ntfctn_id=link,
         corp_actn_gnl_inf=n31.CorporateActionGeneralInformation165Seev03100114(
-            corp_actn_evt_id=resolution.event_id,
-            offcl_corp_actn_evt_id=resolution.official_reference,
+            corp_actn_evt_id=v.event_id,
+            offcl_corp_actn_evt_id=v.official_reference,
             evt_prcg_tp=n31.CorporateActionEventProcessingType2ChoiceSeev03100114(
                 cd=n31.CorporateActionEventProcessingType1Code.DISN
             ),
-            evt_tp=n31.CorporateActionEventType84ChoiceSeev03100114(
-                cd=_event_type(n31, resolution)
-            ),
+            evt_tp=n31.CorporateActionEventType84ChoiceSeev03100114(cd=v.event_type),
             mndtry_vlntry_evt_tp=n31.CorporateActionMandatoryVoluntary3ChoiceSeev03100114(
                 cd=n31.CorporateActionMandatoryVoluntary1Code.MAND
             ),
             undrlyg_scty=n31.FinancialInstrumentAttributes108Seev03100114(
-                fin_instrm_id=_security(n31, "Seev03100114", resolution),
-                plc_of_listg=n31.MarketIdentification3ChoiceSeev03100114(
-                    mkt_idr_cd=resolution.security.mic
-                ),
+                fin_instrm_id=_security(n31, "Seev03100114", v.isin, v.local_code, v.mic),
+                plc_of_listg=n31.MarketIdentification3ChoiceSeev03100114(mkt_idr_cd=v.mic),
             ),
         ),
         acct_dtls=n31.AccountIdentification56ChoiceSeev03100114(
@@ -266,12 +313,16 @@ def seev031_document(
         corp_actn_dtls=n31.CorporateAction80Seev03100114(
             dt_dtls=n31.CorporateActionDate83Seev03100114(
                 anncmnt_dt=n31.DateFormat43ChoiceSeev03100114(
-                    dt=n31.DateAndDateTime2ChoiceSeev03100114(dt=_date(resolution.resolved_on))
+                    dt=n31.DateAndDateTime2ChoiceSeev03100114(dt=v.resolved_on)
                 ),
-                rcrd_dt=_date_or_unknown(n31, resolution.record_date),
-                ex_dvdd_dt=_date_or_unknown(n31, ex_date),
+                rcrd_dt=_date_or_unknown(n31, v.record_date),
+                ex_dvdd_dt=_date_or_unknown(n31, v.ex_date),
             ),
-            dvdd_tp=_dividend_type(resolution),
+            dvdd_tp=(
+                None
+                if v.dividend_type is None
+                else n31.DividendTypeFormat9ChoiceSeev03100114(cd=v.dividend_type)
+            ),
         ),
         corp_actn_optn_dtls=[
             n31.CorporateActionOption224Seev03100114(
@@ -279,7 +330,7 @@ def seev031_document(
                 optn_tp=n31.CorporateActionOption37ChoiceSeev03100114(
                     cd=n31.CorporateActionOption15Code.CASH
                 ),
-                ccy_optn=resolution.currency,
+                ccy_optn=v.currency,
                 dflt_prcg_or_stg_instr=n31.DefaultProcessingOrStandingInstruction1ChoiceSeev03100114(
                     dflt_optn_ind=True
                 ),
@@ -287,14 +338,13 @@ def seev031_document(
                     n31.CashOption96Seev03100114(
                         cdt_dbt_ind=n31.CreditDebitCode.CRDT,
                         dt_dtls=n31.CorporateActionDate84Seev03100114(
-                            pmt_dt=_date_or_unknown(n31, resolution.payment_date)
+                            pmt_dt=_date_or_unknown(n31, v.payment_date)
                         ),
                         rate_and_amt_dtls=n31.Rate36Seev03100114(
                             grss_dvdd_rate=[
                                 n31.GrossDividendRateFormat38ChoiceSeev03100114(
                                     amt=n31.ActiveCurrencyAnd13DecimalAmountSeev03100114(
-                                        value=_decimal(resolution.gross_amount_per_share),
-                                        ccy=resolution.currency,
+                                        value=v.rate, ccy=v.currency
                                     )
                                 )
                             ]
@@ -312,37 +362,67 @@ def cancellation_advice(resolution: BoardResolution) -> Document:
     WITH (withdrawn by the issuer) for WITH, otherwise PROC (the only other code of
     CorporateActionCancellationReason1Code: cancelled by the sender). Raises
     `Inexpressible`."""
-    reason = _cancellation_reason(resolution)
-    xml = _checked(seev039_document(resolution), SEEV039_NS, resolution)
-    return Document(SEEV039, reason, None, xml)
-
-
-def _cancellation_reason(resolution: BoardResolution) -> str:
-    return "WITH" if resolution.function == "WITH" else "PROC"
+    values = _seev039_values(resolution)
+    xml = _xml(_seev039_tree, values, SEEV039_NS, resolution)
+    return Document(SEEV039, values.reason.value, None, xml)
 
 
 def seev039_document(resolution: BoardResolution) -> Any:
     """The seev.039 of `cancellation_advice` as an instance of the generated classes
     (not checked)."""
-    reason = _cancellation_reason(resolution)
+    return _seev039_tree(_seev039_values(resolution))
+
+
+class _Seev039Values(NamedTuple):
+    """What a seev.039 says of one resolution (as `_Seev031Values`)."""
+
+    reason: Any  # WITH, PROC
+    completeness: Any
+    confirmation: Any
+    event_id: str
+    official_reference: str | None
+    event_type: Any
+    isin: str | None
+    local_code: str | None
+    mic: str
+    record_date: XmlDate
+
+
+def _seev039_values(resolution: BoardResolution) -> _Seev039Values:
+    security = resolution.security
+    return _Seev039Values(
+        reason=n39.CorporateActionCancellationReason1Code(
+            "WITH" if resolution.function == "WITH" else "PROC"
+        ),
+        completeness=_completeness(n39, resolution),
+        confirmation=_confirmation(n39, resolution),
+        event_id=resolution.event_id,
+        official_reference=resolution.official_reference,
+        event_type=_event_type(n39, resolution),
+        isin=security.isin,
+        local_code=security.local_code if security.isin is None else None,
+        mic=security.mic,
+        record_date=_date(resolution.record_date),
+    )
+
+
+def _seev039_tree(v: _Seev039Values) -> Any:
     body = n39.CorporateActionCancellationAdviceV12Seev03900112(
         cxl_advc_gnl_inf=n39.CorporateActionCancellation3Seev03900112(
-            cxl_rsn_cd=n39.CorporateActionCancellationReason1Code(reason),
+            cxl_rsn_cd=v.reason,
             prcg_sts=n39.CorporateActionEventStatus1Seev03900112(
-                evt_cmpltns_sts=_completeness(n39, resolution),
-                evt_conf_sts=_confirmation(n39, resolution),
+                evt_cmpltns_sts=v.completeness,
+                evt_conf_sts=v.confirmation,
             ),
         ),
         corp_actn_gnl_inf=n39.CorporateActionGeneralInformation135Seev03900112(
-            corp_actn_evt_id=resolution.event_id,
-            offcl_corp_actn_evt_id=resolution.official_reference,
-            evt_tp=n39.CorporateActionEventType84ChoiceSeev03900112(
-                cd=_event_type(n39, resolution)
-            ),
+            corp_actn_evt_id=v.event_id,
+            offcl_corp_actn_evt_id=v.official_reference,
+            evt_tp=n39.CorporateActionEventType84ChoiceSeev03900112(cd=v.event_type),
             mndtry_vlntry_evt_tp=n39.CorporateActionMandatoryVoluntary3ChoiceSeev03900112(
                 cd=n39.CorporateActionMandatoryVoluntary1Code.MAND
             ),
-            fin_instrm_id=_security(n39, "Seev03900112", resolution),
+            fin_instrm_id=_security(n39, "Seev03900112", v.isin, v.local_code, v.mic),
         ),
         accts_dtls=n39.AccountIdentification49ChoiceSeev03900112(
             for_all_accts=n39.AccountIdentification10Seev03900112(
@@ -351,7 +431,7 @@ def seev039_document(resolution: BoardResolution) -> Any:
         ),
         corp_actn_dtls=n39.CorporateAction72Seev03900112(
             dt_dtls=n39.CorporateActionDate86Seev03900112(
-                rcrd_dt=n39.DateFormat30ChoiceSeev03900112(dt=_date(resolution.record_date))
+                rcrd_dt=n39.DateFormat30ChoiceSeev03900112(dt=v.record_date)
             )
         ),
     )
@@ -399,33 +479,34 @@ def _dividend_type(resolution: BoardResolution) -> Any:
     distribution has no dividend type in the market practice)."""
     if resolution.source_of_funds == SourceOfFunds.CAPITAL_SURPLUS:
         return None
-    return n31.DividendTypeFormat9ChoiceSeev03100114(
-        cd=n31.CorporateActionFrequencyType5Code(_DIVIDEND_TYPE[resolution.dividend_type])
-    )
+    return n31.CorporateActionFrequencyType5Code(_DIVIDEND_TYPE[resolution.dividend_type])
 
 
-def _security(m: Any, suffix: str, resolution: BoardResolution) -> Any:
+def _security(m: Any, suffix: str, isin: str | None, local_code: str | None, mic: str) -> Any:
     """The ISIN; without one, the local code as an alternate identifier whose source is
     the market (its MIC) that assigned it."""
-    security = resolution.security
     identification = getattr(m, f"SecurityIdentification19{suffix}")
-    if security.isin is not None:
-        return identification(isin=security.isin)
+    if isin is not None:
+        return identification(isin=isin)
     other = getattr(m, f"OtherIdentification1{suffix}")
     source = getattr(m, f"IdentificationSource3Choice{suffix}")
-    return identification(othr_id=[other(id=security.local_code, tp=source(prtry=security.mic))])
+    return identification(othr_id=[other(id=local_code, tp=source(prtry=mic))])
 
 
 def _date(day: dt.date) -> XmlDate:
     return XmlDate.from_date(day)
 
 
-def _date_or_unknown(m: Any, day: dt.date | None) -> Any:
+def _date_or_none(day: dt.date | None) -> XmlDate | None:
+    return None if day is None else XmlDate.from_date(day)
+
+
+def _date_or_unknown(m: Any, day: XmlDate | None) -> Any:
     """A date, or the code UKWN when it is not known yet (DateFormat30Choice)."""
     suffix = "Seev03100114" if m is n31 else "Seev03900112"
     choice = getattr(m, f"DateFormat30Choice{suffix}")
     if day is not None:
-        return choice(dt=_date(day))
+        return choice(dt=day)
     code = getattr(m, f"DateCode19Choice{suffix}")
     return choice(dt_cd=code(cd=m.DateType8Code.UKWN))
 
@@ -452,12 +533,59 @@ def _field_of(element: str) -> str:
     return "-"
 
 
+def _xml(
+    tree: Callable[[Any], Any], values: NamedTuple, namespace: str, resolution: BoardResolution
+) -> bytes:
+    """The XML of the document ``tree`` builds from ``values``, as `_checked` writes it,
+    or the `Inexpressible` it raises.
+
+    Fast: the template of the document's shape filled with the values, each checked
+    against the field it goes into. When anything does not pass, the document is built
+    and checked whole (`_checked`), which finds every broken restriction and reports
+    them all: this path only decides that there are none.
+    """
+    if _within_market_practice(resolution.official_reference):
+        xml = _template(tree, type(values), namespace, _shape(values)).fill(values)
+        if xml is not None:
+            return xml.encode()
+    return _checked(tree(values), namespace, resolution)
+
+
+class _Variable:
+    """In a shape: a value that varies between documents of that shape."""
+
+
+_VARIABLE: Final = _Variable()
+
+
+def _shape(values: Iterable[Any]) -> tuple[Any, ...]:
+    """What fixes a document's structure and codes: which values are absent (optional
+    parts left out, UKWN dates) and the codes (enum members); every other value (text,
+    date, decimal) is `_VARIABLE`, a slot of the template."""
+    return tuple(v if v is None or isinstance(v, Enum) else _VARIABLE for v in values)
+
+
+@cache
+def _template(
+    tree: Callable[[Any], Any], kind: type[NamedTuple], namespace: str, shape: tuple[Any, ...]
+) -> Template:
+    """The document of ``shape`` rendered once, its variable values left as slots. A
+    handful of shapes exist (NEWM/REPL, ISIN or local code, dates known or UKWN, the
+    codes...): each is built on first use."""
+    values = kind._make(Slot(i) if s is _VARIABLE else s for i, s in enumerate(shape))
+    return template(tree(values), namespace)
+
+
+def _within_market_practice(reference: str | None) -> bool:
+    return reference is None or len(reference) <= OFFICIAL_REFERENCE_MAX
+
+
 def _checked(document: Any, namespace: str, resolution: BoardResolution) -> bytes:
     """The document's XML; or `Inexpressible` with every restriction it breaks: the
     generated classes' (the XSD's) and the market practice's."""
     xml, found = render(document, namespace)
     reference = resolution.official_reference
-    if reference is not None and len(reference) > OFFICIAL_REFERENCE_MAX:
+    if reference is not None and not _within_market_practice(reference):
         root = "CorpActnNtfctn" if namespace == SEEV031_NS else "CorpActnCxlAdvc"
         found.append(
             Violation(

@@ -12,6 +12,7 @@ restriction (`restrictions`): a document with a broken restriction is never retu
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from enum import Enum
@@ -130,9 +131,10 @@ def _text(value: Any) -> str:
     return _escape(str(value))
 
 
-def _quote(value: str) -> str:
-    """As `xml.sax.saxutils.quoteattr`, for values that need no quote choice (checked)."""
-    return '"' + _escape(value).replace('"', "&quot;") + '"'
+def _attribute(value: Any) -> str:
+    """An attribute's value between its quotes, as xsdata writes it: the converter's text
+    through `xml.sax.saxutils.quoteattr` (values that need no quote choice: checked)."""
+    return _escape(_text(value)).replace('"', "&quot;")
 
 
 class _Out:
@@ -147,19 +149,39 @@ class _Out:
         where = "/".join([*self.path, name]) if name else "/".join(self.path)
         self.problems.append(Violation(where, rule, message))
 
+    def text(self, name: str, spec: Any, value: Any) -> str:
+        """A simple value of element ``name`` (or of its text content, name "") as
+        written, after checking it against its field's restrictions."""
+        self.check(name, spec, value)
+        return _text(value)
+
+    def attribute(self, name: str, spec: Any, value: Any) -> str:
+        """An attribute's value as written between its quotes, after the same check."""
+        self.check(name, spec, value)
+        return _attribute(value)
+
+    def check(self, name: str, spec: Any, value: Any) -> None:
+        problem = value_problem(spec, value)
+        if problem is not None:
+            self.problem(name, *problem)
+
 
 def render(document: Any, namespace: str) -> tuple[str, list[Violation]]:
     """``document`` (a generated root class named Document) as XML, indented by two
     spaces with the XML declaration, as xsdata writes it with ``ns_map={None:
     namespace}``; and every restriction it breaks (the XML is meaningless then)."""
     out = _Out()
+    return _render(document, namespace, out), out.problems
+
+
+def _render(document: Any, namespace: str, out: _Out) -> str:
     parts = out.parts
     parts.append(DECLARATION)
     parts.append(f'<Document xmlns="{namespace}">')
     root: type = document.__class__
     _children(document, _plan(root), 1, out)
     parts.append("\n</Document>\n")
-    return "".join(parts), out.problems
+    return "".join(parts)
 
 
 def check(document: Any) -> list[Violation]:
@@ -196,10 +218,7 @@ def _children(obj: Any, plan: _Plan, depth: int, out: _Out) -> bool:
                 # typed, written as xsdata's converters write it
                 parts.append(f"{pad}<{f.name}>{f.exact(item)}</{f.name}>")
             else:
-                problem = value_problem(f.spec, item)
-                if problem is not None:
-                    out.problem(f.name, *problem)
-                parts.append(f"{pad}<{f.name}>{_text(item)}</{f.name}>")
+                parts.append(f"{pad}<{f.name}>{out.text(f.name, f.spec, item)}</{f.name}>")
     if plan.choice and len(present) != 1:
         out.problem("", "choice", f"exactly one alternative required, {len(present)} given")
     return bool(present)
@@ -223,13 +242,10 @@ def _element(item: Any, f: _Field, pad: str, depth: int, out: _Out) -> None:
                 if g.required:
                     out.problem("@" + g.name if g.kind == _ATTRIBUTE else "", "required", "missing")
                 continue
-            problem = value_problem(g.spec, value)
-            if problem is not None:
-                out.problem("@" + g.name if g.kind == _ATTRIBUTE else "", *problem)
             if g.kind == _ATTRIBUTE:
-                attributes.append(f" {g.name}={_quote(_text(value))}")
+                attributes.append(f' {g.name}="{out.attribute("@" + g.name, g.spec, value)}"')
             else:
-                text = _text(value)
+                text = out.text("", g.spec, value)
         parts.append(f"{pad}<{f.name}{''.join(attributes)}>{text}</{f.name}>")
     else:
         parts.append(f"{pad}<{f.name}>")
@@ -238,3 +254,85 @@ def _element(item: Any, f: _Field, pad: str, depth: int, out: _Out) -> None:
         else:
             parts[-1] = f"{pad}<{f.name}/>"
     out.path.pop()
+
+
+# -- templates: a document shape rendered once, filled per document ------------------------
+#
+# Building the instance tree and walking it costs far more than the values it carries
+# vary: documents of one shape (the same optional parts present, the same codes) differ
+# only in their simple values. `template` renders a document of that shape whose
+# variable values are `Slot`s through the walk above, so the structure is still the
+# generated classes'; `Template.fill` then writes each value as the walk would, after the
+# same check against the field it goes into.
+
+
+class Slot:
+    """Stands for ``values[index]`` in a document rendered by `template`."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+_Write = Callable[[Any], str]
+_MARKER = re.compile("\x00([0-9]+)\x00")  # NUL: in no element name, code or XML text
+
+
+class _SlotOut(_Out):
+    """Writes a `Slot` as a marker of its occurrence and records the field it fills (not
+    checked: the value comes later); every other value is checked as `render` checks it."""
+
+    __slots__ = ("slots",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slots: list[tuple[int, Any, _Write]] = []
+
+    def text(self, name: str, spec: Any, value: Any) -> str:
+        if isinstance(value, Slot):
+            return self._slot(value, spec, _text)
+        return super().text(name, spec, value)
+
+    def attribute(self, name: str, spec: Any, value: Any) -> str:
+        if isinstance(value, Slot):
+            return self._slot(value, spec, _attribute)
+        return super().attribute(name, spec, value)
+
+    def _slot(self, slot: Slot, spec: Any, write: _Write) -> str:
+        self.slots.append((slot.index, spec, write))
+        return f"\x00{len(self.slots) - 1}\x00"
+
+
+class Template(NamedTuple):
+    """A document's XML cut at its variable values: ``fixed[0]``, the value of
+    ``slots[0]``, ``fixed[1]``, ... (a value may fill several slots)."""
+
+    fixed: tuple[str, ...]
+    slots: tuple[tuple[int, Any, _Write], ...]  # (index in the values, field spec, writer)
+    problems: tuple[Violation, ...]  # what the shape breaks whatever its values
+
+    def fill(self, values: Sequence[Any]) -> str | None:
+        """What `render` writes of the document of this shape built from ``values``; None
+        if it breaks a restriction (`render` of that document says which)."""
+        if self.problems:
+            return None
+        fixed = self.fixed
+        parts = [fixed[0]]
+        for (index, spec, write), after in zip(self.slots, fixed[1:], strict=True):
+            value = values[index]
+            if value_problem(spec, value) is not None:
+                return None
+            parts.append(write(value))
+            parts.append(after)
+        return "".join(parts)
+
+
+def template(document: Any, namespace: str) -> Template:
+    """``document``, whose variable simple values are `Slot`s, as a `Template`."""
+    out = _SlotOut()
+    pieces = _MARKER.split(_render(document, namespace, out))
+    occurrences = [int(i) for i in pieces[1::2]]
+    assert sorted(occurrences) == list(range(len(out.slots)))  # each written once
+    slots = tuple(out.slots[i] for i in occurrences)
+    return Template(tuple(pieces[0::2]), slots, tuple(out.problems))
