@@ -15,6 +15,8 @@ a forecast):
 - full via models: raw JSON bytes -> `compute_schedule` -> `model_dump_json`
 - full as the service does: raw JSON bytes -> `schedule_dividend` -> `schedule_json`
   (the same bytes without building the view models), and its ratio to the line above
+- notification: the seev.031 NEWM the worker writes beside each schedule
+  (`notification` of a decoded resolution and its schedule's ex-date)
 The last line is `bench-core: core S/s, parse-only P/s, core+parse C/s`.
 
 Calendars are built before timing (as the service does at start-up, `preload`); the
@@ -39,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "services"))
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.schedule import compute_schedule, schedule_json
 from corpactions.domain import configure_calendars, horizon_for, preload, schedule_dividend
+from corpactions.notifications import notification
 
 GOAL = 100_000
 _EARLY, _LATE = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
@@ -189,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     fast = rate("full as the service does (-> schedule_json, same bytes)", raw, service_path,
                 args.seconds)  # fmt: skip
     print(f"full: service path / models = {fast / models:.2f}x")
+    notified = [(r, schedule_dividend(r).ex_date) for r in decoded]
+    rate("notification (seev.031 NEWM, decoded resolution + ex-date -> XML)", notified,
+         lambda pair: notification(*pair), args.seconds)  # fmt: skip
     verdict = "meets" if core >= GOAL else "BELOW"
     print(f"goal {GOAL:,}/s for the core: {verdict}")
     print(f"bench-core: core {core:,.0f}/s, parse-only {parse:,.0f}/s, core+parse {both:,.0f}/s")

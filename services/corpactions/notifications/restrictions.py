@@ -26,6 +26,7 @@ import re
 import types
 import typing
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from decimal import Decimal
 from enum import Enum
 from functools import cache
@@ -59,6 +60,8 @@ class _Spec(NamedTuple):
     fraction_digits: int | None
     min_inclusive: Decimal | None
     max_inclusive: Decimal | None
+    # the check of a value of this field (`value_problem`), chosen once by ``inner``
+    check: Callable[[_Spec, Any], tuple[str, str] | None]
 
 
 def _unwrap(declared: Any) -> tuple[Any, bool]:
@@ -102,6 +105,7 @@ def specs(cls: type) -> tuple[_Spec, ...]:
                 fraction_digits=md.get("fraction_digits"),
                 min_inclusive=md.get("min_inclusive"),
                 max_inclusive=md.get("max_inclusive"),
+                check=_check_of(inner),
             )
         )
     return tuple(out)
@@ -119,20 +123,42 @@ _NOT_XML_TEXT = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]
 
 def value_problem(spec: _Spec, value: Any) -> tuple[str, str] | None:
     """The first restriction a simple value breaks, as (facet, explanation); None if none."""
-    inner = spec.inner
+    return spec.check(spec, value)
+
+
+def _check_of(inner: Any) -> Callable[[_Spec, Any], tuple[str, str] | None]:
+    """The check of a value whose field declares ``inner``."""
     if isinstance(inner, type) and issubclass(inner, Enum):
-        if not isinstance(value, inner):
-            codes = ", ".join(str(e.value) for e in inner)
-            return "code", f"{value!r} is not one of the codes {codes}"
-        return None
+        return _code
     if inner is str:
-        return _text(spec, value)
+        return _text
     if inner is Decimal:
-        return _decimal(spec, value)
+        return _decimal
     if inner is bool:
-        return None if isinstance(value, bool) else ("type", f"{value!r} is not a boolean")
-    if isinstance(inner, type) and not isinstance(value, inner):
-        return "type", f"{value!r} is not a {inner.__name__}"
+        return _boolean
+    if isinstance(inner, type):
+        return _instance
+    return _unchecked
+
+
+def _code(spec: _Spec, value: Any) -> tuple[str, str] | None:
+    if not isinstance(value, spec.inner):
+        codes = ", ".join(str(e.value) for e in spec.inner)
+        return "code", f"{value!r} is not one of the codes {codes}"
+    return None
+
+
+def _boolean(spec: _Spec, value: Any) -> tuple[str, str] | None:
+    return None if isinstance(value, bool) else ("type", f"{value!r} is not a boolean")
+
+
+def _instance(spec: _Spec, value: Any) -> tuple[str, str] | None:
+    if not isinstance(value, spec.inner):
+        return "type", f"{value!r} is not a {spec.inner.__name__}"
+    return None
+
+
+def _unchecked(spec: _Spec, value: Any) -> None:
     return None
 
 

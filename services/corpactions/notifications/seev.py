@@ -7,7 +7,11 @@
 
 The documents are instances of the classes generated from the standard's XSDs
 (`generated`), checked against every restriction those classes carry
-(`restrictions`) and serialized by xsdata. A resolution the standard cannot express
+(`restrictions`) and serialized as xsdata does (`writer`). Per resolution, only the
+values are derived (`_Seev031Values`): the document's shape is rendered once as a
+template (`_template`) and filled with them, each checked against the field it goes
+into; a value that does not pass sends the resolution through the whole instance
+(`_checked`), which names every problem. A resolution the standard cannot express
 (an ``event_id`` over 35 characters, a rate with more than 13 decimals...) raises
 `Inexpressible`, naming the contract field and the element: never a malformed
 document.
@@ -562,21 +566,23 @@ def _shape(values: Iterable[Any]) -> tuple[Any, ...]:
     """What fixes a document's structure and codes: which values are absent (optional
     parts left out, UKWN dates) and the codes (enum members); every other value (text,
     date, decimal) is `_VARIABLE`, a slot of the template."""
-    return tuple(v if v is None or isinstance(v, Enum) else _VARIABLE for v in values)
+    return tuple([v if v is None or isinstance(v, Enum) else _VARIABLE for v in values])
 
 
 @cache
 def _template(
     tree: Callable[[Any], Any], kind: type[NamedTuple], namespace: str, shape: tuple[Any, ...]
 ) -> Template:
-    """The document of ``shape`` rendered once, its variable values left as slots. A
-    handful of shapes exist (NEWM/REPL, ISIN or local code, dates known or UKWN, the
-    codes...): each is built on first use."""
+    """The document of ``shape`` rendered once, its variable values left as slots. The
+    shapes are few (seev.031: NEWM/REPL x official reference or not x ISIN or local code
+    x ex and payment dates known or UKWN x confirmation x DVCA's four dividend types or
+    CAPD, at most 320): each is built on its first use (a fraction of a millisecond)."""
     values = kind._make(Slot(i) if s is _VARIABLE else s for i, s in enumerate(shape))
     return template(tree(values), namespace)
 
 
 def _within_market_practice(reference: str | None) -> bool:
+    """The official reference fits ISO 15022's COAF (the check `_checked` reports)."""
     return reference is None or len(reference) <= OFFICIAL_REFERENCE_MAX
 
 

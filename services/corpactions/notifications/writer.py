@@ -7,6 +7,10 @@ the generated fields, namespaces as xsdata's context gives them) and writes exac
 xsdata's output, byte for byte (``tests/unit/test_notifications.py`` holds the two
 equal, as ``test_encoding.py`` does for the JSON events), while checking every
 restriction (`restrictions`): a document with a broken restriction is never returned.
+
+`template` renders a document shape once through the same walk, its variable values
+left as slots, and `Template.fill` writes a document of that shape from its values
+alone: the service's per-resolution path, without building or walking the instance.
 """
 
 from __future__ import annotations
@@ -96,6 +100,16 @@ def _exact_writer(inner: Any) -> Callable[[Any], str] | None:
     return None
 
 
+def _typed_writer(inner: Any) -> Callable[[Any], str] | None:
+    """How `_text` writes a value of the declared type ``inner``, its dispatch done once:
+    those of `_exact_writer`, text and decimals; None for the others."""
+    if inner is str:
+        return _escape
+    if inner is Decimal:
+        return _decimal_text
+    return _exact_writer(inner)
+
+
 def _present(obj: Any) -> list[tuple[str, Any]]:
     """The fields given a value (not None, not an empty list), in field order: a
     dataclass's ``__init__`` sets every field in that order, so its ``__dict__`` keeps it.
@@ -125,10 +139,14 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return f"{value:f}"
+        return _decimal_text(value)
     if isinstance(value, XmlDate | XmlDateTime | XmlTime):
         return str(value)
     return _escape(str(value))
+
+
+def _decimal_text(value: Decimal) -> str:
+    return f"{value:f}"
 
 
 def _attribute(value: Any) -> str:
@@ -291,7 +309,8 @@ class _SlotOut(_Out):
 
     def text(self, name: str, spec: Any, value: Any) -> str:
         if isinstance(value, Slot):
-            return self._slot(value, spec, _text)
+            # a value that passed the field's check is of its declared type
+            return self._slot(value, spec, _typed_writer(spec.inner) or _text)
         return super().text(name, spec, value)
 
     def attribute(self, name: str, spec: Any, value: Any) -> str:
@@ -305,11 +324,11 @@ class _SlotOut(_Out):
 
 
 class Template(NamedTuple):
-    """A document's XML cut at its variable values: ``fixed[0]``, the value of
-    ``slots[0]``, ``fixed[1]``, ... (a value may fill several slots)."""
+    """A document's XML cut at its variable values: ``head``, then for each slot the
+    value written and the fixed text after it (a value may fill several slots)."""
 
-    fixed: tuple[str, ...]
-    slots: tuple[tuple[int, Any, _Write], ...]  # (index in the values, field spec, writer)
+    head: str
+    slots: tuple[tuple[int, Any, _Write, str], ...]  # (index in the values, spec, writer, after)
     problems: tuple[Violation, ...]  # what the shape breaks whatever its values
 
     def fill(self, values: Sequence[Any]) -> str | None:
@@ -317,14 +336,12 @@ class Template(NamedTuple):
         if it breaks a restriction (`render` of that document says which)."""
         if self.problems:
             return None
-        fixed = self.fixed
-        parts = [fixed[0]]
-        for (index, spec, write), after in zip(self.slots, fixed[1:], strict=True):
+        parts = [self.head]
+        for index, spec, write, after in self.slots:
             value = values[index]
-            if value_problem(spec, value) is not None:
+            if spec.check(spec, value) is not None:  # value_problem, without its call
                 return None
-            parts.append(write(value))
-            parts.append(after)
+            parts += (write(value), after)
         return "".join(parts)
 
 
@@ -334,5 +351,7 @@ def template(document: Any, namespace: str) -> Template:
     pieces = _MARKER.split(_render(document, namespace, out))
     occurrences = [int(i) for i in pieces[1::2]]
     assert sorted(occurrences) == list(range(len(out.slots)))  # each written once
-    slots = tuple(out.slots[i] for i in occurrences)
-    return Template(tuple(pieces[0::2]), slots, tuple(out.problems))
+    slots = tuple(
+        (*out.slots[i], after) for i, after in zip(occurrences, pieces[2::2], strict=True)
+    )
+    return Template(pieces[0], slots, tuple(out.problems))
