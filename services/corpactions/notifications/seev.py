@@ -279,6 +279,9 @@ def _seev031_values(
 
 
 def _seev031_tree(v: _Seev031Values) -> Any:
+    """The seev.031 holding ``v``. It decides only on what `_shape` keeps (which values
+    are absent, the codes), never on a text, date or decimal: one template per shape
+    then writes every document of that shape."""
     link = None
     if v.previous_id is not None:
         link = n31.DocumentIdentification31Seev03100114(id=v.previous_id)
@@ -411,6 +414,7 @@ def _seev039_values(resolution: BoardResolution) -> _Seev039Values:
 
 
 def _seev039_tree(v: _Seev039Values) -> Any:
+    """The seev.039 holding ``v`` (deciding as `_seev031_tree` does)."""
     body = n39.CorporateActionCancellationAdviceV12Seev03900112(
         cxl_advc_gnl_inf=n39.CorporateActionCancellation3Seev03900112(
             cxl_rsn_cd=v.reason,
