@@ -2,7 +2,8 @@
 
 The parser is defined here; `corpactions X` runs ``corpactions.commands.X.run(args)``,
 imported only when X is the command given, so `corpactions schedule` loads neither
-aiokafka nor faust.
+aiokafka nor faust. This module itself imports only the standard library and the
+exceptions it reports (errors.py): every command, and `--help`, starts from here.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from corpactions.broker.local import BrokerError
-from corpactions.settings import SettingsError
+from corpactions.errors import BrokerError, SettingsError
 
 
 class _Parser(argparse.ArgumentParser):
