@@ -15,7 +15,7 @@ help: ## List the targets
 
 # Bytecode is compiled at install, as pip and the image (deploy/Dockerfile) do: uv does not
 # by default, and where PYTHONDONTWRITEBYTECODE is set Python never writes it, so every
-# command would compile its imports again each run (about 0.4 s of `corpactions schedule`).
+# command would compile every module it imports again on each run.
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.11 (Debian: apt-get install python3.11 python3.11-venv)" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

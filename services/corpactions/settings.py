@@ -7,10 +7,9 @@ fails when the two drift. No other module reads the environment.
 
 The models read the environment themselves (`_FromEnvironment`: a variable per field
 alias, keyword arguments first) rather than through pydantic-settings: that is all this
-service used of it (its own source replaced pydantic-settings' env source, no .env
-file, no nested delimiters), and importing pydantic-settings cost every command about
-80 ms (140 ms without bytecode caches), more than reading and checking every variable
-(about 20 ms); `corpactions schedule` answers in half a second.
+service used of it (its own source replaced pydantic-settings' env source; no .env
+file, no nested delimiters), and importing pydantic-settings cost every command, even
+`corpactions schedule`, several times what reading and checking every variable costs.
 
 Values are parsed strictly, because a setting that is silently read as something else
 is worse than one refused: booleans are true/false, 1/0, yes/no, on/off (any case);
