@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import subprocess
 import sys
@@ -63,6 +64,23 @@ def test_help_and_usage_errors_import_no_contract_nor_settings(argv: list[str]) 
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stderr.splitlines()[-1] == f"{2 if argv[0] == 'schedul' else 0} []"
+
+
+def test_commands_run_with_the_garbage_collector_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main() pauses collection only while it imports the command (start-up makes no
+    garbage): what the command then runs, the worker for hours, collects as usual."""
+    seen: list[bool] = []
+    monkeypatch.setattr(
+        importlib.import_module("corpactions.commands.broker"),
+        "run",
+        lambda args: seen.append(gc.isenabled()) or 0,
+    )
+    assert main(["broker", "status"]) == 0
+    assert seen == [True]
+    assert gc.isenabled()
+    capsys.readouterr()
 
 
 def test_bootstrap_is_the_environments_brokers_when_set(monkeypatch: pytest.MonkeyPatch) -> None:
