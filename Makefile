@@ -13,12 +13,16 @@ STAMP := $(VENV)/.installed
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
+# Bytecode is compiled at install, as pip and the image (deploy/Dockerfile) do: uv does not
+# by default, and where PYTHONDONTWRITEBYTECODE is set Python never writes it, so every
+# command would compile every module it imports again on each run.
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.11 (Debian: apt-get install python3.11 python3.11-venv)" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync -q --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q services
 	touch $(STAMP)
 
 setup: $(STAMP) ## Create .venv/ from the lock file and install the `corpactions` command
@@ -93,8 +97,9 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml requirements-bench.lock
 bench-setup: $(BENCH_STAMP) ## Create .venv-bench/ (Quix Streams peer, py-spy) from requirements-bench.lock
 	@true
 
-bench: setup kafka bench-setup ## Benchmarks: the core vs pydantic parsing; the service vs raw aiokafka, Quix Streams, latency
+bench: setup kafka bench-setup ## Benchmarks: the core vs pydantic parsing; `corpactions schedule`'s wall time; the service vs raw aiokafka, Quix Streams, latency
 	$(BIN)/python tests/bench/bench_core.py
+	$(BIN)/python tests/bench/bench_cli.py
 	$(BIN)/python tests/bench/bench_stream.py --scale 2
 
 bench-secured: setup tools kafka ## Worker throughput over SASL_SSL against PLAINTEXT on one secured broker

@@ -2,12 +2,14 @@
 
 The parser is defined here; `corpactions X` runs ``corpactions.commands.X.run(args)``,
 imported only when X is the command given, so `corpactions schedule` loads neither
-aiokafka nor faust.
+aiokafka nor faust. This module itself imports only the standard library and the
+exceptions it reports (errors.py): every command, and `--help`, starts from here.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -15,8 +17,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from corpactions.broker.local import BrokerError
-from corpactions.settings import SettingsError
+from corpactions.errors import BrokerError, SettingsError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -277,7 +278,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra:  # in the command's parser, so that its exit status applies
         assert isinstance(parser, _Parser)
         parser.commands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
-    command = importlib.import_module(f"corpactions.commands.{args.command}")
+    # Importing the command makes what lives as long as the process (modules, classes,
+    # pydantic's validators): a collection meanwhile finds no garbage, and every later
+    # full one (the interpreter's last two at exit too) would traverse it all again.
+    gc.disable()
+    try:
+        command = importlib.import_module(f"corpactions.commands.{args.command}")
+    finally:
+        gc.freeze()
+        gc.enable()
     try:
         return int(command.run(args))
     except BrokenPipeError:  # `corpactions schedule F | head`: the reader left; no traceback

@@ -1,9 +1,15 @@
 """One frozen settings object, read from the environment once at start-up and passed in.
 
-Every variable the service reads is a field here (pydantic-settings), each with its
+Every variable the service reads is a field here (a pydantic model), each with its
 variable's name as its alias and a description: README's configuration table is
 generated from these fields (``python -m corpactions.settings --markdown``) and a test
 fails when the two drift. No other module reads the environment.
+
+The models read the environment themselves (`_FromEnvironment`: a variable per field
+alias, keyword arguments first) rather than through pydantic-settings: that is all this
+service used of it (its own source replaced pydantic-settings' env source; no .env
+file, no nested delimiters), and importing pydantic-settings cost every command, even
+`corpactions schedule`, several times what reading and checking every variable costs.
 
 Values are parsed strictly, because a setting that is silently read as something else
 is worse than one refused: booleans are true/false, 1/0, yes/no, on/off (any case);
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import os
 import re
 import socket
@@ -30,7 +37,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
+    BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     GetCoreSchemaHandler,
     PlainSerializer,
@@ -39,17 +48,10 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 from pydantic_core import core_schema
-from pydantic_settings import (
-    BaseSettings,
-    EnvSettingsSource,
-    NoDecode,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
-from pydantic_settings.sources.utils import parse_env_vars
 
 from corpactions.contracts.topics import Topics
 from corpactions.domain.horizon import DEFAULT_HORIZON_YEARS, MIN_HORIZON_YEARS, horizon_for
+from corpactions.errors import SettingsError as SettingsError  # raised here; re-exported
 
 # Past this, the calendar library's holiday rules are a guess; and each year costs
 # start-up time (the calendars are built for the whole span).
@@ -67,10 +69,6 @@ RETIRED = {
         "the payment date) instead, or unset it"
     ),
 }
-
-
-class SettingsError(ValueError):
-    """An environment variable holds a value the service cannot use (one line, naming it)."""
 
 
 # -- how a variable's text becomes a value ------------------------------------------------
@@ -228,20 +226,15 @@ TimeOfDay = Annotated[
 _GIVEN: ContextVar[Mapping[str, str] | None] = ContextVar("corpactions_settings_env", default=None)
 
 
-class _Environment(EnvSettingsSource):
-    """The variables: ``os.environ``, or the mapping `Settings.from_env` was given
-    (case-sensitive, as on Linux; an empty value reaches the field's own parsing, which
-    decides whether empty means unset or is refused)."""
+class _FromEnvironment(BaseModel):
+    """A model whose fields are read from the variables their aliases name: keyword
+    arguments first, then the environment (``os.environ``, or the mapping `from_env` was
+    given; case-sensitive, as on Linux; an empty value reaches the field's own parsing,
+    which decides whether empty means unset or is refused). No .env file, no secrets
+    directory: Kubernetes gives secrets as variables, or files the variables name."""
 
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        env = _GIVEN.get()
-        return parse_env_vars(os.environ if env is None else env, True, False, None)
-
-
-class _FromEnvironment(BaseSettings):
-    model_config = SettingsConfigDict(
+    model_config = ConfigDict(
         frozen=True,
-        case_sensitive=True,
         validate_by_name=True,
         validate_by_alias=True,
         validate_default=False,
@@ -249,18 +242,15 @@ class _FromEnvironment(BaseSettings):
         hide_input_in_errors=True,
     )
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # keyword arguments, then the environment; no .env file, no secrets directory
-        # (Kubernetes gives secrets as variables or files the variables name)
-        return (init_settings, _Environment(settings_cls, case_sensitive=True))
+    def __init__(self, **given: Any) -> None:
+        env = _GIVEN.get()
+        env = os.environ if env is None else env
+        read = {
+            name: env[variable]
+            for name, variable in _variables(type(self)).items()
+            if variable in env and name not in given and variable not in given
+        }
+        super().__init__(**read, **given)
 
 
 def _var(name: str, description: str, default_doc: str | None = None, **kw: Any) -> Any:
@@ -533,7 +523,7 @@ class Settings(_FromEnvironment):
     lag_interval_s: Annotated[float, Number()] = _var(
         "CORPACTIONS_LAG_INTERVAL_S", "how often lag and verdicts are sampled", default=15.0
     )
-    lag_groups: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_groups)] = _var(
+    lag_groups: Annotated[tuple[str, ...], BeforeValidator(_groups)] = _var(
         "CORPACTIONS_LAG_GROUPS",
         "groups watched besides the app id, comma-separated; `*`: every group",
         "none",
@@ -691,6 +681,7 @@ def _one_line(cls: type[_FromEnvironment], exc: ValidationError) -> str:
     return f"{name}={raw!r}{sep}{message}" if raw is not None else f"{name}: {message}"
 
 
+@functools.cache
 def _variables(cls: type[_FromEnvironment]) -> dict[str, str]:
     """Field name -> the variable it is read from."""
     return {

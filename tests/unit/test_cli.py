@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import subprocess
 import sys
@@ -44,6 +45,42 @@ def test_schedule_loads_neither_aiokafka_nor_faust() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["schedule", "--help"], ["schedul", "x.json"]])
+def test_help_and_usage_errors_import_no_contract_nor_settings(argv: list[str]) -> None:
+    """cli.py imports only the standard library and errors.py: a usage error or --help
+    costs no pydantic (a command's own modules load when it runs)."""
+    code = (
+        "import sys\n"
+        "from corpactions.cli import main\n"
+        "try:\n"
+        f"    main({argv!r})\n"
+        "except SystemExit as e:\n"
+        "    code = e.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic' or m in "
+        "{'corpactions.settings', 'corpactions.domain', 'corpactions.broker'})\n"
+        "print(code, heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stderr.splitlines()[-1] == f"{2 if argv[0] == 'schedul' else 0} []"
+
+
+def test_commands_run_with_the_garbage_collector_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main() pauses collection only while it imports the command (start-up makes no
+    garbage): what the command then runs, the worker for hours, collects as usual."""
+    seen: list[bool] = []
+    monkeypatch.setattr(
+        importlib.import_module("corpactions.commands.broker"),
+        "run",
+        lambda args: seen.append(gc.isenabled()) or 0,
+    )
+    assert main(["broker", "status"]) == 0
+    assert seen == [True]
+    assert gc.isenabled()
+    capsys.readouterr()
 
 
 def test_bootstrap_is_the_environments_brokers_when_set(monkeypatch: pytest.MonkeyPatch) -> None:

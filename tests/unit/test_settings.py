@@ -331,3 +331,12 @@ def test_iso20022_notifications_switch(raw: str | None, expected: bool) -> None:
 def test_a_mistyped_switch_is_refused_not_read_as_off() -> None:
     with pytest.raises(SettingsError, match="CORPACTIONS_ISO20022_NOTIFICATIONS"):
         Settings.from_env({"CORPACTIONS_ISO20022_NOTIFICATIONS": "flase"})
+
+
+def test_keyword_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CORPACTIONS_PARTITIONS", "3")
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SSL")
+    assert Settings().partitions == 3
+    assert Settings().security.protocol == "SSL"  # the nested model reads its own variables
+    assert Settings(partitions=5).partitions == 5
+    assert Settings(CORPACTIONS_PARTITIONS="7").partitions == 7  # by variable name too

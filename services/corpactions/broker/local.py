@@ -34,14 +34,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from corpactions.errors import BrokerError as BrokerError  # raised here; re-exported
 from corpactions.settings import Settings
 
 KAFKA_VERSION = "4.1.1"
 _PR_SET_PDEATHSIG = 1
-
-
-class BrokerError(RuntimeError):
-    """The local broker could not be fetched, started or reached."""
 
 
 class MissingToolError(BrokerError):

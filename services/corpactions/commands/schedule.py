@@ -57,10 +57,8 @@ from typing import TextIO
 from pydantic import ValidationError
 from pydantic_core import to_json
 
-from corpactions.calendar_cache import default_cache
+from corpactions.calendar_cache import cache_in
 from corpactions.contracts.board_resolution import BoardResolution
-from corpactions.contracts.forecast import DividendForecast, forecast_entries
-from corpactions.contracts.inbound import Inbound, decode_inbound, history_of
 from corpactions.contracts.schedule import compute_schedule, schedule_json
 from corpactions.domain import (
     DividendHistory,
@@ -68,7 +66,6 @@ from corpactions.domain import (
     configure_calendars,
     schedule_dividend,
 )
-from corpactions.domain.forecasts import check_forecasts
 from corpactions.settings import Settings, SettingsError
 
 EXIT_OK = 0
@@ -104,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     # The horizon, as the worker derives it: from today, at start-up; the trading days
     # from the project's cache (calendar_cache.py): no pandas once it holds them.
-    configure_calendars(settings.calendar_horizon(dt.datetime.now(dt.UTC).date()), default_cache())
+    horizon = settings.calendar_horizon(dt.datetime.now(dt.UTC).date())
+    configure_calendars(horizon, cache_in(settings.cache / "calendars"))
     if args.jsonl:
         return print_schedules(args.file, sys.stdout, sys.stderr)
     return print_schedule(args.file, sys.stdout, sys.stderr, history=args.history, fmt=args.format)
@@ -117,7 +115,13 @@ def _print_errors(e: ValidationError, stderr: TextIO, prefix: str = "") -> None:
 
 
 def _history(data: bytes, stderr: TextIO) -> DividendHistory | None:
-    """The history in `data` (a JSON array of messages), or None after printing why not."""
+    """The history in `data` (a JSON array of messages), or None after printing why not.
+    (The other inbound contracts are imported here: a schedule without --history needs
+    only the board resolution's.)"""
+    from corpactions.contracts.forecast import DividendForecast, forecast_entries
+    from corpactions.contracts.inbound import Inbound, decode_inbound, history_of
+    from corpactions.domain.forecasts import check_forecasts
+
     try:
         items = json.loads(data)
     except ValueError as e:
