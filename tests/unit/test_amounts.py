@@ -5,12 +5,14 @@ Expected values are worked out by hand beside each case.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpactions.domain.amounts import DeclaredTotal, declared_range, total_amount
-from corpactions.domain.money import MINOR_UNITS, Rounding, quantize_to_currency
+from corpactions.domain.money import MINOR_UNITS, Rounding, plain, quantize_to_currency
 from corpactions.domain.schedule import per_unit
 
 D = Decimal
@@ -92,3 +94,26 @@ def test_per_unit_rate_is_rate_times_shares_per_unit(
     rate: str, shares_per_unit: str, expected: str
 ) -> None:
     assert str(per_unit(D(rate), D(shares_per_unit))) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("13.50", "13.50"),  # digits as written
+        ("1E+3", "1000"),  # never an exponent
+        ("1.50E+2", "150"),
+        ("0.0000001", "0.0000001"),  # str() would write 1E-7
+        ("0E-7", "0.0000000"),
+        ("-0", "-0"),
+        ("0.000001", "0.000001"),
+    ],
+)
+def test_plain_writes_fixed_point_text(value: str, expected: str) -> None:
+    assert plain(D(value)) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.decimals(allow_nan=True, allow_infinity=True), st.sampled_from([0, 1]))
+def test_plain_is_format_f_whatever_the_context(value: Decimal, capitals: int) -> None:
+    with localcontext(capitals=capitals):
+        assert plain(value) == format(value, "f")

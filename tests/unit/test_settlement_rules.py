@@ -8,10 +8,11 @@ date is counted by hand beside it.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 
 from corpactions.domain.calendars import BEYOND, CalendarIndex, build_sessions
-from corpactions.domain.markets import load_markets
+from corpactions.domain.markets import MARKETS, load_markets
 
 D = dt.date.fromisoformat
 
@@ -92,3 +93,20 @@ def test_a_settlement_past_the_built_sessions_is_beyond_any_date() -> None:
     s = market(3)
     # Tue 10-30 -> Wed 10-31, then nothing built.
     assert s.settles[s.index_on_or_before(D("2001-10-30"))] == BEYOND
+
+
+def test_every_session_of_every_market_gets_the_cycle_and_deferral_in_force_on_its_day() -> None:
+    """The index looks the rules up once per span between rule changes: each session's
+    settlement is still the one its own day's cycle and deferral give."""
+    days = weekdays("1999-06-01", "2031-12-31")
+    for m in MARKETS:
+        index = build_sessions(m, days, dt.UTC, D("2000-01-01"), D("2031-06-30"))
+        settling = [d.toordinal() for d in days if d not in m.settlement_holidays]
+        for i, day in enumerate(days):
+            k = bisect.bisect_right(settling, day.toordinal()) + m.cycle_on(day) - 1
+            deferred = k + m.deferral_on(day)
+            assert index.cycles[i] == m.cycle_on(day), (m.key, day)
+            assert index.settles[i] == (settling[k] if k < len(settling) else BEYOND)
+            assert index.settles_on_record[i] == (
+                settling[deferred] if deferred < len(settling) else BEYOND
+            ), (m.key, day)

@@ -58,7 +58,7 @@ from pydantic import ValidationError
 from pydantic_core import to_json
 
 from corpactions.calendar_cache import cache_in
-from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.contracts.board_resolution import BoardResolution, decode_resolution
 from corpactions.contracts.schedule import compute_schedule, schedule_json
 from corpactions.domain import (
     DividendHistory,
@@ -213,7 +213,7 @@ def schedule_lines(lines: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
             continue
         head = b'{"line":%d,"ok":' % n
         try:
-            resolution = BoardResolution.model_validate_json(line)
+            resolution = decode_resolution(line)
             body = schedule_json(resolution, schedule_dividend(resolution))
         except (ValidationError, DomainRejected) as e:
             yield head + b'false,"errors":' + to_json(_errors(e)) + b"}\n", False

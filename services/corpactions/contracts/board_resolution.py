@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from enum import StrEnum
 from functools import partial
@@ -30,7 +31,9 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+from corpactions.contracts.native import NativeJson, NativeSchema
 
 # The enums are the domain's own (contracts may use domain types; never the reverse), so
 # a decoded resolution is handed to the core as it is.
@@ -199,6 +202,41 @@ def _date_input(value: Any) -> Any:
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         return value
     raise PydanticCustomError("date_not_iso", "must be an ISO 8601 date string YYYY-MM-DD")
+
+
+# The same checks, natively, for a valid message's JSON (contracts/native.py): each
+# schema accepts only JSON its function accepts, with the same result. (JSON has no
+# dates, so a date is a string; the minus sign of a non-negative amount, accepted only
+# from a stored state, and digit strings for integers are left to the functions.)
+_JSON_DATE: Final = core_schema.str_schema(strict=True, pattern=f"^{_ISO_DATE.pattern}$")
+_JSON_INTEGER: Final = core_schema.int_schema(strict=True)
+
+
+def _native_date(inner: CoreSchema) -> CoreSchema:
+    return core_schema.chain_schema([_JSON_DATE, inner])
+
+
+def _native_money(inner: CoreSchema, *, signed: bool = True, strictly: bool = False) -> CoreSchema:
+    text = _DECIMAL_TEXT.pattern if signed else _DECIMAL_TEXT.pattern.removeprefix("-?")
+    return core_schema.union_schema(
+        [
+            core_schema.chain_schema(
+                [core_schema.str_schema(strict=True, pattern=f"^{text}$"), inner]
+            ),
+            core_schema.chain_schema([_JSON_INTEGER, inner]),
+        ]
+    )
+
+
+def _native_integer(inner: CoreSchema) -> CoreSchema:
+    return core_schema.chain_schema([_JSON_INTEGER, inner])
+
+
+NATIVE_JSON: Final[Mapping[Callable[..., Any], NativeSchema]] = {
+    _date_input: _native_date,
+    _money_input: _native_money,
+    _integer_input: _native_integer,
+}
 
 
 Money = Annotated[
@@ -615,3 +653,8 @@ class BoardResolution(_Strict):
         if self.security.isin:
             return self.security.isin
         return f"{self.security.mic}:{self.security.local_code}"
+
+
+decode_resolution: Final = NativeJson(BoardResolution, NATIVE_JSON)
+"""`BoardResolution.model_validate_json(raw)`: the same resolution, or the same errors;
+about twice as fast for a valid one (contracts/native.py)."""

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from pydantic import ValidationError
 
-from corpactions.contracts.board_resolution import BoardResolution, Function
+from corpactions.contracts.board_resolution import BoardResolution, Function, decode_resolution
 from corpactions.contracts.forecast import (
     FORECAST_MESSAGE_TYPE,
     DividendForecast,
@@ -45,7 +45,7 @@ def decode_inbound(raw: bytes | str) -> Inbound:
     """The message in `raw`; raises pydantic's ValidationError (as the model does)."""
     if is_forecast(raw):
         return DividendForecast.model_validate_json(raw)
-    return BoardResolution.model_validate_json(raw)
+    return decode_resolution(raw)
 
 
 def apply_to_history(

@@ -309,6 +309,9 @@ class ScheduleView(_View):
 
 
 # --- domain -> contract ----------------------------------------------------------------
+#
+# Enums go into the plain data as their values, read as `_value_`: the attribute itself,
+# where `.value` is a property (two Python calls per read, a dozen reads a schedule).
 
 
 def to_history_entry(resolution: BoardResolution) -> PastDividend:
@@ -330,7 +333,7 @@ def _listing(s: ListingSchedule, resolution: BoardResolution) -> dict[str, Any]:
     history is not held (an other listing warned ``unsupported_mic``)."""
     d = s.dates
     return {
-        "role": s.role.value,
+        "role": s.role._value_,
         "mic": s.mic,
         "symbol": s.symbol,
         "shares_per_unit": plain(s.shares_per_unit),
@@ -353,7 +356,7 @@ def _closure(c: BookClosureLike | None) -> dict[str, dt.date] | None:
 
 
 def _reason(r: Reason) -> dict[str, str]:
-    return {"code": r.code.value, "field": r.field, "message": r.message}
+    return {"code": r.code._value_, "field": r.field, "message": r.message}
 
 
 def _year(y: FiscalYear | None) -> dict[str, Any] | None:
@@ -363,10 +366,10 @@ def _year(y: FiscalYear | None) -> dict[str, Any] | None:
         "fiscal_year_end": y.fiscal_year_end,
         "components": [
             {
-                "dividend_type": c.dividend_type.value,
+                "dividend_type": c.dividend_type._value_,
                 "quarter": c.quarter,
                 "amount_per_share": plain(c.amount_per_share),
-                "status": c.status.value,
+                "status": c.status._value_,
             }
             for c in y.components
         ],
@@ -401,7 +404,7 @@ def _amounts(resolution: BoardResolution, amounts: Amounts) -> dict[str, Any]:
             else {
                 "amount": plain(total.amount),
                 "currency": total.currency,
-                "rounding": total.rounding.value,
+                "rounding": total.rounding._value_,
                 "eligible_shares": total.eligible_shares,
             }
         ),
@@ -411,21 +414,21 @@ def _amounts(resolution: BoardResolution, amounts: Amounts) -> dict[str, Any]:
             else {
                 "amount": plain(declared.amount),
                 "unit": declared.unit,
-                "rounding": declared.rounding.value,
+                "rounding": declared.rounding._value_,
                 "total_min": plain(rng.total_min),
                 "total_max_exclusive": plain(rng.total_max_exclusive),
                 "eligible_shares_min": rng.eligible_shares_min,
                 "eligible_shares_max": rng.eligible_shares_max,
             }
         ),
-        "consistency": amounts.consistency.value,
+        "consistency": amounts.consistency._value_,
     }
 
 
 def _fiscal(fiscal: FiscalRollUp) -> dict[str, Any]:
     return {
         "fiscal_year_end": fiscal.fiscal_year_end,
-        "dividend_type": fiscal.dividend_type.value,
+        "dividend_type": fiscal.dividend_type._value_,
         "quarter": fiscal.quarter,
         "this_year": _year(fiscal.this_year),
         "prior_year": _year(fiscal.prior_year),
@@ -451,11 +454,11 @@ def view_data(resolution: BoardResolution, schedule: DividendSchedule) -> dict[s
         "contract": SCHEDULE_CONTRACT,
         "message_id": resolution.message_id,
         "event_id": resolution.event_id,
-        "function": resolution.function.value,
+        "function": resolution.function._value_,
         "version": resolution.version,
         "security_key": resolution.security_key,
-        "event_type": schedule.event_type.value,
-        "dividend_type": resolution.dividend_type.value,
+        "event_type": schedule.event_type._value_,
+        "dividend_type": resolution.dividend_type._value_,
         "resolved_on": resolution.resolved_on,
         "record_date": resolution.record_date,
         "payment_date": resolution.payment_date,

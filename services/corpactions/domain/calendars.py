@@ -24,9 +24,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import warnings
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Final, TypeAlias
 
 from corpactions.domain.horizon import BUILD_START, FIRST_RECORD_DATE, build_end
@@ -109,19 +110,22 @@ def build_sessions(
     days = tuple(sessions)
     holidays = market.settlement_holidays
     settlement_days = tuple(d.toordinal() for d in days if d not in holidays)
+    ordinals = tuple(d.toordinal() for d in days)
     n_days = len(settlement_days)
     cycles: list[int] = []
     settles: list[int] = []
     on_record: list[int] = []
-    for day in days:
-        cycle = market.cycle_on(day)
+    # The cycle and the deferral are constant between the days the market's rules
+    # change: looked up once per such span (a calendar is built at each start-up).
+    for start, end in _spans(days, _rule_changes(market)):
+        cycle = market.cycle_on(days[start])
+        deferral = market.deferral_on(days[start])
         # the first settlement day after the trade date, then cycle - 1 more
-        k = bisect_right(settlement_days, day.toordinal()) + cycle - 1
-        deferred = k + market.deferral_on(day)
-        cycles.append(cycle)
-        settles.append(settlement_days[k] if k < n_days else BEYOND)
-        on_record.append(settlement_days[deferred] if deferred < n_days else BEYOND)
-    ordinals = tuple(d.toordinal() for d in days)
+        ks = [bisect_right(settlement_days, day) + cycle - 1 for day in ordinals[start:end]]
+        cycles.extend([cycle] * (end - start))
+        settles.extend(settlement_days[k] if k < n_days else BEYOND for k in ks)
+        deferred = [k + deferral for k in ks]
+        on_record.extend(settlement_days[k] if k < n_days else BEYOND for k in deferred)
     return CalendarIndex(
         market=market,
         tz=tz,
@@ -137,6 +141,21 @@ def build_sessions(
         session_set=frozenset(ordinals),
         limited_by=limited_by,
     )
+
+
+def _rule_changes(market: Market) -> list[dt.date]:
+    """The days on which the market's settlement cycle or record-date deferral may
+    change (each cycle's start, each deferral's start and end), sorted."""
+    days = {c.starts for c in market.cycles}
+    for d in market.deferrals:
+        days.update((d.starts, d.until))
+    return sorted(days)
+
+
+def _spans(days: Sequence[dt.date], changes: Sequence[dt.date]) -> list[tuple[int, int]]:
+    """`days` (sorted) cut at each of `changes`: (start, end) index ranges, none empty."""
+    cuts = [0, *(bisect_left(days, change) for change in changes), len(days)]
+    return [(a, b) for a, b in pairwise(cuts) if a < b]
 
 
 # --- the registry: one index per market, built once for the configured horizon ---------

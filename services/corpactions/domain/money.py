@@ -85,5 +85,11 @@ def decimals_as_written(value: Decimal) -> int:
 
 
 def plain(value: Decimal) -> str:
-    """Fixed-point text, never exponent notation: Decimal("1E+3") -> "1000"."""
-    return format(value, "f")
+    """Fixed-point text, never exponent notation: Decimal("1E+3") -> "1000".
+
+    `str` gives the same text unless it uses an exponent (an exponent above zero, or a
+    value below 1E-6), and is about three times as fast as `format(value, "f")`; a
+    schedule writes a dozen amounts."""
+    text = str(value)
+    # the exponent's letter is "E" or "e", as the ambient context's `capitals` says
+    return format(value, "f") if "E" in text or "e" in text else text

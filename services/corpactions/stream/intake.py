@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.contracts.board_resolution import BoardResolution, decode_resolution
 from corpactions.contracts.events import DeadLetterCode
 from corpactions.contracts.forecast import DividendForecast, forecast_entries
 from corpactions.domain import DomainRejected, calendar_index
@@ -69,7 +69,7 @@ def read(raw: bytes, source: Source) -> BoardResolution:
     not JSON, not the contract, or the wrong key)."""
     check_size(raw)
     try:
-        resolution = BoardResolution.model_validate_json(raw)
+        resolution = decode_resolution(raw)
     except ValidationError as exc:
         raise unreadable(exc) from None
     check_key(resolution.security_key, source)
