@@ -25,21 +25,21 @@ ID_NAMESPACE = uuid.UUID("6f1c7f52-8a59-5b8e-9d43-2f0a6c1e9b10")
 
 
 _NAMESPACE_BYTES = ID_NAMESPACE.bytes
+# RFC 4122 variant: the high two bits of byte 8 are 10, so its first hex digit is 8-b
+_VARIANT_DIGIT = {d: "89ab"[int(d, 16) & 0b11] for d in "0123456789abcdef"}
 
 
 def deterministic_id(*parts: str) -> str:
     """A stable uuid5 over the parts that define an output (its input, its kind, its date).
 
     Equal to ``str(uuid.uuid5(ID_NAMESPACE, "\\x1f".join(parts)))`` (RFC 4122 section 4.3:
-    SHA-1 of namespace + name, version 5, RFC variant), computed without building UUID
-    objects: it runs for every emitted event (tested against `uuid.uuid5`).
+    SHA-1 of namespace + name, version 5, RFC variant), computed on the digest's hex text
+    without building UUID objects: it runs for every emitted event (tested against
+    `uuid.uuid5`).
     """
-    name = _NAMESPACE_BYTES + "\x1f".join(parts).encode()
-    digest = bytearray(sha1(name).digest()[:16])  # noqa: S324 - uuid5 is SHA-1 by definition
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = sha1(_NAMESPACE_BYTES + "\x1f".join(parts).encode()).hexdigest()  # noqa: S324 - uuid5 is SHA-1
+    # digit 12 is the version (5); digit 16 carries the variant bits
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT_DIGIT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 class _Event(BaseModel):
