@@ -100,6 +100,7 @@ bench-setup: $(BENCH_STAMP) ## Create .venv-bench/ (Quix Streams peer, py-spy) f
 bench: setup kafka bench-setup ## Benchmarks: the core vs pydantic parsing; `corpactions schedule`'s wall time; the service vs raw aiokafka, Quix Streams, latency
 	$(BIN)/python tests/bench/bench_core.py
 	$(BIN)/python tests/bench/bench_cli.py
+	$(BIN)/python tests/bench/bench_jsonl.py
 	$(BIN)/python tests/bench/bench_stream.py --scale 2
 
 bench-secured: setup tools kafka ## Worker throughput over SASL_SSL against PLAINTEXT on one secured broker
