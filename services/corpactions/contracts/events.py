@@ -9,6 +9,7 @@ dividend core computed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Mapping
 from enum import StrEnum
@@ -209,7 +210,18 @@ class DeadLetter(BaseModel):
     rejected_at: dt.datetime
 
 
-_LAYOUT: dict[type[_Event], tuple[tuple[str, ...], str]] = {}
+@functools.cache
+def _layout(model: type[_Event]) -> tuple[tuple[str, ...], str]:
+    """The model's fields before ``schedule``, in order, and its ``type``."""
+    names = tuple(model.model_fields)
+    assert names[-1] == "schedule", f"{model.__name__}: schedule must be the last field"
+    return names[:-1], model.model_fields["type"].default
+
+
+def event_type(model: type[_Event]) -> str:
+    """The model's ``type`` (its CloudEvents ``ce_type``), without pydantic's
+    ``model_fields`` lookup on every event."""
+    return _layout(model)[1]
 
 
 def event_json(model: type[_Event], fields: Mapping[str, Any], schedule: bytes | None) -> bytes:
@@ -220,11 +232,6 @@ def event_json(model: type[_Event], fields: Mapping[str, Any], schedule: bytes |
     made once per version (see `schedule_json`), is spliced in as the last field. The
     service's hot path: no model is built (tested against pydantic).
     """
-    layout = _LAYOUT.get(model)
-    if layout is None:
-        names = tuple(model.model_fields)
-        assert names[-1] == "schedule", f"{model.__name__}: schedule must be the last field"
-        layout = _LAYOUT[model] = (names[:-1], model.model_fields["type"].default)
-    names, kind = layout
+    names, kind = _layout(model)
     envelope = to_json({name: kind if name == "type" else fields[name] for name in names})
     return envelope[:-1] + b',"schedule":' + (b"null" if schedule is None else schedule) + b"}"

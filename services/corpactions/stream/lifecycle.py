@@ -43,6 +43,7 @@ from corpactions.contracts.events import (
     _Event,
     deterministic_id,
     event_json,
+    event_type,
 )
 from corpactions.contracts.forecast import forecast_entries
 from corpactions.contracts.headers import cloudevent_headers, xml_cloudevent_headers
@@ -148,7 +149,7 @@ class Lifecycle:
     ) -> Outgoing:
         """One output event: its contract JSON (`event_json`, the schedule's JSON spliced
         in), keyed by the security, with CloudEvents headers."""
-        kind: str = model.model_fields["type"].default
+        kind = event_type(model)
         return Outgoing(
             topic=topic,
             key=fields["security_key"].encode(),
