@@ -1,7 +1,7 @@
 """The failures `corpactions` reports as one line instead of a traceback, in a module that
 imports nothing: cli.py catches them around every command, so defining them beside what
-raises them (settings.py, broker/local.py) would make every command, `corpactions
-schedule` too, pay for importing pydantic-settings and the broker's code first."""
+raises them (settings.py, broker/local.py) would make every command, `--help` and a
+mistyped one too, pay for importing pydantic, the settings and the broker's code first."""
 
 from __future__ import annotations
 
