@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "announcements"
+# The other markets' announcements (London, Toronto, ASX, Hong Kong, Singapore, SIX,
+# Euronext, Xetra), after the first ones (Tokyo tables, US prose)
+MARKETS = FIXTURES / "markets"
 # Held out: written with the others before the readers for their markets, and never used
 # to tune them; scored separately (`python -m tests.support.announcements holdout`).
 HOLDOUT = FIXTURES / "holdout"
@@ -31,9 +34,16 @@ class Fixture:
         return [*self.spec["args"], *self.spec.get("then_args", [])]
 
 
-def fixtures(folder: Path = FIXTURES) -> list[Fixture]:
+def fixtures(*folders: Path) -> list[Fixture]:
+    """The fixtures of `folders` (default: the first ones, then the other markets'), each
+    named by its path under FIXTURES without the suffix."""
     return [
-        Fixture(p.stem, p.with_suffix(".txt").read_text(), json.loads(p.read_text()))
+        Fixture(
+            p.relative_to(FIXTURES).with_suffix("").as_posix(),
+            p.with_suffix(".txt").read_text(),
+            json.loads(p.read_text()),
+        )
+        for folder in folders or (FIXTURES, MARKETS)
         for p in sorted(folder.glob("*.json"))
     ]
 
@@ -88,15 +98,15 @@ def main(argv: list[str]) -> int:
 
     from corpactions.cli import main as cli
 
-    folder = HOLDOUT if argv[:1] == ["holdout"] else FIXTURES
+    folders = (HOLDOUT,) if argv[:1] == ["holdout"] else (FIXTURES, MARKETS)
     prefixes = [a for a in argv if a not in ("holdout", "all")]
     right = total = whole = count = 0
-    for fixture in fixtures(folder):
-        if prefixes and not any(fixture.name.startswith(p) for p in prefixes):
+    for fixture in fixtures(*folders):
+        if prefixes and not any(fixture.name.split("/")[-1].startswith(p) for p in prefixes):
             continue
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli(["extract", str(folder / f"{fixture.name}.txt"), *fixture.all_args])
+            code = cli(["extract", str(FIXTURES / f"{fixture.name}.txt"), *fixture.all_args])
         document = json.loads(out.getvalue()) if out.getvalue().strip() else {}
         rows = score(fixture, document)
         good = sum(1 for r in rows if r[3])

@@ -69,6 +69,12 @@ class Dividend:
     forecast: tuple[Decimal, Found[dt.date]] | None = None
     resolved_on: Found[dt.date] | None = None
     position: int = 0
+    # read by the other markets' readers (releases.py)
+    book_closure: tuple[Found[dt.date], Found[dt.date]] | None = None
+    stated_ex_date: Found[dt.date] | None = None
+    stated_last_cum_date: Found[dt.date] | None = None
+    fiscal_hint: Found[dt.date] | None = None  # a year end derived, not printed
+    notes: list[tuple[str, str, object, str]] = field(default_factory=list)  # review items
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ class Reading:
     subject_to_approval: Found[bool] | None = None
     conflicts: list[Conflict] = field(default_factory=list)
     year_hint: int | None = None
+    isin: Found[str] | None = None
 
 
 # --- the text ----------------------------------------------------------------------------
@@ -224,7 +231,7 @@ _TODAY: Final = re.compile(
     r"(?i:\btoday\b|\bon\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)"
 )
 _FISCAL_END: Final = re.compile(
-    rf"(?i:year)\s+(?i:ending|ended|end)\s+(?:on\s+)?(?P<d>{DATE})"
+    rf"(?<![Hh]alf\s)(?<![Hh]alf-)(?i:year)\s+(?i:ending|ended|end)\s+(?:on\s+)?(?P<d>{DATE})"
     rf"|(?i:fiscal\s+year)\s*\(?(?P<d2>{DATE})"
 )
 _DISCLOSED: Final = re.compile(
@@ -282,6 +289,10 @@ def read(text: str) -> Reading:
     else:
         _cross_check(text, reading, base)
     _annual_targets(text, reading)
+    if not reading.dividends:  # the styles of the other markets (London, Toronto, ...)
+        from corpactions.announcements.releases import read_release
+
+        read_release(text, reading, base)
     return reading
 
 
