@@ -35,6 +35,7 @@ from typing import Final
 from corpactions.announcements.reading import (
     _PAST,
     _TYPES,
+    HALF_YEAR,
     Conflict,
     Dividend,
     Found,
@@ -185,9 +186,6 @@ _APPROVAL: Final = re.compile(
     r"(?i:subject\s+to\s+(?:the\s+)?(?:shareholders['’]?\s+)?approval"
     r"|if\s+approved\s+by\s+(?:the\s+)?shareholders)"
 )
-_HALF_YEAR: Final = re.compile(
-    rf"(?i:six\s+months|half[-\s]year|first\s+half)\s+(?i:ended|ending|to)\s+(?P<d>{DATE})"
-)
 _NAMED_YEAR: Final = re.compile(
     r"(?i:financial\s+year|fiscal\s+year|fiscal|\bFY)\s?(?P<y>(?:19|20)\d{2})\b"
 )
@@ -195,7 +193,7 @@ _NAMED_YEAR: Final = re.compile(
 
 def read_release(text: str, reading: Reading, base: dt.date | None) -> None:
     day_first = _day_first(text)
-    _more_listings(text, reading)
+    more_listings(text, reading)
     if reading.issuer is None:
         reading.issuer = _issuer(text)
     elif (m := _ISSUER_SUFFIXED.search(text[:1500])) and m.group("name").startswith(
@@ -278,6 +276,25 @@ def read_release(text: str, reading: Reading, base: dt.date | None) -> None:
     reading.dividends.append(dividend)
 
 
+def stated_dates(text: str, reading: Reading, base: dt.date | None) -> None:
+    """The ex-date (or last cum day) a text read by the tables or US prose states ("The
+    ex-dividend date will be Aug. 16, 2023"), when it resolves one dividend."""
+    if len(reading.dividends) != 1:
+        return
+    day_first = _day_first(text)
+
+    def when(span: str, anchor: dt.date | None = None) -> Found[dt.date] | None:
+        if _NUMERIC.fullmatch(span.strip()):
+            got = read_date(span, day_first=day_first)
+            return Found(got.value, span) if got else None
+        return _date(span, anchor or base, text, reading.year_hint)
+
+    dividend = reading.dividends[0]
+    anchor = dividend.resolved_on.value if dividend.resolved_on else base
+    dividend.stated_ex_date = _labelled(_EX_LABEL, text, when, anchor, "ex")
+    dividend.stated_last_cum_date = _labelled(_LAST_CUM_LABEL, text, when, anchor)
+
+
 def _day_first(text: str) -> bool:
     """Numeric dates day first (10/05/2018) unless the text shows them month first: a
     numeric date whose second part is over 12, or dates spelled month first (May 6,
@@ -294,7 +311,7 @@ def _day_first(text: str) -> bool:
     return not _SPELLED_MDY.search(text)
 
 
-def _more_listings(text: str, reading: Reading) -> None:
+def more_listings(text: str, reading: Reading) -> None:
     for m in MORE_LISTING.finditer(text):
         listing = Listing(more_mic_of(m), m.group("code"), m.group(0))
         if all((x.mic, x.code) != (listing.mic, listing.code) for x in reading.listings):
@@ -543,7 +560,7 @@ def _fiscal_hint(text: str, kind: DividendType, when: When) -> Found[dt.date] | 
     """A fiscal year end the text implies: a half year's end plus six months, a period
     of twelve months' end, a year named alone ("financial year 2022") on 31 December."""
     read = when
-    m = _HALF_YEAR.search(text)
+    m = HALF_YEAR.search(text)
     if m and (got := read(m.group("d"), None)):
         end = _month_end(got.value, 6)
         return Found(end, m.group(0), f"{m.group(0)!r} is a half year: the fiscal year ends {end}")
