@@ -151,7 +151,13 @@ def build(reading: Reading, options: Overrides) -> Extraction:
                 f"{where}: the text does not say when the dividend was resolved or "
                 "released: give --resolved-on"
             )
-            continue
+            review.add(
+                "missing",
+                f"{where}.resolved_on",
+                None,
+                "the text does not say when the dividend was resolved or released: give "
+                "--resolved-on YYYY-MM-DD",
+            )
         fiscal_year_end = _fiscal_year_end(dividend, reading, options, review, where)
         message = _resolution(
             dividend,
@@ -165,7 +171,7 @@ def build(reading: Reading, options: Overrides) -> Extraction:
             options,
             review,
         )
-        if issuer is None or security is None:  # a draft: what was read, not sendable
+        if issuer is None or security is None or resolved_on is None:  # a draft, unsendable
             out.resolutions.append(message)
             out.resolution_keys.append("")
             continue
@@ -423,7 +429,7 @@ def _month_end(day: dt.date, months: int) -> dt.date:
 def _resolution(
     dividend: Dividend,
     i: int,
-    resolved_on: dt.date,
+    resolved_on: dt.date | None,
     fiscal_year_end: dt.date,
     issuer: str | None,
     security: dict[str, str] | None,
@@ -464,7 +470,7 @@ def _resolution(
         "event_id": options.event_ids[i] if options.event_ids else _fresh_id(),
         "function": "NEWM",
         "version": 1,
-        "resolved_on": resolved_on.isoformat(),
+        "resolved_on": resolved_on.isoformat() if resolved_on else None,
         "issuer": {"name": issuer},
         "security": security,
         "dividend_type": dividend.dividend_type.value.value,

@@ -329,9 +329,17 @@ def _issuer(text: str) -> Found[str] | None:
         return Found(m.group("v").strip(), m.group(0).strip())
     head = text[:1500]
     for pattern in (_ISSUER_SUFFIXED, _ISSUER_WIRE):
-        if m := pattern.search(head):
-            return Found(m.group("name").strip(" ,"), m.group(0).strip())
+        for m in pattern.finditer(head):
+            if not _NOT_ISSUER.search(m.group("name")):
+                return Found(m.group("name").strip(" ,"), m.group(0).strip())
     return None
+
+
+# companies a notice names that are not its issuer: depositories, registrars, exchanges
+_NOT_ISSUER: Final = re.compile(
+    r"(?i:depository|registrar|registration|exchange|clearing|trust\s+company|tricor"
+    r"|boardroom|computershare|link\s+market)"
+)
 
 
 def _in_brackets(text: str, at: int) -> bool:
@@ -403,8 +411,12 @@ def _labelled(
 
 
 def _near(gap: str) -> bool:
-    """The words between a label and its date: a few, no figure, no sentence's end."""
-    return len(gap) <= 45 and not re.search(r"[\d.]", gap)
+    """The words between a label and its date: a few, no figure but a year ("record date
+    dividend 2012: 23 May 2013"), no sentence's end."""
+    return len(gap) <= 45 and _GAP.fullmatch(gap) is not None
+
+
+_GAP: Final = re.compile(r"[^\d.]*(?:\b(?:19|20)\d{2}\b[^\d.]*)?")
 
 
 def _date_first(

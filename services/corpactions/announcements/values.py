@@ -60,9 +60,11 @@ _MARK_AFTER_WIDE: Final = (
     r"(?:\s?(?:(?:Singapore|HK|Hong\s+Kong|Canadian|Australian|Swiss|US)\s+)?cents?\b"
     r"|p\b|\s?pence\b|\s?euros?\b|\s?francs?\b|\s?(?:yen|円|JPY|USD|EUR|CHF|GBP))"
 )
+# a decimal comma, as Euronext releases print it: EUR 0,08 (not a thousands separator)
+_DECIMAL_COMMA: Final = r"\d{1,3},\d{1,2}(?![\d,])"
 MONEY_WIDE: Final = (
-    rf"(?:{_MARK_BEFORE_WIDE}\s?{_NUMBER}{_SCALE}?{_MARK_AFTER_WIDE}?"
-    rf"|{_NUMBER}{_SCALE}?{_MARK_AFTER_WIDE})"
+    rf"(?:{_MARK_BEFORE_WIDE}\s?(?:{_DECIMAL_COMMA}|{_NUMBER}){_SCALE}?{_MARK_AFTER_WIDE}?"
+    rf"|(?:{_DECIMAL_COMMA}|{_NUMBER}){_SCALE}?{_MARK_AFTER_WIDE})"
 )
 # The currency each market quotes in: a bare "$" or "cents" in a release of a Toronto
 # issuer is the Canadian dollar's (inferred, and said in the review)
@@ -136,7 +138,8 @@ class Amount(NamedTuple):
 
 def read_amount(span: str) -> Amount | None:
     """ "JPY620 million" -> 620 x 1,000,000 JPY; "7 cents" -> 0.07 USD; None if unread."""
-    price = Price.fromstring(span, decimal_separator=".")
+    comma = re.search(r"(?<![\d,])\d{1,3},\d{1,2}(?![\d,])", span)
+    price = Price.fromstring(span, decimal_separator="," if comma else ".")
     if price.amount is None:
         return None
     figure = Decimal(price.amount)
