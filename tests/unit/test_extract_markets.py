@@ -304,3 +304,25 @@ def test_the_held_out_announcements_read_by_hand_values(
     assert [row for row in score(fixture, document) if not row[3]] == []
     fields = {item["field"] for item in document["review"]}
     assert {f"resolutions[0].{n}" for n in fixture.spec["must_review"]} <= fields
+
+
+def test_a_final_and_a_special_dividend_in_one_paragraph_are_two_resolutions(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """20p = GBP 0.20 final, 10p = GBP 0.10 special, the same dates; the suspended 37.3p
+    of another paragraph is not a dividend this text declares (review, ignored)."""
+    text = (
+        "1 March 2024\nExample plc (LSE: EXM)\n\nThe Board recommends a final dividend of "
+        "20p per ordinary share and a special dividend of 10p per ordinary share, payable on "
+        "30 May 2024 to shareholders on the register at the close of business on 15 May "
+        "2024.\n\nIn 2020 the Board decided to suspend the final dividend of 37.3p per share."
+    )
+    code, document, err = run_text(capsys, tmp_path, text)
+    assert code == 0, err
+    got = [
+        (r["dividend_type"], r["gross_amount_per_share"], r["record_date"])
+        for r in document["resolutions"]
+    ]
+    assert got == [("year_end", "0.20", "2024-05-15"), ("special", "0.10", "2024-05-15")]
+    [item] = reviewed(document, "resolutions[0].gross_amount_per_share")
+    assert (item["kind"], item["value"]) == ("ignored", "0.373")

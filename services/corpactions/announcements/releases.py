@@ -216,7 +216,8 @@ def read_release(text: str, reading: Reading, base: dt.date | None) -> None:
             return Found(got.value, span) if got else None
         return _date(span, anchor or base, text, reading.year_hint)
 
-    amount = _amount(region, text)
+    candidates = _amounts(region, text)
+    amount = _amount(candidates)
     if amount is None:
         return
     found, where, net_only = amount
@@ -274,6 +275,7 @@ def read_release(text: str, reading: Reading, base: dt.date | None) -> None:
         )
     _notes(text, dividend, superseded)
     reading.dividends.append(dividend)
+    reading.dividends.extend(_others(candidates, dividend, region, region_start, text))
 
 
 def stated_dates(text: str, reading: Reading, base: dt.date | None) -> None:
@@ -359,9 +361,10 @@ def _gross_or_net(text: str, m: re.Match[str], group: str) -> str:
     return ""
 
 
-def _amount(region: str, text: str) -> tuple[Found[Amount], int, bool] | None:
-    """The dividend's amount: a gross (or unlabelled) one before a net one; the first
-    that is not a prior period's (in brackets) nor a dividend already paid."""
+def _amounts(region: str, text: str) -> list[tuple[str, Found[Amount], int]]:
+    """Every dividend amount the text prints, with 'gross', 'net' or '' (not said) and its
+    offset; not a prior period's (in brackets) nor a dividend already paid. A form's
+    amount when the prose has none."""
     offset = len(text) - len(region)
     candidates: list[tuple[str, Found[Amount], int]] = []
     for m in _DIVIDEND.finditer(region):
@@ -382,6 +385,13 @@ def _amount(region: str, text: str) -> tuple[Found[Amount], int, bool] | None:
             if money and (amount := read_amount(money.group(0))) is not None:
                 candidates.append(("", Found(amount, m.group(0).strip()), offset + m.start()))
                 break
+    return candidates
+
+
+def _amount(
+    candidates: list[tuple[str, Found[Amount], int]],
+) -> tuple[Found[Amount], int, bool] | None:
+    """The dividend's amount: a gross (or unlabelled) one before a net one."""
     for kind, found, at in candidates:
         if kind != "net":
             return found, at, False
@@ -389,6 +399,58 @@ def _amount(region: str, text: str) -> tuple[Found[Amount], int, bool] | None:
         _, found, at = candidates[0]
         return found, at, True
     return None
+
+
+_CANCELLED: Final = re.compile(r"(?i:suspend|cancel|withdr[ae]w|previous|prior\s+year|last\s+year)")
+
+
+def _others(
+    candidates: list[tuple[str, Found[Amount], int]],
+    first: Dividend,
+    region: str,
+    region_start: int,
+    text: str,
+) -> list[Dividend]:
+    """The other dividends the text declares with the same dates ("a final dividend of
+    20p and a special dividend of 10p"): one of another kind in the same paragraph is a
+    dividend of its own; any other amount (a component: "comprising a cash dividend of
+    HK$0.01"; one suspended or cancelled) is listed in the review, not read."""
+    out: list[Dividend] = []
+    kinds = {first.dividend_type.value}
+    for gross, found, at in candidates:
+        if gross == "net" or at == first.position:
+            continue
+        kind = _kind(text, region, at - region_start)
+        same_paragraph = "\n\n" not in text[min(at, first.position) : max(at, first.position)]
+        cancelled = _CANCELLED.search(_sentence(text, at))
+        if kind.value not in kinds and kind.inferred is None and same_paragraph and not cancelled:
+            kinds.add(kind.value)
+            other = Dividend(
+                dividend_type=kind,
+                amount=found,
+                record_date=first.record_date,
+                payment_date=first.payment_date,
+                resolved_on=first.resolved_on,
+                position=at,
+                book_closure=first.book_closure,
+                stated_ex_date=first.stated_ex_date,
+                stated_last_cum_date=first.stated_last_cum_date,
+                fiscal_hint=first.fiscal_hint,
+                source_of_funds=first.source_of_funds,
+            )
+            out.append(other)
+        elif found.value.figure != first.amount.value.figure:
+            first.notes.append(
+                (
+                    "ignored",
+                    "gross_amount_per_share",
+                    str(found.value.figure),
+                    f"the text also prints {found.text!r}: not read as a dividend of its "
+                    f"own (a part of the {first.dividend_type.value.value} dividend, the "
+                    "same one, or one this text does not declare); check",
+                )
+            )
+    return out
 
 
 def _labelled(
@@ -552,7 +614,12 @@ def _kind(text: str, region: str, at: int) -> Found[DividendType]:
         for pattern, kind in _WIDE_TYPES:
             if pattern.search(m.group("v")):
                 return Found(kind, m.group(0))
-    windows = (region[max(0, at - 60) : at + 90], _sentence(region, at), region)
+    windows = (
+        region[max(0, at - 40) : at + 12],  # "... a special dividend"
+        region[max(0, at - 60) : at + 90],
+        _sentence(region, at),
+        region,
+    )
     for window in windows:
         for pattern, kind in _WIDE_TYPES:
             if hit := pattern.search(window):
