@@ -75,3 +75,42 @@ async def test_an_extracted_announcement_is_read_back_by_the_worker(
     )
     year = event["schedule"]["fiscal"]["this_year"]
     assert (year["annual_total"], year["includes_forecast"]) == ("27.00", True)
+
+
+PAX = FIXTURES / "markets" / "pax-global-2020-08-19-clarification.txt"
+
+
+async def test_a_hong_kong_notice_with_a_book_closure_is_scheduled_from_it(
+    namespace: Namespace, spawn_worker: Callable[..., WorkerProcess]
+) -> None:
+    """PAX Global's clarification of 2020-08-19 (HKEX: 327): register closed 28 Aug - 1
+    Sep 2020, record 1 Sep. By hand: the last registration date is Thu 27 Aug (the day
+    before the first closed day); HKEX settles T+2, so Tue 25 Aug's trades are the last to
+    settle by it: last cum 2020-08-25, ex-date Wed 2020-08-26 (from the record date alone
+    it would be 08-28)."""
+    t = namespace.topics
+    worker = spawn_worker()
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "corpactions.cli", "extract", str(PAX), "--produce"],
+        env=namespace.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    extracted = json.loads(done.stdout)
+    assert extracted["resolutions"][0]["book_closure"] == {
+        "first_day": "2020-08-28",
+        "last_day": "2020-09-01",
+    }
+    outs = await consume(
+        namespace.bootstrap, [t.schedules, t.dead_letters], 1, within=90, settle=1.5
+    )
+    assert [r.topic for r in outs] == [t.schedules], worker.log()[-3000:]
+    primary = outs[0].json()["schedule"]["primary_listing"]
+    assert (primary["mic"], primary["last_cum_date"], primary["ex_date"]) == (
+        "XHKG",
+        "2020-08-25",
+        "2020-08-26",
+    )

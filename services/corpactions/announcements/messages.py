@@ -8,10 +8,16 @@ A review item is one of:
 - ``conflict``: the text gives the value twice and the two disagree;
 - ``overridden``: an option replaced what the text says;
 - ``ignored``: the text says something this extractor does not turn into a field (a
-  second listing whose ratio it does not state).
+  second listing whose ratio it does not state, an ASX dividend's franking);
+- ``check``: a person must check something the text says: a stated ex-date or last cum
+  day the computed schedule disagrees with, a rule the service would reject the
+  resolution by, an election offered (scrip, DRP), only a net amount printed, a notice
+  that supersedes an earlier one;
+- ``missing``: a required value the text does not give (the issuer's name, the
+  listing), with the option that supplies it; the draft resolution is still printed.
 
-Conflicts make the extraction unusable as it is (exit 1, nothing produced); the other
-kinds leave it usable.
+Conflicts, missing values and rules the service would reject by make the extraction
+unusable as it is (exit 1, nothing produced); the other kinds leave it usable.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from corpactions.announcements.reading import Dividend, Found, Reading
+from corpactions.announcements.values import MARKET_CURRENCY, NAMED_CURRENCY
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.forecast import FORECAST_MESSAGE_TYPE, DividendForecast
 from corpactions.domain import DividendType, SourceOfFunds
@@ -122,10 +129,19 @@ def build(reading: Reading, options: Overrides) -> Extraction:
     security, others = _security(reading, options, review, reading.dividends[0])
     if issuer is None:
         out.errors.append("the text does not name the issuer: give --issuer")
+        review.add(
+            "missing", "issuer.name", None, "the text does not name the issuer: give --issuer NAME"
+        )
     if security is None:
         out.errors.append(
             "the text names no listing (e.g. 'TSE1: 3774', 'NASDAQ: IIJI'): give --mic and "
             "--local-code (or --isin)"
+        )
+        review.add(
+            "missing",
+            "security",
+            None,
+            "the text names no listing: give --mic and --local-code (or --isin)",
         )
     for i, dividend in enumerate(reading.dividends):
         where = f"resolutions[{i}]"
@@ -135,10 +151,14 @@ def build(reading: Reading, options: Overrides) -> Extraction:
                 f"{where}: the text does not say when the dividend was resolved or "
                 "released: give --resolved-on"
             )
-            continue
+            review.add(
+                "missing",
+                f"{where}.resolved_on",
+                None,
+                "the text does not say when the dividend was resolved or released: give "
+                "--resolved-on YYYY-MM-DD",
+            )
         fiscal_year_end = _fiscal_year_end(dividend, reading, options, review, where)
-        if issuer is None or security is None:
-            continue
         message = _resolution(
             dividend,
             i,
@@ -151,17 +171,45 @@ def build(reading: Reading, options: Overrides) -> Extraction:
             options,
             review,
         )
+        if issuer is None or security is None or resolved_on is None:  # a draft, unsendable
+            out.resolutions.append(message)
+            out.resolution_keys.append("")
+            continue
         try:
             model = BoardResolution.model_validate(message)
         except ValidationError as exc:
             out.errors.extend(f"{where}: {e['loc']}: {e['msg']}" for e in exc.errors())
             continue
+        out.errors.extend(_check_dates(model, dividend, review, where))
         out.resolutions.append(model.model_dump(mode="json", exclude_none=True))
         out.resolution_keys.append(model.security_key)
     if out.resolutions and security is not None and issuer is not None:
         _forecasts(reading, out, issuer, security, review)
     out.review = review.items
     return out
+
+
+def _check_dates(
+    model: BoardResolution, dividend: Dividend, review: _Review, where: str
+) -> list[str]:
+    """The dates the text states that the schedule disagrees with (review), and the rules
+    the service would reject the resolution by (review and an error)."""
+    from corpactions.announcements.schedules import check
+
+    stated = {
+        name: (found.value, found.text)
+        for name, found in (
+            ("ex_date", dividend.stated_ex_date),
+            ("last_cum_date", dividend.stated_last_cum_date),
+        )
+        if found is not None and not found.inferred
+    }
+    errors = []
+    for item in check(model, stated):
+        review.add("check", f"{where}.{item['field']}", item["value"], item["reason"])
+        if item.get("reject"):
+            errors.append(f"{where}: the service would reject it: {item['reason']}")
+    return errors
 
 
 def _ids_not_one_per_dividend(reading: Reading, options: Overrides) -> list[str]:
@@ -255,6 +303,7 @@ def _security(
     JPY dividend is paid on the Tokyo listing, not on the NASDAQ ADSs)."""
     currency = first.amount.value.currency
     home = {"JPY": {"XTKS"}, "USD": {"XNAS", "XNYS", "XASE"}}.get(currency or "", set())
+    home |= {m for m, c in MARKET_CURRENCY.items() if c == currency and c not in ("JPY", "USD")}
     listings = sorted(reading.listings, key=lambda x: x.mic not in home)
     primary = listings[0] if listings else None
     mic = primary.mic if primary else None
@@ -289,11 +338,12 @@ def _security(
         {"mic": o.mic, "symbol": o.symbol, "shares_per_unit": o.shares_per_unit}
         for o in options.other_listings
     ]
-    if mic is None or (code is None and options.isin is None):
+    isin = options.isin or (reading.isin.value if reading.isin else None)
+    if mic is None or (code is None and isin is None):
         return None, others
     security = {"mic": mic}
-    if options.isin:
-        security["isin"] = options.isin
+    if isin:
+        security["isin"] = isin
     if code:
         security["local_code"] = code
     return security, others
@@ -341,6 +391,17 @@ def _fiscal_year_end(
     if printed:
         return printed[0]
     kind = dividend.dividend_type.value
+    if kind is DividendType.YEAR_END:  # a final dividend is paid after its year ends
+        before = sorted(
+            f.value
+            for f in reading.fiscal_year_ends
+            if record - dt.timedelta(days=366) <= f.value < record
+        )
+        if before:
+            return before[-1]
+    if dividend.fiscal_hint is not None:
+        review.found(f"{where}.fiscal_year_end", dividend.fiscal_hint)
+        return dividend.fiscal_hint.value
     if kind is DividendType.YEAR_END:
         value, why = record, "a year-end dividend's record date is taken as the fiscal year end"
     elif kind is DividendType.INTERIM:
@@ -368,10 +429,10 @@ def _month_end(day: dt.date, months: int) -> dt.date:
 def _resolution(
     dividend: Dividend,
     i: int,
-    resolved_on: dt.date,
+    resolved_on: dt.date | None,
     fiscal_year_end: dt.date,
-    issuer: str,
-    security: dict[str, str],
+    issuer: str | None,
+    security: dict[str, str] | None,
     others: list[dict[str, str]],
     reading: Reading,
     options: Overrides,
@@ -380,20 +441,36 @@ def _resolution(
     where = f"resolutions[{i}]"
     amount = dividend.amount.value
     currency = amount.currency
+    mic = security["mic"] if security else None
     if currency is None:
-        currency = {"XTKS": "JPY"}.get(security["mic"], "USD")
+        currency = {"XTKS": "JPY"}.get(mic or "", "USD")
+        if mic in MARKET_CURRENCY:
+            currency = MARKET_CURRENCY[mic]
         review.add(
             "inferred",
             f"{where}.currency",
             currency,
             f"{dividend.amount.text!r} prints no currency: the market's is taken",
         )
+    elif (
+        currency == "USD"
+        and MARKET_CURRENCY.get(mic or "", "USD") != "USD"
+        and not NAMED_CURRENCY.search(amount.text)
+    ):  # "$0.40" or "42 cents" from a Toronto or Sydney issuer: its market's dollar
+        currency = MARKET_CURRENCY[mic or ""]
+        review.add(
+            "inferred",
+            f"{where}.currency",
+            currency,
+            f"{amount.text!r} does not name its currency: the currency of the listing's "
+            f"market ({mic}) is taken",
+        )
     message: dict[str, Any] = {
         "message_id": options.message_ids[i] if options.message_ids else _fresh_id(),
         "event_id": options.event_ids[i] if options.event_ids else _fresh_id(),
         "function": "NEWM",
         "version": 1,
-        "resolved_on": resolved_on.isoformat(),
+        "resolved_on": resolved_on.isoformat() if resolved_on else None,
         "issuer": {"name": issuer},
         "security": security,
         "dividend_type": dividend.dividend_type.value.value,
@@ -435,6 +512,16 @@ def _resolution(
             "the text does not say where the cash comes from: an ordinary dividend out of "
             "retained earnings is assumed",
         )
+    if dividend.book_closure is not None:
+        first, last = dividend.book_closure
+        message["book_closure"] = {
+            "first_day": first.value.isoformat(),
+            "last_day": last.value.isoformat(),
+        }
+    if dividend.source_of_funds is not None:
+        review.found(f"{where}.source_of_funds", dividend.source_of_funds)
+    for kind, name, value, reason in dividend.notes:
+        review.add(kind, f"{where}.{name}", value, reason)
     if dividend.forecast is not None:
         figure, disclosed = dividend.forecast
         message["forecast_per_share"] = {

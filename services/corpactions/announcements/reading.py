@@ -23,6 +23,7 @@ the reason, which becomes a review item.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import unicodedata
@@ -69,6 +70,12 @@ class Dividend:
     forecast: tuple[Decimal, Found[dt.date]] | None = None
     resolved_on: Found[dt.date] | None = None
     position: int = 0
+    # read by the other markets' readers (releases.py)
+    book_closure: tuple[Found[dt.date], Found[dt.date]] | None = None
+    stated_ex_date: Found[dt.date] | None = None
+    stated_last_cum_date: Found[dt.date] | None = None
+    fiscal_hint: Found[dt.date] | None = None  # a year end derived, not printed
+    notes: list[tuple[str, str, object, str]] = field(default_factory=list)  # review items
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,7 @@ class Reading:
     subject_to_approval: Found[bool] | None = None
     conflicts: list[Conflict] = field(default_factory=list)
     year_hint: int | None = None
+    isin: Found[str] | None = None
 
 
 # --- the text ----------------------------------------------------------------------------
@@ -224,7 +232,7 @@ _TODAY: Final = re.compile(
     r"(?i:\btoday\b|\bon\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b)"
 )
 _FISCAL_END: Final = re.compile(
-    rf"(?i:year)\s+(?i:ending|ended|end)\s+(?:on\s+)?(?P<d>{DATE})"
+    rf"(?<![Hh]alf\s)(?<![Hh]alf-)(?i:year)\s+(?i:ending|ended|end)\s+(?:on\s+)?(?P<d>{DATE})"
     rf"|(?i:fiscal\s+year)\s*\(?(?P<d2>{DATE})"
 )
 _DISCLOSED: Final = re.compile(
@@ -250,6 +258,9 @@ _ANNOUNCER: Final = re.compile(
 )
 _YEAR_HINT: Final = re.compile(
     r"(?i:quarter\s+(?:of\s+)?(?:fiscal\s+)?)(?P<y>(?:19|20)\d{2})\b|\b(?P<y2>(?:19|20)\d{2})\b"
+)
+HALF_YEAR: Final = re.compile(
+    rf"(?i:six\s+months|half[-\s]year|first\s+half)\s+(?i:ended|ending|to)\s+(?P<d>{DATE})"
 )
 _TARGET_ROW: Final = re.compile(
     r"(?i:(?<!previous\s)(?<!latest\s)(?<!recent\s)(?:dividend\s+target|revised\s+forecast|forecast))"
@@ -282,7 +293,35 @@ def read(text: str) -> Reading:
     else:
         _cross_check(text, reading, base)
     _annual_targets(text, reading)
+    from corpactions.announcements import releases
+
+    if not reading.listings:  # "(LSE: WPP)", "(TSX: X)", "(Stock Code: 327)", ...
+        releases.more_listings(text, reading)
+    if not reading.dividends:  # the styles of the other markets (London, Toronto, ...)
+        releases.read_release(text, reading, base)
+    else:  # the ex-date or last cum day a table or US prose states, to check
+        releases.stated_dates(text, reading, base)
+    _half_year(text, reading)
     return reading
+
+
+def _half_year(text: str, reading: Reading) -> None:
+    """An interim dividend "for the six months ended 30 September 2023": its fiscal year
+    ends six months after that (31 March 2024), not six months after its record date."""
+    m = HALF_YEAR.search(text)
+    if m is None:
+        return
+    ended = _date(m.group("d"), None, text, reading.year_hint)
+    if ended is None:
+        return
+    month = ended.value.month + 5
+    year, month = ended.value.year + month // 12, month % 12 + 1
+    end = dt.date(year, month, calendar.monthrange(year, month)[1])
+    for dividend in reading.dividends:
+        if dividend.fiscal_hint is None and dividend.dividend_type.value is DividendType.INTERIM:
+            dividend.fiscal_hint = Found(
+                end, m.group(0), f"{m.group(0)!r} is a half year: the fiscal year ends {end}"
+            )
 
 
 def _year_hint(text: str) -> int | None:
