@@ -62,10 +62,24 @@ tools: ## Install the tools the tests use when missing (Debian: kcat, prometheus
 kafka: setup ## Fetch the Apache Kafka jars from Maven Central into .cache/kafka/
 	$(BIN)/corpactions broker fetch
 
-run: setup ## Start the local Kafka, the service, and feed it the example resolution (Ctrl-C stops)
-	$(BIN)/corpactions demo
+# `make run` installs only what running needs (requirements-runtime.lock) into .venv/;
+# `make setup` adds the development tools to the same venv later (uv pip sync of the dev
+# lock, which pins the same versions). `install`, not `sync`: a .venv made by `make setup`
+# keeps its tools.
+RUN_STAMP := $(VENV)/.installed-runtime
+$(RUN_STAMP): pyproject.toml requirements-runtime.lock
+	@command -v $(PYTHON) >/dev/null || { echo "error: no Python 3.11, 3.12 or 3.13 found: install one (Debian: apt-get install python3 python3-venv), or give PYTHON=/path/to/python" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	@echo "installing the service's runtime packages into $(VENV)/ (requirements-runtime.lock)"
+	@$(BIN)/uv pip install -q --compile-bytecode --require-hashes --python $(BIN)/python -r requirements-runtime.lock
+	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $(RUN_STAMP)
 
-broker-stop: setup ## Stop the local Kafka that `make run` / `corpactions broker start` left running
+run: $(RUN_STAMP) ## Start the local Kafka, the service, and feed it the example resolution (Ctrl-C stops)
+	@$(BIN)/corpactions demo
+
+broker-stop: $(RUN_STAMP) ## Stop the local Kafka that `make run` / `corpactions broker start` left running
 	$(BIN)/corpactions broker stop
 
 test: setup tools kafka unit-pythons ## Run the tests (unit on every supported Python found; integration on a real Kafka the tests start)
