@@ -281,6 +281,30 @@ def test_properties_files_read_as_java_reads_them() -> None:
     }
 
 
+def test_escaped_properties_read_as_java_reads_them() -> None:
+    """The escapes of java.util.Properties.load, worked by hand from its documentation:
+    `\\=` and `\\:` are the characters themselves, `\\ ` a space (also in a key), `\\\\`
+    one backslash (so a line ending in `\\\\` does not continue), `\\t` a tab,
+    `\\u00e9` é; a continued line's leading white space is dropped."""
+    text = (
+        "ssl.key.password=s3\\=cr\\:et\\u00e9\n"
+        "key\\ with\\ space=v\n"
+        "path=C:\\\\certs\\\\\n"
+        "next=1\n"
+        "tab=a\\tb\n"
+        "joined=one\\\n"
+        "    two\n"
+    )
+    assert read_properties(text) == {
+        "ssl.key.password": "s3=cr:et\u00e9",
+        "key with space": "v",
+        "path": "C:\\certs\\",
+        "next": "1",
+        "tab": "a\tb",
+        "joined": "onetwo",
+    }
+
+
 def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "client.properties"
     path.write_text(text)
