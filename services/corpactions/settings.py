@@ -551,8 +551,10 @@ class Settings(_FromEnvironment):
     )
     cache_dir: Annotated[Path | None, BeforeValidator(_optional)] = _var(
         "CORPACTIONS_CACHE",
-        "where `broker` keeps the Kafka jars and the local broker's data",
-        "`<home>/.cache`",
+        "where the exchange calendars' trading days are cached (`calendars/`; an image's "
+        "build-time copy is read too), and where `broker` keeps the Kafka jars and the "
+        "local broker's data",
+        "calendars: the user's cache directory (`~/.cache/corpactions`); `broker`: `<home>/.cache`",
         default=None,
     )
 
@@ -607,6 +609,17 @@ class Settings(_FromEnvironment):
     @property
     def cache(self) -> Path:
         return self.cache_dir or self.project_home / ".cache"
+
+    @property
+    def calendar_cache(self) -> Path:
+        """Where the calendars' sessions are cached: ``CORPACTIONS_CACHE/calendars``,
+        else the user's cache directory (platformdirs: ``$XDG_CACHE_HOME/corpactions``,
+        ``~/.cache/corpactions``), never beside the installed package."""
+        if self.cache_dir is not None:
+            return self.cache_dir / "calendars"
+        import platformdirs
+
+        return platformdirs.user_cache_path("corpactions") / "calendars"
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes``, validated as the environment's values are."""

@@ -425,6 +425,15 @@ def test_the_image_is_multi_stage_with_runtime_dependencies_only_as_a_non_root_u
     assert user == f"USER {uid}:{uid}"
     [check] = [i for i in runtime if i.startswith("HEALTHCHECK ")]
     assert "/health/" in check
+    # the calendars' seed is built into the copied virtualenv, where the worker reads it
+    # (calendar_cache.image_seed: <sys.prefix>/share/corpactions/calendars)
+    [seed] = [i for i in build if "corpactions.calendar_cache" in i]
+    assert seed.startswith("RUN /opt/corpactions/bin/python ")
+    assert "--build /opt/corpactions/share/corpactions/calendars" in seed
+    # what a worker computes past the seed (a later year) goes to a writable folder:
+    # the pod's /tmp volume (deploy/k8s/deployment.yaml)
+    [env] = [i for i in runtime if i.startswith("ENV ")]
+    assert "CORPACTIONS_CACHE=/tmp/" in env
 
 
 def test_the_runtime_lock_has_no_dev_tools_and_agrees_with_the_dev_lock() -> None:
