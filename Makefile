@@ -17,7 +17,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup tools run test unit unit-pythons lint format typecheck kafka broker-stop schemas docs bench bench-setup bench-secured bench-timers faults lock clean
+.PHONY: help setup tools run test unit unit-pythons lint format typecheck kafka broker-stop schemas manifests docs bench bench-setup bench-secured bench-timers faults lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -85,6 +85,7 @@ broker-stop: $(RUN_STAMP) ## Stop the local Kafka that `make run` / `corpactions
 test: setup tools kafka unit-pythons ## Run the tests (unit on every supported Python found; integration on a real Kafka the tests start)
 	$(BIN)/python -m corpactions.contracts.generate --check
 	$(BIN)/python -m corpactions.settings --check docs/configuration.md
+	$(BIN)/python deploy/prometheus/to_operator.py --check
 	$(BIN)/pytest -q
 
 unit: setup tools ## Run only the unit tests (no broker; the deploy tests use kustomize and promtool)
@@ -119,6 +120,9 @@ typecheck: setup ## mypy --strict with the pydantic plugin
 
 schemas: setup ## Regenerate schemas/ (JSON Schema 2020-12 + AsyncAPI 3) from the models
 	$(BIN)/python -m corpactions.contracts.generate
+
+manifests: setup ## Regenerate the Prometheus Operator's PodMonitor and PrometheusRule (deploy/components/prometheus-operator) from deploy/prometheus/
+	$(BIN)/python deploy/prometheus/to_operator.py --write
 
 docs: setup ## Regenerate docs/configuration.md's settings table from the settings object (settings.py)
 	$(BIN)/python -m corpactions.settings --write docs/configuration.md
