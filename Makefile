@@ -17,7 +17,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup tools run test unit unit-pythons lint format typecheck kafka broker-stop schemas manifests docs bench bench-setup bench-secured bench-timers faults lock clean
+.PHONY: help setup tools run test test-broker unit unit-pythons lint format typecheck kafka broker-stop schemas manifests docs bench bench-setup bench-secured bench-timers faults lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -82,11 +82,21 @@ run: $(RUN_STAMP) ## Start the local Kafka, the service, and feed it the example
 broker-stop: $(RUN_STAMP) ## Stop the local Kafka that `make run` / `corpactions broker start` left running
 	$(BIN)/corpactions broker stop
 
-test: setup tools kafka unit-pythons ## Run the tests (unit on every supported Python found; integration on a real Kafka the tests start)
+# make test runs its three independent parts at once (make -j), each in its own processes:
+# the unit tests on PYTHON (unit), on each other supported Python found (unit-pythons),
+# and the broker suites (test-broker) in BROKER_WORKERS pytest-xdist processes, each with
+# a broker of its own (tests/conftest.py starts one per process; --dist loadfile keeps a
+# module's tests, and its module-scoped brokers, in one process). --output-sync keeps
+# each part's output together.
+BROKER_WORKERS ?= 2
+test: setup tools kafka ## Run the tests: unit on every supported Python found, integration/e2e/faults on real Kafka, in parallel
 	$(BIN)/python -m corpactions.contracts.generate --check
 	$(BIN)/python -m corpactions.settings --check docs/configuration.md
 	$(BIN)/python deploy/prometheus/to_operator.py --check
-	$(BIN)/pytest -q
+	@$(MAKE) --no-print-directory -j3 --output-sync=target unit unit-pythons test-broker
+
+test-broker: setup tools kafka ## Run the integration, end-to-end and short fault suites (real Kafka; BROKER_WORKERS processes)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(BROKER_WORKERS) --dist loadfile tests/integration tests/e2e tests/faults
 
 unit: setup tools ## Run only the unit tests (no broker; the deploy tests use kustomize and promtool)
 	$(BIN)/pytest -q tests/unit

@@ -43,8 +43,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A venv holding the built wheel (its dependencies reached through a .pth line to
     this interpreter's site-packages), its files read-only."""
     tmp = tmp_path_factory.mktemp("wheel")
+    # a copy of the source: setuptools writes build/ and *.egg-info beside it, and another
+    # run (make test runs the unit tests on several Pythons at once) may be building too
+    source = tmp / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(
+        ROOT / "services", source / "services", ignore=shutil.ignore_patterns("__pycache__")
+    )
     subprocess.run(
-        [_uv(), "build", "--wheel", "--quiet", "--out-dir", str(tmp / "dist"), str(ROOT)],
+        [_uv(), "build", "--wheel", "--quiet", "--out-dir", str(tmp / "dist"), str(source)],
         check=True,
         capture_output=True,
         timeout=300,
