@@ -156,9 +156,16 @@ def run(args: argparse.Namespace) -> int:
     for warning in conn.warnings:
         sys.stderr.write(f"corpactions lag: {warning}\n")
     try:  # a refused login or certificate: UNKNOWN, in one line naming why
-        asyncio.run(check_login(conn.bootstrap_servers, settings.security, conn.client_options))
+        asyncio.run(
+            asyncio.wait_for(
+                check_login(conn.bootstrap_servers, settings.security, conn.client_options),
+                args.timeout / 1000,  # --timeout bounds the whole check, this step too
+            )
+        )
     except KafkaAccessError as exc:
         return _fail(str(exc))
+    except TimeoutError as exc:
+        return _fail(f"cannot reach Kafka at {conn.bootstrap_servers}: {_why(exc)}")
     state = _State()
     try:
         return asyncio.run(
