@@ -2,13 +2,22 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3.11
+# Python 3.11, 3.12 and 3.13 are supported. PYTHONS: one interpreter of each found, in that
+# order: `python3.X` on PATH when it runs (a pyenv shim of a version not selected does not),
+# else pyenv's own build of it; then `python3` when its version fits and none was found.
+# PYTHON (the .venv's, and the broker suites') is the first; `make PYTHON=...` picks another.
+SUPPORTED_PYTHONS := 3.11 3.12 3.13
+find_python = $(shell for c in python$(1) $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(1).*/bin/python$(1); do \
+  $$c -c 'import sys' >/dev/null 2>&1 && { command -v $$c; break; }; done)
+PYTHONS := $(strip $(foreach v,$(SUPPORTED_PYTHONS),$(call find_python,$(v))))
+PYTHONS := $(or $(PYTHONS),$(shell python3 -c 'import sys; sys.exit(not (3, 11) <= sys.version_info < (3, 14))' 2>/dev/null && command -v python3))
+PYTHON ?= $(or $(firstword $(PYTHONS)),python3.11)
 VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup tools run test unit lint format typecheck kafka broker-stop schemas docs bench bench-setup bench-secured bench-timers faults lock clean
+.PHONY: help setup tools run test test-broker unit unit-pythons lint format typecheck kafka broker-stop schemas manifests docs bench bench-setup bench-secured bench-timers faults lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -17,7 +26,7 @@ help: ## List the targets
 # by default, and where PYTHONDONTWRITEBYTECODE is set Python never writes it, so every
 # command would compile every module it imports again on each run.
 $(STAMP): pyproject.toml requirements.lock
-	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found: install Python 3.11 (Debian: apt-get install python3.11 python3.11-venv)" >&2; exit 1; }
+	@command -v $(PYTHON) >/dev/null || { echo "error: no Python 3.11, 3.12 or 3.13 found: install one (Debian: apt-get install python3 python3-venv), or give PYTHON=/path/to/python" >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip sync -q --compile-bytecode --python $(BIN)/python requirements.lock
@@ -53,19 +62,60 @@ tools: ## Install the tools the tests use when missing (Debian: kcat, prometheus
 kafka: setup ## Fetch the Apache Kafka jars from Maven Central into .cache/kafka/
 	$(BIN)/corpactions broker fetch
 
-run: setup ## Start the local Kafka, the service, and feed it the example resolution (Ctrl-C stops)
-	$(BIN)/corpactions demo
+# `make run` installs only what running needs (requirements-runtime.lock) into .venv/;
+# `make setup` adds the development tools to the same venv later (uv pip sync of the dev
+# lock, which pins the same versions). `install`, not `sync`: a .venv made by `make setup`
+# keeps its tools.
+RUN_STAMP := $(VENV)/.installed-runtime
+$(RUN_STAMP): pyproject.toml requirements-runtime.lock
+	@command -v $(PYTHON) >/dev/null || { echo "error: no Python 3.11, 3.12 or 3.13 found: install one (Debian: apt-get install python3 python3-venv), or give PYTHON=/path/to/python" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+	@echo "installing the service's runtime packages into $(VENV)/ (requirements-runtime.lock)"
+	@$(BIN)/uv pip install -q --compile-bytecode --require-hashes --python $(BIN)/python -r requirements-runtime.lock
+	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $(RUN_STAMP)
 
-broker-stop: setup ## Stop the local Kafka that `make run` / `corpactions broker start` left running
+run: $(RUN_STAMP) ## Start the local Kafka, the service, and feed it the example resolution (Ctrl-C stops)
+	@$(BIN)/corpactions demo
+
+broker-stop: $(RUN_STAMP) ## Stop the local Kafka that `make run` / `corpactions broker start` left running
 	$(BIN)/corpactions broker stop
 
-test: setup tools kafka ## Run the tests (unit + integration on a real Kafka the tests start)
+# make test runs its three independent parts at once (make -j), each in its own processes:
+# the unit tests on PYTHON (unit), on each other supported Python found (unit-pythons),
+# and the broker suites (test-broker) in BROKER_WORKERS pytest-xdist processes, each with
+# a broker of its own (tests/conftest.py starts one per process; --dist loadfile keeps a
+# module's tests, and its module-scoped brokers, in one process). --output-sync keeps
+# each part's output together.
+BROKER_WORKERS ?= 2
+test: setup tools kafka ## Run the tests: unit on every supported Python found, integration/e2e/faults on real Kafka, in parallel
 	$(BIN)/python -m corpactions.contracts.generate --check
-	$(BIN)/python -m corpactions.settings --check README.md
-	$(BIN)/pytest -q
+	$(BIN)/python -m corpactions.settings --check docs/configuration.md
+	$(BIN)/python deploy/prometheus/to_operator.py --check
+	@$(MAKE) --no-print-directory -j3 --output-sync=target unit unit-pythons test-broker
 
-unit: setup ## Run only the unit tests (no broker)
+test-broker: setup tools kafka ## Run the integration, end-to-end and short fault suites (real Kafka; BROKER_WORKERS processes)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(BROKER_WORKERS) --dist loadfile tests/integration tests/e2e tests/faults
+
+unit: setup tools ## Run only the unit tests (no broker; the deploy tests use kustomize and promtool)
 	$(BIN)/pytest -q tests/unit
+
+# The unit tests on every other supported Python found (PYTHONS, above): a venv each,
+# .venv-3.X, from the same requirements.lock; `make test` runs them.
+OTHER_PYTHONS := $(filter-out $(PYTHON),$(PYTHONS))
+unit-pythons: setup tools ## Run the unit tests on each other supported Python found (.venv-3.X from requirements.lock)
+	@for py in $(OTHER_PYTHONS); do \
+	  v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); venv=.venv-$$v; \
+	  echo "unit tests on Python $$v ($$py), in $$venv"; \
+	  test -x $$venv/bin/python || $$py -m venv $$venv || exit 1; \
+	  if [ ! -e $$venv/.installed ] || [ requirements.lock -nt $$venv/.installed ] || [ pyproject.toml -nt $$venv/.installed ]; then \
+	    $(BIN)/uv pip sync -q --compile-bytecode --python $$venv/bin/python requirements.lock \
+	    && $(BIN)/uv pip install -q --python $$venv/bin/python --no-deps -e . \
+	    && touch $$venv/.installed || exit 1; \
+	  fi; \
+	  $$venv/bin/pytest -q -p no:cacheprovider tests/unit || exit 1; \
+	done
 
 lint: setup ## ruff check + format check
 	$(BIN)/ruff check services tests
@@ -81,8 +131,11 @@ typecheck: setup ## mypy --strict with the pydantic plugin
 schemas: setup ## Regenerate schemas/ (JSON Schema 2020-12 + AsyncAPI 3) from the models
 	$(BIN)/python -m corpactions.contracts.generate
 
-docs: setup ## Regenerate README's configuration table from the settings object (settings.py)
-	$(BIN)/python -m corpactions.settings --write README.md
+manifests: setup ## Regenerate the Prometheus Operator's PodMonitor and PrometheusRule (deploy/components/prometheus-operator) from deploy/prometheus/
+	$(BIN)/python deploy/prometheus/to_operator.py --write
+
+docs: setup ## Regenerate docs/configuration.md's settings table from the settings object (settings.py)
+	$(BIN)/python -m corpactions.settings --write docs/configuration.md
 
 # The bench's peer (Quix Streams) and py-spy, in a venv of their own: Quix Streams pins a
 # pydantic older than the service's (requirements-bench.lock, the `bench` extra).
@@ -119,4 +172,4 @@ lock: ## Re-resolve requirements.lock (dev), requirements-runtime.lock (the imag
 	$(BIN)/uv pip compile pyproject.toml --extra bench --python-version 3.11 --generate-hashes -o requirements-bench.lock
 
 clean: ## Remove the venv and caches (keeps nothing running)
-	rm -rf $(VENV) $(BENCH_VENV) .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-3.* $(BENCH_VENV) .cache .pytest_cache .mypy_cache .ruff_cache

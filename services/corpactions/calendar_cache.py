@@ -14,8 +14,16 @@ file that is missing, unreadable, truncated, of another format or for another ke
 rebuilt; files are replaced atomically, so concurrent runs never read half of one.
 Settlement rules (markets.toml) are not in the files: they apply on top, each run.
 
-Files live in ``<cache>/calendars/`` (the project's cache folder, ``.cache/`` or
-``CORPACTIONS_CACHE``); deleting the folder is always safe.
+Files live in ``CORPACTIONS_CACHE/calendars/``, else in the user's cache directory
+(``platformdirs``: ``$XDG_CACHE_HOME/corpactions/calendars``, by default
+``~/.cache/corpactions/calendars``), never beside the installed package (site-packages
+is often read-only: an image, a system install); deleting the folder is always safe.
+
+A read-only seed is looked in when that folder has no file: ``<sys.prefix>/share/
+corpactions/calendars/``, which an image fills at build time (``python -m
+corpactions.calendar_cache --build``, deploy/Dockerfile), so a pod with a read-only root
+filesystem starts warm, computing nothing and writing nothing. A file found there is not
+copied; one the seed lacks (another horizon) is computed and written to the folder.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import importlib.util
 import json
 import logging
 import os
+import sys
 import tempfile
 import zoneinfo
 from pathlib import Path
@@ -61,10 +70,12 @@ class SessionsCache:
         folder: Path,
         compute: SessionsSource = trading_days,
         version: str | None = None,
+        seeds: tuple[Path, ...] = (),
     ) -> None:
         self.folder = folder
         self.compute = compute
         self._version = version
+        self.seeds = seeds  # read-only folders of the same layout, looked in after folder
 
     @property
     def version(self) -> str:
@@ -72,17 +83,18 @@ class SessionsCache:
             self._version = library_version()
         return self._version
 
-    def path(self, calendar: str, start: dt.date, end: dt.date) -> Path:
+    def path(self, calendar: str, start: dt.date, end: dt.date, folder: Path | None = None) -> Path:
         name = f"{calendar}_{start.isoformat()}_{end.isoformat()}.json"
-        return self.folder / f"{LIBRARY}-{self.version}" / name
+        return (folder or self.folder) / f"{LIBRARY}-{self.version}" / name
 
     def __call__(
         self, calendar: str, start: dt.date, end: dt.date
     ) -> tuple[list[dt.date], dt.tzinfo, dt.date]:
         path = self.path(calendar, start, end)
-        cached = self._read(path, calendar, start, end)
-        if cached is not None:
-            return cached
+        for folder in (self.folder, *self.seeds):
+            cached = self._read(self.path(calendar, start, end, folder), calendar, start, end)
+            if cached is not None:
+                return cached
         sessions, tz, built_to = self.compute(calendar, start, end)
         self._write(path, calendar, start, end, sessions, tz, built_to)
         return sessions, tz, built_to
@@ -159,15 +171,51 @@ class SessionsCache:
 
 
 def default_cache() -> SessionsCache:
-    """The cache in the project's cache folder (``CORPACTIONS_CACHE``, else ``.cache/``):
-    one object per folder, so configuring the calendars with it again (each
-    `corpactions schedule` run in one process) keeps the indexes already built."""
-    from corpactions.broker.local import default_cache_dir
+    """The cache in the settings' folder (``Settings.calendar_cache``): one object per
+    folder, so configuring the calendars with it again (each `corpactions schedule` run
+    in one process) keeps the indexes already built."""
+    from corpactions.settings import Settings
 
-    return cache_in(default_cache_dir() / "calendars")
+    return cache_in(Settings.from_env().calendar_cache)
+
+
+def image_seed() -> Path:
+    """The read-only seed an image builds: ``<sys.prefix>/share/corpactions/calendars``."""
+    return Path(sys.prefix) / "share" / "corpactions" / "calendars"
 
 
 @functools.cache
 def cache_in(folder: Path) -> SessionsCache:
-    """The cache kept in `folder` (the worker's: ``settings.cache / "calendars"``)."""
-    return SessionsCache(folder)
+    """The cache kept in `folder` (the worker's: ``settings.calendar_cache``), with the
+    image's seed behind it."""
+    seed = image_seed()
+    return SessionsCache(folder, seeds=() if seed == folder else (seed,))
+
+
+def build(folder: Path, today: dt.date | None = None, horizon_years: int | None = None) -> int:
+    """Compute every market's sessions for the horizon a worker started ``today`` uses,
+    into ``folder`` (an image's seed at build time); the number of calendars written."""
+    from corpactions.domain import configure_calendars, preload
+    from corpactions.domain.markets import MARKETS
+    from corpactions.settings import Settings
+
+    settings = Settings.from_env()
+    if horizon_years is not None:
+        settings = settings.replace(calendar_horizon_years=horizon_years)
+    cache = SessionsCache(folder)
+    configure_calendars(settings.calendar_horizon(today or dt.date.today()), cache)
+    preload()
+    return len({m.calendar for m in MARKETS})
+
+
+def _main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[0] == "--build":
+        count = build(Path(argv[1]))
+        print(f"{count} calendars cached in {argv[1]}")
+        return 0
+    print("usage: python -m corpactions.calendar_cache --build FOLDER", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -63,10 +63,21 @@ def _connection_flags(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="corpactions", description="Corporate-actions (cash dividend) service.")
+    parser.add_argument("--version", action="version", version=f"corpactions {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, **kwargs: Any) -> _Parser:
-        p: _Parser = sub.add_parser(name, **kwargs)
+    def add(name: str, epilog: str = "", **kwargs: Any) -> _Parser:
+        """A command whose --help ends with the environment variables it reads."""
+        lazy = kwargs.pop("lazy_epilog", None)
+
+        def full_epilog() -> str:
+            own = lazy() if lazy is not None else epilog
+            return "\n".join(part for part in (own, _environment(name)) if part)
+
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        if "description" in kwargs:  # raw: the epilog's layout is kept, so wrap this here
+            kwargs["description"] = textwrap.fill(kwargs["description"], 78)
+        p: _Parser = sub.add_parser(name, lazy_epilog=full_epilog, **kwargs)
         parser.commands[name] = p
         return p
 
@@ -138,9 +149,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _connection_flags(p)
 
-    add("worker", help="run the stream service (KAFKA_BOOTSTRAP_SERVERS or local)")
+    add(
+        "worker",
+        help="run the stream service (KAFKA_BOOTSTRAP_SERVERS or local)",
+        description="Run the stream service: consume board resolutions and forecasts, emit "
+        "schedules, date events, ISO 20022 notifications and dead letters, exactly once. "
+        "Several workers with the same CORPACTIONS_APP_ID share the partitions as one "
+        "consumer group. It first checks Kafka: a bad setting, Kafka not answering within "
+        "CORPACTIONS_STARTUP_TIMEOUT_S, a refused login or certificate, or topics not as "
+        "expected end it with one line on stderr and exit status 2. SIGTERM or Ctrl-C stops "
+        "it after the transactions in flight.",
+        epilog="exit status: 0 stopped by a signal; 2 it cannot start (the line says why)",
+    )
 
-    p = add("broker", help="the project's local Apache Kafka")
+    p = add(
+        "broker",
+        help="the project's local Apache Kafka",
+        description="The project's local single-node KRaft Kafka, for `make run` and the "
+        "tests: fetch its jars from Maven Central, start it detached, stop it, or show "
+        "whether it runs.",
+    )
     p.add_argument("action", choices=["fetch", "start", "stop", "status"])
 
     p = add(
@@ -170,11 +198,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="a JSON list of partitions (a NOTFOUND group: one row, partition fields null)",
     )
     p.add_argument(
+        "--all-groups",
+        action="store_true",
+        help="every group on the cluster (the default without --group), as for "
+        "kafka-consumer-groups --describe --all-groups",
+    )
+    p.add_argument(
         "--timeout",
-        type=_positive,
-        default=30.0,
-        metavar="SECONDS",
-        help="give up (UNKNOWN) when Kafka does not answer within SECONDS (default 30)",
+        type=_milliseconds,
+        default=30000,
+        metavar="MS",
+        help="give up (UNKNOWN) when Kafka does not answer within MS milliseconds, as "
+        "Kafka's tools take it (default 30000)",
     )
     _connection_flags(p)
 
@@ -215,7 +250,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _connection_flags(p)
 
-    p = add("demo", help="local broker + worker + the example resolution (make run)")
+    p = add(
+        "demo",
+        help="local broker + worker + the example resolution (make run)",
+        description="Start the local Kafka (unless KAFKA_BOOTSTRAP_SERVERS is set) and a "
+        "worker, send the example resolution, print the schedule event it answers with, "
+        "then the service's address; Ctrl-C stops the worker, and the broker if this "
+        "started it.",
+    )
     p.add_argument(
         "--seed", default=None, help="resolution JSON to feed (default: the IIJ example)"
     )
@@ -254,6 +296,59 @@ def _dlq_help() -> str:
 
     reasons = textwrap.fill(", ".join(DeadLetterCode), 78, subsequent_indent="  ")
     return DLQ_HELP.format(reasons=reasons)
+
+
+_KAFKA_ENV = (
+    "KAFKA_BOOTSTRAP_SERVERS, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, "
+    "KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_SSL_CAFILE, KAFKA_SSL_CERTFILE, "
+    "KAFKA_SSL_KEYFILE"
+)
+_LOCAL = (
+    "CORPACTIONS_HOME, CORPACTIONS_CACHE (the local broker, when KAFKA_BOOTSTRAP_SERVERS is unset)"
+)
+# What each command reads from the environment beside the check every command makes of
+# every variable (the worker's and the demo's: all of them, listed from settings.py).
+_ENVIRONMENT = {
+    "schedule": "CORPACTIONS_CALENDAR_HORIZON_YEARS, CORPACTIONS_CACHE (the calendars' "
+    "cache), CORPACTIONS_HOME",
+    "extract": f"with --produce: {_KAFKA_ENV}, CORPACTIONS_TOPIC_PREFIX, {_LOCAL}",
+    "broker": "CORPACTIONS_HOME (the project folder, deploy/kafka/pom.xml), CORPACTIONS_CACHE "
+    "(the jars and the broker's data)",
+    "lag": f"{_KAFKA_ENV} (--bootstrap-server and --command-config override them), "
+    f"CORPACTIONS_LAG_WINDOW, {_LOCAL}",
+    "dlq": f"{_KAFKA_ENV} (--bootstrap-server and --command-config override them), "
+    f"CORPACTIONS_TOPIC_PREFIX, {_LOCAL}",
+}
+
+
+def _environment(command: str) -> str:
+    """The --help paragraph naming the variables ``command`` reads."""
+    if command in _ENVIRONMENT:
+        names = _ENVIRONMENT[command]
+    else:  # the worker and the demo: every setting (importing settings.py, for --help only)
+        from corpactions.settings import variables
+
+        names = ", ".join(name for name, _ in variables())
+    body = textwrap.fill(
+        names, 78, initial_indent="  ", subsequent_indent="  ", break_on_hyphens=False
+    )
+    return (
+        f"environment:\n{body}\n  Every CORPACTIONS_* and KAFKA_* variable set is checked "
+        "at start: a bad\n  value stops the command with one line naming it "
+        "(docs/configuration.md)."
+    )
+
+
+def _version() -> str:
+    from corpactions import __version__
+
+    return __version__
+
+
+def _milliseconds(raw: str) -> int:
+    if not raw.isdigit() or int(raw) == 0:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number of milliseconds > 0")
+    return int(raw)
 
 
 def _positive(raw: str) -> float:

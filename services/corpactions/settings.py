@@ -1,7 +1,7 @@
 """One frozen settings object, read from the environment once at start-up and passed in.
 
 Every variable the service reads is a field here (a pydantic model), each with its
-variable's name as its alias and a description: README's configuration table is
+variable's name as its alias and a description: docs/configuration.md's table is
 generated from these fields (``python -m corpactions.settings --markdown``) and a test
 fails when the two drift. No other module reads the environment.
 
@@ -254,8 +254,8 @@ class _FromEnvironment(BaseModel):
 
 
 def _var(name: str, description: str, default_doc: str | None = None, **kw: Any) -> Any:
-    """A field read from variable ``name``; ``default_doc`` is how README shows a default
-    that is not a plain value."""
+    """A field read from variable ``name``; ``default_doc`` is how docs/configuration.md
+    shows a default that is not a plain value."""
     extra: dict[str, Any] | None = {"default_doc": default_doc} if default_doc is not None else None
     return Field(validation_alias=name, description=description, json_schema_extra=extra, **kw)
 
@@ -395,8 +395,8 @@ class Settings(_FromEnvironment):
     # -- topics ---------------------------------------------------------------------------
     create_topics: Bool = _var(
         "CORPACTIONS_CREATE_TOPICS",
-        "true: create missing topics; false: only verify that they exist as README's "
-        "'Topics' table says (for a platform team that owns them); either way the worker "
+        "true: create missing topics; false: only verify that they exist as docs/operations.md's "
+        "topics table says (for a platform team that owns them); either way the worker "
         "refuses to start when the input and the changelog differ in partitions",
         default=True,
     )
@@ -551,8 +551,10 @@ class Settings(_FromEnvironment):
     )
     cache_dir: Annotated[Path | None, BeforeValidator(_optional)] = _var(
         "CORPACTIONS_CACHE",
-        "where `broker` keeps the Kafka jars and the local broker's data",
-        "`<home>/.cache`",
+        "where the exchange calendars' trading days are cached (`calendars/`; an image's "
+        "build-time copy is read too), and where `broker` keeps the Kafka jars and the "
+        "local broker's data",
+        "calendars: the user's cache directory (`~/.cache/corpactions`); `broker`: `<home>/.cache`",
         default=None,
     )
 
@@ -607,6 +609,17 @@ class Settings(_FromEnvironment):
     @property
     def cache(self) -> Path:
         return self.cache_dir or self.project_home / ".cache"
+
+    @property
+    def calendar_cache(self) -> Path:
+        """Where the calendars' sessions are cached: ``CORPACTIONS_CACHE/calendars``,
+        else the user's cache directory (platformdirs: ``$XDG_CACHE_HOME/corpactions``,
+        ``~/.cache/corpactions``), never beside the installed package."""
+        if self.cache_dir is not None:
+            return self.cache_dir / "calendars"
+        import platformdirs
+
+        return platformdirs.user_cache_path("corpactions") / "calendars"
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes``, validated as the environment's values are."""
@@ -691,11 +704,11 @@ def _variables(cls: type[_FromEnvironment]) -> dict[str, str]:
     }
 
 
-# -- README's configuration table -----------------------------------------------------------
+# -- docs/configuration.md's table --------------------------------------------------------------
 
 
 def variables() -> list[tuple[str, FieldInfo]]:
-    """Every variable the service reads, in the order README lists them."""
+    """Every variable the service reads, in the order docs/configuration.md lists them."""
     out: list[tuple[str, FieldInfo]] = []
     for cls in (Settings, KafkaSecurity):
         for info in cls.model_fields.values():
@@ -727,7 +740,7 @@ def _shown_range(info: FieldInfo) -> str:
 
 
 def markdown() -> str:
-    """README's configuration table, generated from the fields."""
+    """The configuration table (docs/configuration.md), generated from the fields."""
     lines = ["| variable | default | meaning |", "|---|---|---|"]
     for name, info in variables():
         meaning = (info.description or "") + _shown_range(info)
@@ -745,13 +758,13 @@ def in_readme(readme: str) -> str:
     head, sep, rest = readme.partition(BEGIN)
     _, sep2, tail = rest.partition(END)
     if not (sep and sep2):
-        raise ValueError(f"README has no {BEGIN} ... {END} block")
+        raise ValueError(f"no {BEGIN} ... {END} block")
     return f"{head}{BEGIN}\n{markdown()}{END}{tail}"
 
 
 def _main(argv: list[str]) -> int:
-    """``--markdown``: print the table; ``--write README.md``: regenerate README's table;
-    ``--check README.md``: exit 1 when README's table is not the generated one."""
+    """``--markdown``: print the table; ``--write FILE``: regenerate FILE's table
+    (docs/configuration.md); ``--check FILE``: exit 1 when FILE's table is not the generated one."""
     if argv == ["--markdown"]:
         sys.stdout.write(markdown())
         return 0

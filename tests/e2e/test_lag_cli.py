@@ -72,11 +72,13 @@ async def test_lag_json_reports_each_partition_with_verdicts_from_commit_history
             "group": group, "topic": topic, "partition": 0,
             "committed_offset": 3, "end_offset": 10, "lag": 7,
             "lag_seconds": rows[0]["lag_seconds"], "status": "STOP", "group_status": "ERR",
+            "consumer_id": None, "host": None, "client_id": None,  # no member: it left
         },
         {
             "group": group, "topic": topic, "partition": 1,
             "committed_offset": 10, "end_offset": 10, "lag": 0,
             "lag_seconds": 0.0, "status": "OK", "group_status": "ERR",
+            "consumer_id": None, "host": None, "client_id": None,
         },
     ]  # fmt: skip
     assert 0 <= rows[0]["lag_seconds"] < 60

@@ -96,7 +96,7 @@ def test_the_operator_commands_answer_a_refused_login_in_one_line(
     scram_listener: str, command: tuple[str, ...], code: int
 ) -> None:
     done = corpactions(
-        scram_listener, *command, *(["--timeout", "20"] if command == ("lag",) else [])
+        scram_listener, *command, *(["--timeout", "20000"] if command == ("lag",) else [])
     )
     assert done.returncode == code, done.stderr[-3000:]
     [line] = done.stderr.strip().splitlines()

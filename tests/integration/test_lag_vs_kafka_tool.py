@@ -120,3 +120,86 @@ async def test_committed_end_and_lag_equal_kafka_consumer_groups_describe(
     # marker-only lag is not judged as lag: the partition is OK, not STOP
     assert rows[(group_a, 1)]["status"] == Status.OK.name
     assert took < 5, f"one sample took {took:.1f}s"
+
+
+def kafka_tool_rows(bootstrap: str, group: str) -> dict[tuple[str, int], tuple[str, ...]]:
+    """(topic, partition) -> every column after them, as the tool prints them ("-" kept):
+    CURRENT-OFFSET, LOG-END-OFFSET, LAG, CONSUMER-ID, HOST, CLIENT-ID."""
+    proc = subprocess.run(
+        [
+            "java",
+            "-cp",
+            KafkaDistribution.ensure().classpath,
+            "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+            "--bootstrap-server",
+            bootstrap,
+            "--describe",
+            "--group",
+            group,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    rows = {}
+    for line in proc.stdout.splitlines():
+        cols = line.split()
+        if len(cols) == 9 and cols[0] == group:
+            rows[(cols[1], int(cols[2]))] = tuple(cols[3:])
+    return rows
+
+
+async def test_one_row_per_assigned_partition_with_its_member_as_kafkas_tool_shows(
+    kafka_bootstrap: str,
+) -> None:
+    """A live member holding 3 partitions, committed on one only: Kafka's tool prints all
+    3 with the member's consumer id, host and client id ("-" offsets where none was
+    committed), and so do we."""
+    token = uuid.uuid4().hex[:10]
+    topic, group = f"mem-{token}", f"mem-g-{token}"
+    await ensure_topics(kafka_bootstrap, [topic], 3)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    await producer.start()
+    try:
+        for p in range(3):
+            for _ in range(p + 2):
+                await producer.send_and_wait(topic, b"x", partition=p)
+    finally:
+        await producer.stop()
+    member = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=kafka_bootstrap,
+        group_id=group,
+        client_id=f"mem-client-{token}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await member.start()
+    try:
+        deadline = time.monotonic() + 60
+        while len(member.assignment()) < 3 and time.monotonic() < deadline:
+            await member.getmany(timeout_ms=200)
+        assert len(member.assignment()) == 3
+        await member.commit({TopicPartition(topic, 1): 1})
+        async with LagTracker(kafka_bootstrap, [group], members=True) as tracker:
+            report = await tracker.sample()
+        theirs = await asyncio.to_thread(kafka_tool_rows, kafka_bootstrap, group)
+    finally:
+        await member.stop()
+
+    def cell(value: object) -> str:
+        return "-" if value is None else str(value)
+
+    ours = {
+        (r["topic"], r["partition"]): tuple(
+            cell(r[k])
+            for k in ("committed_offset", "end_offset", "lag", "consumer_id", "host", "client_id")
+        )
+        for r in report.rows()
+    }
+    assert len(theirs) == 3
+    assert ours == theirs
+    assert theirs[(topic, 1)][:3] == ("1", "3", "2")
+    assert theirs[(topic, 0)][0] == "-"
+    assert {row[5] for row in theirs.values()} == {f"mem-client-{token}"}

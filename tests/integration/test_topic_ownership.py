@@ -175,7 +175,7 @@ async def test_the_worker_refuses_an_input_and_changelog_that_differ(
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("corpactions worker: refusing to start: input topic ")
     assert "has 3 partitions but state changelog" in line
-    assert line.endswith("so they must match (README, 'Topics')")
+    assert line.endswith("so they must match (docs/operations.md, topics)")
 
 
 def test_the_worker_in_verify_mode_stops_in_one_line_naming_the_missing_topics(

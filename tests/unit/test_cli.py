@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -116,3 +118,43 @@ def test_a_bad_setting_is_one_line_and_exit_2(
     assert main(["worker"]) == 2
     err = capsys.readouterr().err
     assert err == "corpactions worker: CORPACTIONS_PARTITIONS='abc' is not a whole number\n"
+
+
+def test_version_is_the_packages() -> None:
+    import tomllib
+
+    from corpactions import __version__
+
+    project = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert __version__ == project["project"]["version"]
+    done = subprocess.run(
+        [sys.executable, "-m", "corpactions.cli", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (0, f"corpactions {__version__}\n")
+
+
+@pytest.mark.parametrize(
+    "command", ["schedule", "extract", "worker", "broker", "lag", "dlq", "demo"]
+)
+def test_every_command_has_a_help_naming_what_it_reads_from_the_environment(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from corpactions.cli import build_parser
+    from corpactions.settings import variables
+
+    with pytest.raises(SystemExit) as done:
+        build_parser().parse_args([command, "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    _usage, _, rest = text.partition("\n\n")
+    assert rest.strip(), f"`corpactions {command} --help` says nothing beyond its usage"
+    environment = text.split("environment:\n", 1)[1]
+    named = set(re.findall(r"\b((?:CORPACTIONS|KAFKA)_[A-Z0-9_]*[A-Z0-9])\b", environment))
+    known = {name for name, _ in variables()}
+    assert named, text
+    assert named <= known
+    if command in {"worker", "demo"}:  # the service: every setting
+        assert named == known

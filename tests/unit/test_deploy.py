@@ -4,6 +4,7 @@ the code reads; the scrape config giving the job the alerts select; a linted Doc
 from __future__ import annotations
 
 import copy
+import os
 import re
 import shutil
 import subprocess
@@ -51,14 +52,36 @@ def container() -> dict[str, Any]:
     return c
 
 
-def rendered() -> list[dict[str, Any]]:
-    """`kustomize build deploy/k8s`: what `kubectl apply -k` sends."""
+OVERLAYS = DEPLOY / "overlays"
+COMPONENTS = DEPLOY / "components"
+OPERATOR = COMPONENTS / "prometheus-operator"
+
+
+def rendered(path: Path = K8S) -> list[dict[str, Any]]:
+    """`kustomize build PATH`: what `kubectl apply -k` sends."""
     if not KUSTOMIZE.exists():
         pytest.fail(f"{KUSTOMIZE} is missing: run `make tools` (builds kustomize with Go)")
     out = subprocess.run(
-        [str(KUSTOMIZE), "build", str(K8S)], capture_output=True, text=True, check=True
+        [str(KUSTOMIZE), "build", str(path)], capture_output=True, text=True, check=True
     ).stdout
     return [d for d in yaml.safe_load_all(out) if d]
+
+
+def with_operator(tmp_path: Path, overlay: Path) -> list[dict[str, Any]]:
+    """An overlay of the user's: ``overlay`` plus the Prometheus Operator component."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "kustomization.yaml").write_text(
+        "namespace: corpactions\n"
+        f"resources:\n  - {os.path.relpath(overlay, mine)}\n"
+        f"components:\n  - {os.path.relpath(OPERATOR, mine)}\n"
+    )
+    return rendered(mine)
+
+
+def the(docs: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    [doc] = [d for d in docs if d["kind"] == kind]
+    return doc
 
 
 # -- valid for the API server ------------------------------------------------------------
@@ -257,19 +280,60 @@ def test_the_root_filesystem_is_read_only_with_an_empty_dir_for_temp_files() -> 
 # -- secrets, certificates and the settings they feed --------------------------------------
 
 
-def test_the_sasl_password_and_certificates_come_from_secrets_not_the_configmap() -> None:
-    env = {e["name"]: e for e in container()["env"]}
-    for name in ("KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"):
-        assert "secretKeyRef" in env[name]["valueFrom"]
-    config = config_env()
+SECRETS = {"corpactions-kafka-ca", "corpactions-kafka-sasl", "corpactions-kafka-client"}
+
+
+def secrets_used(pod: dict[str, Any]) -> set[str]:
+    env = [e for c in pod["containers"] for e in c.get("env", [])]
+    refs = {
+        e["valueFrom"]["secretKeyRef"]["name"]
+        for e in env
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    return refs | {v["secret"]["secretName"] for v in pod.get("volumes", []) if "secret" in v}
+
+
+@pytest.mark.parametrize(
+    ("overlay", "protocol", "secrets"),
+    [
+        (K8S, "SSL", {"corpactions-kafka-ca"}),
+        (OVERLAYS / "sasl-scram", "SASL_SSL", {"corpactions-kafka-ca", "corpactions-kafka-sasl"}),
+        (OVERLAYS / "mtls", "SSL", {"corpactions-kafka-ca", "corpactions-kafka-client"}),
+    ],
+    ids=["tls", "sasl-scram", "mtls"],
+)
+def test_each_mechanism_needs_only_its_own_secret_and_starts_with_what_it_mounts(
+    overlay: Path, protocol: str, secrets: set[str]
+) -> None:
+    """SASL-only and mTLS-only each render a pod that references only the Secrets of
+    its mechanism (a cluster without the other one's Secret starts it), and whose
+    settings are valid with exactly what the pod gets: the ConfigMap, the Secrets'
+    variables, and every file named mounted from a Secret that holds it."""
+    from corpactions.settings import Settings
+
+    docs = rendered(overlay)
+    config = the(docs, "ConfigMap")["data"]
+    pod = the(docs, "Deployment")["spec"]["template"]["spec"]
+    [c] = pod["containers"]
+    assert secrets_used(pod) == secrets
+    assert config["KAFKA_SECURITY_PROTOCOL"] == protocol
     assert not {"KAFKA_SASL_PASSWORD", "KAFKA_SASL_USERNAME"} & set(config)
-    volumes = {v["name"]: v for v in deployment()["spec"]["template"]["spec"]["volumes"]}
-    mounts = {m["mountPath"]: m["name"] for m in container()["volumeMounts"]}
+    env = dict(config)
+    for e in c["env"]:
+        if "secretKeyRef" in e.get("valueFrom", {}):
+            env[e["name"]] = "from-the-secret"
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
     for variable in ("KAFKA_SSL_CAFILE", "KAFKA_SSL_CERTFILE", "KAFKA_SSL_KEYFILE"):
+        if variable not in config:
+            continue
         path = Path(config[variable])
         volume = volumes[mounts[str(path.parent)]]
         assert path.name in {i["path"] for i in volume["secret"]["items"]}, variable
-    assert config["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+        env[variable] = __file__  # mounted in the pod; any existing file here
+    settings = Settings.from_env(env)  # refuses a SASL protocol without its login
+    assert settings.security.protocol == protocol
+    assert (settings.security.ssl_certfile is not None) == ("corpactions-kafka-client" in secrets)
 
 
 def test_every_configured_variable_is_one_the_service_reads() -> None:
@@ -283,9 +347,7 @@ def test_every_configured_variable_is_one_the_service_reads() -> None:
 def test_the_configured_values_are_valid_settings() -> None:
     from corpactions.settings import Settings
 
-    env = {**config_env(), "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": "p"}
-    for name in ("KAFKA_SSL_CAFILE", "KAFKA_SSL_CERTFILE", "KAFKA_SSL_KEYFILE"):
-        env[name] = __file__  # mounted in the pod; any existing file here
+    env = {**config_env(), "KAFKA_SSL_CAFILE": __file__}  # mounted in the pod
     s = Settings.from_env(env)
     assert (s.partitions, s.replication_factor, s.min_insync_replicas) == (12, 3, 2)
 
@@ -425,6 +487,15 @@ def test_the_image_is_multi_stage_with_runtime_dependencies_only_as_a_non_root_u
     assert user == f"USER {uid}:{uid}"
     [check] = [i for i in runtime if i.startswith("HEALTHCHECK ")]
     assert "/health/" in check
+    # the calendars' seed is built into the copied virtualenv, where the worker reads it
+    # (calendar_cache.image_seed: <sys.prefix>/share/corpactions/calendars)
+    [seed] = [i for i in build if "corpactions.calendar_cache" in i]
+    assert seed.startswith("RUN /opt/corpactions/bin/python ")
+    assert "--build /opt/corpactions/share/corpactions/calendars" in seed
+    # what a worker computes past the seed (a later year) goes to a writable folder:
+    # the pod's /tmp volume (deploy/k8s/deployment.yaml)
+    [env] = [i for i in runtime if i.startswith("ENV ")]
+    assert "CORPACTIONS_CACHE=/tmp/" in env
 
 
 def test_the_runtime_lock_has_no_dev_tools_and_agrees_with_the_dev_lock() -> None:
@@ -447,3 +518,93 @@ def test_compose_file_parses_and_points_the_service_at_the_broker() -> None:
     compose = load(DEPLOY / "docker-compose.yml")
     env = compose["services"]["corpactions"]["environment"]
     assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+
+
+# -- operators: the PodDisruptionBudget, topology spread, the Prometheus Operator -----------
+
+
+def test_the_pdb_lets_a_drain_evict_workers_that_are_not_ready() -> None:
+    """Readiness means "holds restored partitions": a spare replica is never ready, and
+    with the default policy it would count against maxUnavailable and block drains."""
+    spec = load(K8S / "pdb.yaml")["spec"]
+    assert spec["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+    assert spec["maxUnavailable"] == 1
+
+
+def test_workers_spread_over_nodes_and_zones_without_blocking_scheduling() -> None:
+    spec = deployment()["spec"]["template"]["spec"]
+    labels = deployment()["spec"]["template"]["metadata"]["labels"]
+    keys = {}
+    for c in spec["topologySpreadConstraints"]:
+        assert c["labelSelector"]["matchLabels"].items() <= labels.items()
+        assert c["whenUnsatisfiable"] == "ScheduleAnyway"
+        keys[c["topologyKey"]] = c["maxSkew"]
+    assert keys == {"kubernetes.io/hostname": 1, "topology.kubernetes.io/zone": 1}
+
+
+def test_the_prometheus_operator_objects_are_the_generated_ones() -> None:
+    done = subprocess.run(
+        [sys.executable, str(DEPLOY / "prometheus" / "to_operator.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_drift_check_fails_on_an_edited_rule(tmp_path: Path) -> None:
+    copy = tmp_path / "deploy"
+    shutil.copytree(DEPLOY / "prometheus", copy / "prometheus")
+    shutil.copytree(OPERATOR, copy / "components" / "prometheus-operator")
+    alerts = copy / "prometheus" / "alerts.yml"
+    alerts.write_text(alerts.read_text().replace("for: 2m", "for: 3m", 1))
+    done = subprocess.run(
+        [sys.executable, str(copy / "prometheus" / "to_operator.py"), "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "prometheusrule.yaml" in done.stderr
+
+
+# The fields of monitoring.coreos.com/v1 these objects use (the operator's API reference);
+# kubernetes-validate knows no custom resources, so their shape is checked here and the
+# rules themselves by promtool, the Kubernetes objects beside them as above.
+POD_MONITOR_SPEC = {"jobLabel", "namespaceSelector", "selector", "podMetricsEndpoints"}
+POD_METRICS_ENDPOINT = {"port", "path", "interval"}
+
+
+@pytest.mark.parametrize("overlay", ["sasl-scram", "mtls"])
+def test_the_operator_component_renders_a_podmonitor_and_rules_for_the_same_pods_and_job(
+    overlay: str, tmp_path: Path
+) -> None:
+    docs = with_operator(tmp_path, OVERLAYS / overlay)
+    core = [d for d in docs if d["apiVersion"] != "monitoring.coreos.com/v1"]
+    for doc in core:
+        kubernetes_validate.validate(doc, kubernetes_validate.latest_version(), strict=True)
+    monitor, rule = the(docs, "PodMonitor"), the(docs, "PrometheusRule")
+    for doc in (monitor, rule):
+        assert doc["metadata"]["namespace"] == "corpactions"
+        assert set(doc) == {"apiVersion", "kind", "metadata", "spec"}
+    spec = monitor["spec"]
+    assert set(spec) == POD_MONITOR_SPEC
+    [endpoint] = spec["podMetricsEndpoints"]
+    assert set(endpoint) == POD_METRICS_ENDPOINT
+    pod = the(docs, "Deployment")["spec"]["template"]
+    assert spec["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
+    assert endpoint["port"] in {p["name"] for p in pod["spec"]["containers"][0]["ports"]}
+    # the operator names the job after the pods' label: the job every alert selects
+    [job] = load(SCRAPE)["scrape_configs"]
+    assert pod["metadata"]["labels"][spec["jobLabel"]] == job["job_name"]
+    assert endpoint["path"] == job["metrics_path"]
+    assert rule["spec"]["groups"] == load(ALERTS)["groups"]
+
+
+def test_promtool_accepts_the_prometheus_rule(tmp_path: Path) -> None:
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool missing: run `make tools`"
+    rules = tmp_path / "rules.yml"
+    rules.write_text(yaml.safe_dump(load(OPERATOR / "prometheusrule.yaml")["spec"]))
+    done = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

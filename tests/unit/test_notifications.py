@@ -634,7 +634,7 @@ def test_an_inexpressible_value_raises_whatever_was_rendered_before() -> None:
 
 def test_readme_and_asyncapi_print_every_element_and_its_source() -> None:
     root = Path(__file__).resolve().parents[2]
-    readme = (root / "README.md").read_text()
+    readme = (root / "docs" / "iso20022.md").read_text()
     asyncapi = json.loads((root / "schemas" / "asyncapi.json").read_text())
     messages = asyncapi["components"]["messages"]
     for name, rows in [

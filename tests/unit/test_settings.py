@@ -228,7 +228,8 @@ def test_the_password_never_appears_in_an_error_or_a_repr() -> None:
 # -- every variable is a field, and README's table is generated from the fields ----------
 
 SERVICES = Path(__file__).resolve().parents[2] / "services" / "corpactions"
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+OPERATIONS = Path(__file__).resolve().parents[2] / "docs" / "operations.md"
 
 
 def test_no_module_but_settings_reads_the_environment() -> None:
@@ -261,7 +262,7 @@ def test_readme_table_is_the_generated_one() -> None:
 
 
 def test_the_drift_check_fails_on_an_edited_table(tmp_path: Path) -> None:
-    edited = tmp_path / "README.md"
+    edited = tmp_path / "configuration.md"
     edited.write_text(README.read_text().replace("| `CORPACTIONS_PARTITIONS` | 6 |", "| x | 6 |"))
     done = subprocess.run(
         [sys.executable, "-m", "corpactions.settings", "--check", str(edited)],
@@ -276,7 +277,7 @@ def test_the_drift_check_fails_on_an_edited_table(tmp_path: Path) -> None:
 def test_readme_lists_every_topic_with_its_cleanup_policy_and_retention() -> None:
     from corpactions.stream.topics import topic_specs
 
-    text = README.read_text()
+    text = OPERATIONS.read_text()
     table = text[text.index("| topic | partitions | key | cleanup.policy | retention.ms |") :]
     rows = {
         line.split("|")[1].strip().split("`")[1]: [c.strip() for c in line.split("|")[2:-1]]

@@ -10,28 +10,35 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import ipaddress
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
 from corpactions.broker import daemon
 from corpactions.broker.local import project_root
 from corpactions.commands import bootstrap_servers
 from corpactions.contracts.board_resolution import BoardResolution
-from corpactions.ops.aiokafka_private import partitions_of
+from corpactions.ops.aiokafka_private import cluster_metadata, coordinator_ready, partitions_of
 from corpactions.settings import Settings
 from corpactions.stream.startup import CannotStart, check_kafka
+from corpactions.stream.topics import topic_specs
 
 SEED = Path("schemas/examples/board-resolution.iij-fy2016-interim.json")
 WAIT_S = 120  # for the worker to join, take the partitions and answer
+SETTLE_S = 60  # for a broker just started, or topics just created, to have their leaders
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +69,7 @@ def run_demo(seed_path: str | None, keep_running: bool = True) -> int:
         if started_broker:
             daemon.stop()
         return 2
+    asyncio.run(_settle(settings, SETTLE_S))
     worker = _start_worker(bootstrap)
     print(f"worker started (pid {worker.pid}); feeding {seed_file.name}")
     try:
@@ -69,10 +77,9 @@ def run_demo(seed_path: str | None, keep_running: bool = True) -> int:
         print(f"\n{settings.topics.schedules} <- key {key.decode()}:")
         print(json.dumps(json.loads(value), indent=2))
         if keep_running:
-            print(
-                f"\nservice running on {bootstrap}; produce to {settings.topics.resolutions} "
-                "to see more. Ctrl-C stops it."
-            )
+            _wait_ready(settings, WAIT_S, worker)
+            print(_next_steps(settings, bootstrap, json.loads(value).get("event_id")))
+            sys.stdout.flush()
             worker.wait()
     except KeyboardInterrupt:
         pass
@@ -82,6 +89,97 @@ def run_demo(seed_path: str | None, keep_running: bool = True) -> int:
             daemon.stop()
             print("local kafka stopped")
     return 0
+
+
+def _next_steps(settings: Settings, bootstrap: str, event_id: str | None) -> str:
+    """The closing lines: where the service answers and three things to try."""
+    lines = [""]
+    if settings.web_enabled:
+        host = _browsable(settings.web_host)
+        url = f"http://{host}:{settings.web_port}"
+        lines.append(f"corpactions is running: {url}  (Kafka at {bootstrap})")
+        lines.append("Next, in another terminal, after `source .venv/bin/activate`:")
+        if event_id:
+            lines.append(f"  curl -s {url}/actions/{event_id}/")
+    else:
+        lines.append(f"corpactions is running (Kafka at {bootstrap}; its HTTP server is off)")
+        lines.append("Next, in another terminal, after `source .venv/bin/activate`:")
+    lines.append(
+        f"  corpactions schedule {SEED} --history schemas/examples/history.iij-fy2016.json"
+    )
+    lines.append(f"  corpactions lag --group {settings.app_id}")
+    lines.append("Ctrl-C stops the service.")
+    return "\n".join(lines)
+
+
+def _wait_ready(settings: Settings, wait_s: float, worker: subprocess.Popen[bytes]) -> None:
+    """Return once the worker's /ready/ answers 200 (it holds its partitions, restored),
+    so that the address printed next answers: on a second run the event printed is the
+    first run's, found before this worker is up."""
+    if not settings.web_enabled:
+        return
+    url = f"http://{_browsable(settings.web_host)}:{settings.web_port}/ready/"
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline and worker.poll() is None:
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as answer:
+            if answer.status == 200:
+                return
+        time.sleep(0.25)
+
+
+def _browsable(host: str) -> str:
+    """``localhost`` for a loopback or every-address bind, else the host as configured."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return "localhost" if ip.is_loopback or ip.is_unspecified else host
+
+
+async def _settle(settings: Settings, timeout_s: float) -> None:
+    """Wait until every partition of the service's topics answers as its leader's (a
+    ListOffsets for each succeeds) and the cluster names the coordinators of the group
+    and of its transactions.
+
+    A broker just started (a first `make run`, or a restart over kept data), or topics
+    just created, answer NOT_LEADER_OR_FOLLOWER and COORDINATOR_NOT_AVAILABLE for a few
+    seconds, and aiokafka logs each such answer at ERROR although it retries them: the
+    worker and this demo's consumer would print those lines on a run that works. Only
+    this wait is quiet (aiokafka's logger, as `check_kafka` does); past ``timeout_s`` the
+    demo goes on, and whatever is still wrong shows in the worker's own lines.
+    """
+    assert settings.bootstrap_servers
+    names = [spec.name for spec in topic_specs(settings)]
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        enable_auto_commit=False,
+        **settings.security.client_options(),
+    )
+    quiet = logging.getLogger("aiokafka")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            metadata = await cluster_metadata(consumer)
+            tps = [
+                TopicPartition(name, p)
+                for name in names
+                for p in sorted(metadata.partitions_for_topic(name) or ())
+            ]
+            if all(metadata.leader_for_partition(tp) not in (None, -1) for tp in tps):
+                with contextlib.suppress(KafkaError, TimeoutError):
+                    remaining = max(deadline - time.monotonic(), 0.1)
+                    await asyncio.wait_for(consumer.end_offsets(tps), remaining)
+                    if await coordinator_ready(
+                        consumer, 0, settings.app_id
+                    ) and await coordinator_ready(consumer, 1, f"{settings.app_id}-demo"):
+                        return
+            await asyncio.sleep(0.25)
+    finally:
+        await consumer.stop()
+        quiet.setLevel(level)
 
 
 def _security_key(seed: bytes) -> bytes:

@@ -84,28 +84,43 @@ def render_table(report: LagReport) -> Table:
         ("seconds", "right"),
         ("status", "left"),
         ("commits", "right"),
+        ("consumer-id", "left"),
+        ("host", "left"),
+        ("client-id", "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for g in report.groups:
-        group_status = f"[{_STYLE[g.status]}]{g.status.name}[/]"
-        if not g.partitions:
-            table.add_row(g.group, group_status, *([""] * 8))
-            continue
-        for i, p in enumerate(g.partitions):
-            seconds = "?" if p.lag_seconds is None else f"{p.lag_seconds:.1f}"
-            table.add_row(
-                g.group if i == 0 else "",
-                group_status if i == 0 else "",
-                p.topic,
-                str(p.partition),
-                str(p.committed_offset),
-                str(p.end_offset),
-                str(p.lag),
-                seconds,
-                f"[{_STYLE[p.status]}]{p.status.name}[/]",
-                f"{p.commits}",
-            )
+    rows = report.rows()  # a row per partition committed to or held, as Kafka's tool shows
+    commits = {
+        (g.group, p.topic, p.partition): p.commits for g in report.groups for p in g.partitions
+    }
+    shown_group = None
+    for r in rows:
+        first = r["group"] != shown_group
+        shown_group = r["group"]
+        group_status = Status[r["group_status"]]
+        status = r["status"] and Status[r["status"]]
+        seconds = r["lag_seconds"]
+        table.add_row(
+            r["group"] if first else "",
+            f"[{_STYLE[group_status]}]{group_status.name}[/]" if first else "",
+            r["topic"] or "",
+            _dash(r["partition"]),
+            _dash(r["committed_offset"]),
+            _dash(r["end_offset"]),
+            _dash(r["lag"]),
+            "" if r["topic"] is None else "?" if seconds is None else f"{seconds:.1f}",
+            f"[{_STYLE[status]}]{status.name}[/]" if status and r["topic"] else "-",
+            _dash(commits.get((r["group"], r["topic"], r["partition"]))),
+            _dash(r["consumer_id"]),
+            _dash(r["host"]),
+            _dash(r["client_id"]),
+        )
     return table
+
+
+def _dash(value: object) -> str:
+    """A cell: the value, or "-" where Kafka's tool prints one (no commit, no member)."""
+    return "-" if value is None else str(value)
 
 
 def summary_line(report: LagReport, code: int) -> str:
@@ -131,6 +146,8 @@ def _fail(message: str, out: IO[str] = sys.stderr) -> int:
 
 def run(args: argparse.Namespace) -> int:
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # its errors are ours to say
+    if args.all_groups and args.group:
+        return _fail("--all-groups and --group exclude each other")
     try:
         settings = Settings.from_env()
         conn = resolve(settings, args.bootstrap_server, args.command_config)
@@ -139,9 +156,16 @@ def run(args: argparse.Namespace) -> int:
     for warning in conn.warnings:
         sys.stderr.write(f"corpactions lag: {warning}\n")
     try:  # a refused login or certificate: UNKNOWN, in one line naming why
-        asyncio.run(check_login(conn.bootstrap_servers, settings.security, conn.client_options))
+        asyncio.run(
+            asyncio.wait_for(
+                check_login(conn.bootstrap_servers, settings.security, conn.client_options),
+                args.timeout / 1000,  # --timeout bounds the whole check, this step too
+            )
+        )
     except KafkaAccessError as exc:
         return _fail(str(exc))
+    except TimeoutError as exc:
+        return _fail(f"cannot reach Kafka at {conn.bootstrap_servers}: {_why(exc)}")
     state = _State()
     try:
         return asyncio.run(
@@ -152,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
                 args.json,
                 conn.client_options,
                 settings.lag_window,
-                args.timeout,
+                args.timeout / 1000,  # milliseconds, as Kafka's tools take it
                 sys.stdout,
                 state,
             )
@@ -176,7 +200,9 @@ async def _run(
     out: IO[str],
     state: _State,
 ) -> int:
-    tracker = LagTracker(bootstrap, groups, client_options=client_options, intervals=intervals)
+    tracker = LagTracker(
+        bootstrap, groups, client_options=client_options, intervals=intervals, members=True
+    )
     try:
         await asyncio.wait_for(tracker.start(), timeout_s)
     except (KafkaError, OSError, TimeoutError) as exc:
@@ -208,7 +234,7 @@ async def _run(
 
 def _why(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError):
-        return "no answer in time (--timeout)"
+        return "no answer in time (--timeout, in milliseconds)"
     text = str(exc) or type(exc).__name__
     return text.splitlines()[0]
 

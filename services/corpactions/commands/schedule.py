@@ -40,8 +40,9 @@ least one was invalid (its error line says which); 1 FILE could not be read (or 
 setting is invalid); output written before a read error stands. --history and
 --format seev031 take one resolution: with --jsonl they are a usage error (2).
 
-The trading days come from ``.cache/calendars/`` (calendar_cache.py): the first run, or
-the first after exchange_calendars is upgraded or the horizon moves, builds them.
+The trading days come from the calendar cache (calendar_cache.py: ``CORPACTIONS_CACHE``,
+else the user's cache directory): the first run, or the first after exchange_calendars is
+upgraded or the horizon moves, builds them.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     # The horizon, as the worker derives it: from today, at start-up; the trading days
     # from the project's cache (calendar_cache.py): no pandas once it holds them.
     horizon = settings.calendar_horizon(dt.datetime.now(dt.UTC).date())
-    configure_calendars(horizon, cache_in(settings.cache / "calendars"))
+    configure_calendars(horizon, cache_in(settings.calendar_cache))
     if args.jsonl:
         return print_schedules(args.file, sys.stdout, sys.stderr)
     return print_schedule(args.file, sys.stdout, sys.stderr, history=args.history, fmt=args.format)

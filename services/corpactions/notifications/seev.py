@@ -20,7 +20,7 @@ The content follows the SMPG global market practice for a mandatory cash dividen
 (DVCA; CAPD when paid from capital surplus), as an issuer-side announcement: it names
 no account (``ForAllAccts/GENR``), carries one CASH option (the default), and gives a
 date not known yet as unknown (``UKWN``). `SEEV031_FIELDS` and `SEEV039_FIELDS` say
-which element is filled from which contract field (the README and the AsyncAPI document
+which element is filled from which contract field (docs/iso20022.md and the AsyncAPI document
 print them).
 
 Identifiers are deterministic (the same input gives the same document): the
@@ -90,7 +90,7 @@ class Inexpressible(Exception):
         self.errors = errors
 
 
-# (element below Document, the contract field or rule that fills it): the README and the
+# (element below Document, the contract field or rule that fills it): docs/iso20022.md and the
 # AsyncAPI document print these; a broken restriction is reported with the field.
 _N = "CorpActnNtfctn"
 SEEV031_FIELDS: Final[tuple[tuple[str, str], ...]] = (

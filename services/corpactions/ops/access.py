@@ -4,7 +4,7 @@ aiokafka retries a refused login or TLS handshake as if the broker were down ("U
 bootstrap") and reports a missing ACL as an error class with the resource's name as its
 argument. ``check_login`` connects once, before anything starts, and turns the first into
 one line naming the variable to fix; ``denial`` turns the second into one line naming
-the ACL that is missing (from ``ops/acls.py``, the list README shows).
+the ACL that is missing (from ``ops/acls.py``, the list docs/security.md shows).
 
 No line ever carries a password: the settings' ``repr`` hides it and nothing here
 formats it.
@@ -32,7 +32,7 @@ from aiokafka.errors import (
 from corpactions.ops.acls import Acl
 from corpactions.settings import KafkaSecurity, SettingsError
 
-README = "README: Running against a secured cluster"
+README = "docs/security.md"
 
 
 class KafkaAccessError(SettingsError):

@@ -1,6 +1,6 @@
 """The Kafka ACLs the service's principal needs on a cluster that enforces them.
 
-One list, used three ways: README's "Running against a secured cluster" table is tested
+One list, used three ways: docs/security.md's table is tested
 against it, the end-to-end tests grant exactly it (and prove one less fails), and
 ``kafka_acls_commands`` prints it as Apache Kafka's ``kafka-acls.sh`` invocations.
 
@@ -98,7 +98,7 @@ def kafka_acls_commands(acls: list[Acl], principal: str, bootstrap: str = "BROKE
 
 
 def markdown_table(acls: list[Acl]) -> str:
-    """README's table of ``acls``."""
+    """docs/security.md's table of ``acls``."""
     rows = [
         "| Resource | Name | Pattern | Operation | Why | Without it |",
         "|---|---|---|---|---|---|",

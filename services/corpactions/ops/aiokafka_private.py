@@ -45,3 +45,18 @@ async def open_and_close(host: str, port: int, timeout_s: float, **client_option
         **{k: v for k, v in client_options.items() if k.startswith(("sasl_", "ssl_", "security_"))},
     )
     conn.close()
+
+
+async def coordinator_ready(consumer: AIOKafkaConsumer, kind: int, key: str) -> bool:
+    """Whether the cluster names a coordinator for ``key`` now: ``kind`` 0 a consumer
+    group, 1 a transactional id (FindCoordinator, ``AIOKafkaClient.coordinator_lookup``).
+    On a broker just started the first lookup also creates ``__consumer_offsets`` or
+    ``__transaction_state``, and the answer is COORDINATOR_NOT_AVAILABLE until their
+    partitions have leaders."""
+    from aiokafka.errors import KafkaError
+
+    try:
+        await consumer._client.coordinator_lookup(kind, key)
+    except KafkaError:
+        return False
+    return True

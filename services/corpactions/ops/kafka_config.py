@@ -68,25 +68,13 @@ class Connection:
 
 
 def read_properties(text: str) -> dict[str, str]:
-    """Java ``.properties``: ``key=value`` or ``key: value`` or ``key value`` lines, ``#``
-    and ``!`` comments, a trailing backslash continues the line."""
-    out: dict[str, str] = {}
-    logical = ""
-    for raw in text.splitlines():
-        line = raw.strip() if not logical else raw.lstrip()
-        if not logical and (not line or line[0] in "#!"):
-            continue
-        if line.endswith("\\") and not line.endswith("\\\\"):
-            logical += line[:-1]
-            continue
-        logical += line
-        m = re.match(r"([^=:\s]+)\s*[=:\s]\s*(.*)$", logical)
-        if m:
-            out[m.group(1)] = m.group(2).strip()
-        elif logical:
-            out[logical] = ""
-        logical = ""
-    return out
+    """Java ``.properties`` as ``java.util.Properties.load`` reads them (Kafka's tools'
+    ``--command-config``): ``key=value``, ``key: value`` or ``key value``; ``#`` and ``!``
+    comments; a line ending in an odd number of backslashes continues; escapes (``\\=``,
+    ``\\:``, ``\\ ``, ``\\\\``, ``\\t``, ``\\uXXXX``) in keys and values. javaproperties does it."""
+    import javaproperties
+
+    return dict(javaproperties.loads(text))
 
 
 def resolve(

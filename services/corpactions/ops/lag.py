@@ -37,12 +37,13 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.protocol import ConsumerProtocol, ConsumerProtocolMemberAssignment
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
@@ -80,7 +81,20 @@ JSON_FIELDS = (
     "lag_seconds",
     "status",
     "group_status",
+    "consumer_id",
+    "host",
+    "client_id",
 )
+
+
+@dataclass(frozen=True)
+class Member:
+    """The group member a partition is assigned to, as DescribeGroups names it (and
+    ``kafka-consumer-groups --describe`` prints it: CONSUMER-ID, HOST, CLIENT-ID)."""
+
+    consumer_id: str
+    host: str
+    client_id: str
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,18 @@ class PartitionLag:
     complete: float
     commit_rate: float
     commits: int
+    member: Member | None = None  # None: no member holds it (or members not asked for)
+
+
+@dataclass(frozen=True)
+class AssignedPartition:
+    """A partition a member holds that the group never committed an offset for: Kafka's
+    tool shows it with CURRENT-OFFSET and LAG "-"; no verdict without commits."""
+
+    topic: str
+    partition: int
+    end_offset: int
+    member: Member
 
 
 @dataclass(frozen=True)
@@ -104,6 +130,7 @@ class GroupLag:
     status: Status
     complete: float
     partitions: tuple[PartitionLag, ...]
+    uncommitted: tuple[AssignedPartition, ...] = ()
 
     @property
     def total_lag(self) -> int:
@@ -125,12 +152,14 @@ class LagReport:
     end_offsets: Mapping[tuple[str, int], int]
 
     def rows(self) -> list[dict[str, Any]]:
-        """One object per (group, partition) with exactly :data:`JSON_FIELDS`; a group
-        with no committed offset (NOTFOUND: a mistyped or vanished group) has one, its
-        partition fields null."""
+        """One object per (group, partition) with exactly :data:`JSON_FIELDS`, in topic
+        and partition order: every partition the group committed to, and every partition
+        a member holds without a commit (committed_offset, lag and status null). A group
+        with neither (NOTFOUND: a mistyped or vanished group) has one, its partition
+        fields null."""
         out: list[dict[str, Any]] = []
         for g in self.groups:
-            if not g.partitions:
+            if not g.partitions and not g.uncommitted:
                 out.append(
                     {
                         **dict.fromkeys(JSON_FIELDS),
@@ -139,21 +168,48 @@ class LagReport:
                         "group_status": g.status.name,
                     }
                 )
+            rows: list[tuple[tuple[str, int], dict[str, Any]]] = []
             for p in g.partitions:
-                out.append(
-                    {
-                        "group": g.group,
-                        "topic": p.topic,
-                        "partition": p.partition,
-                        "committed_offset": p.committed_offset,
-                        "end_offset": p.end_offset,
-                        "lag": p.lag,
-                        "lag_seconds": p.lag_seconds,
-                        "status": p.status.name,
-                        "group_status": g.status.name,
-                    }
+                rows.append(
+                    (
+                        (p.topic, p.partition),
+                        {
+                            "group": g.group,
+                            "topic": p.topic,
+                            "partition": p.partition,
+                            "committed_offset": p.committed_offset,
+                            "end_offset": p.end_offset,
+                            "lag": p.lag,
+                            "lag_seconds": p.lag_seconds,
+                            "status": p.status.name,
+                            "group_status": g.status.name,
+                            **_member_fields(p.member),
+                        },
+                    )
                 )
+            for a in g.uncommitted:
+                rows.append(
+                    (
+                        (a.topic, a.partition),
+                        {
+                            **dict.fromkeys(JSON_FIELDS),
+                            "group": g.group,
+                            "topic": a.topic,
+                            "partition": a.partition,
+                            "end_offset": a.end_offset,
+                            "group_status": g.status.name,
+                            **_member_fields(a.member),
+                        },
+                    )
+                )
+            out.extend(row for _, row in sorted(rows, key=lambda r: r[0]))
         return out
+
+
+def _member_fields(member: Member | None) -> dict[str, str | None]:
+    if member is None:
+        return {"consumer_id": None, "host": None, "client_id": None}
+    return {"consumer_id": member.consumer_id, "host": member.host, "client_id": member.client_id}
 
 
 @dataclass(frozen=True)
@@ -182,6 +238,7 @@ class LagTracker:
         clock: Callable[[], float] = time.time,
         fetch_timeout_s: float = 3.0,
         drain_timeout_s: float = 30.0,
+        members: bool = False,
     ) -> None:
         self.bootstrap_servers = bootstrap_servers
         self.groups = None if groups is None or "*" in groups else tuple(dict.fromkeys(groups))
@@ -191,6 +248,9 @@ class LagTracker:
         self.fetch_timeout_s = fetch_timeout_s
         self.drain_timeout_s = drain_timeout_s
         self.undecodable_records = 0
+        # DescribeGroups too: who holds each partition (`corpactions lag`; the worker's
+        # monitor exports no member labels and skips it)
+        self.members = members
         self._admin: Any = None
         self._log: Any = None  # reads __consumer_offsets (read_committed)
         self._ends: Any = None  # ListOffsets: latest and by time (read_uncommitted)
@@ -265,7 +325,9 @@ class LagTracker:
         self._history_read = True
         groups = await self._group_ids()
         committed = await self._committed_offsets(groups)
-        ends = await self._end_offsets(cluster, committed, records)
+        members = await self._members(groups) if self.members else {}
+        assigned = {tp for held in members.values() for tp in held}
+        ends = await self._end_offsets(cluster, committed, records, assigned)
         self.windows.observe_end_offsets({(tp.topic, tp.partition): e for tp, e in ends.items()})
         if history:
             await self._add_history(records, ends)
@@ -284,7 +346,8 @@ class LagTracker:
         return LagReport(
             taken_at=now,
             groups=tuple(
-                self._group_lag(g, committed[g], ends, lags, next_ts, now) for g in groups
+                self._group_lag(g, committed[g], ends, lags, next_ts, now, members.get(g, {}))
+                for g in groups
             ),
             end_offsets={(tp.topic, tp.partition): e for tp, e in ends.items()},
         )
@@ -302,10 +365,11 @@ class LagTracker:
         cluster: Any,
         committed: Mapping[str, Mapping[TopicPartition, int]],
         records: list[_CommitRecord],
+        assigned: Collection[TopicPartition] = (),
     ) -> dict[TopicPartition, int]:
-        """The log-end offset of every partition committed to or in the new commits,
-        leaving out those of topics deleted since."""
-        wanted = {tp for offsets in committed.values() for tp in offsets}
+        """The log-end offset of every partition committed to, in the new commits or
+        assigned to a member, leaving out those of topics deleted since."""
+        wanted = {tp for offsets in committed.values() for tp in offsets} | set(assigned)
         wanted |= {TopicPartition(r.key.topic, r.key.partition) for r in records}
         live = [tp for tp in wanted if tp.partition in _partitions(cluster, tp.topic)]
         if not live:
@@ -320,8 +384,11 @@ class LagTracker:
         lags: Mapping[tuple[str, TopicPartition], int],
         next_ts: NextRecords,
         now: float,
+        members: Mapping[TopicPartition, Member] | None = None,
     ) -> GroupLag:
-        """One group's partitions, each judged over its window, and the group's verdict."""
+        """One group's partitions, each judged over its window, and the group's verdict;
+        the partitions its members hold without a commit come with no verdict."""
+        members = members or {}
         parts: list[PartitionLag] = []
         evals = []
         for tp in sorted(committed):
@@ -351,10 +418,16 @@ class LagTracker:
                     complete=ev.complete,
                     commit_rate=commit_rate(window),
                     commits=len(window),
+                    member=members.get(tp),
                 )
             )
         group_ev = evaluate_group(evals) if parts else GroupEvaluation(Status.NOTFOUND, 0.0, 0, 0)
-        return GroupLag(group, group_ev.status, group_ev.complete, tuple(parts))
+        uncommitted = tuple(
+            AssignedPartition(tp.topic, tp.partition, ends[tp], member)
+            for tp, member in sorted(members.items())
+            if tp not in committed and tp in ends
+        )
+        return GroupLag(group, group_ev.status, group_ev.complete, tuple(parts), uncommitted)
 
     async def _group_ids(self) -> list[str]:
         if self.groups is not None:
@@ -378,6 +451,37 @@ class LagTracker:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
         return await self._admin.list_consumer_group_offsets(group)
+
+    async def _members(self, groups: list[str]) -> dict[str, dict[TopicPartition, Member]]:
+        """Group -> partition -> the member holding it (DescribeGroups; the assignment
+        decoded as Kafka's consumer protocol, as ``kafka-consumer-groups`` does). A group
+        that is empty, rebalancing or of another protocol has no entry."""
+        out: dict[str, dict[TopicPartition, Member]] = {}
+        for group in groups:
+            try:
+                responses = await self._admin.describe_consumer_groups([group])
+            except KafkaError as exc:
+                if not exc.retriable:
+                    raise
+                continue  # coordinator moving: this sample shows no members
+            for response in responses:
+                for described in response.groups:
+                    error_code, name, _state, protocol_type = described[:4]
+                    if error_code or protocol_type != ConsumerProtocol.PROTOCOL_TYPE:
+                        continue
+                    for member_id, client_id, host, _metadata, assignment in (
+                        m[:5] for m in described[5]
+                    ):
+                        if not assignment:
+                            continue
+                        try:
+                            held = ConsumerProtocolMemberAssignment.decode(assignment)
+                        except Exception:  # noqa: S112 (not the consumer protocol's layout)
+                            continue
+                        who = Member(consumer_id=member_id, host=host, client_id=client_id)
+                        for tp in held.partitions():
+                            out.setdefault(name, {})[tp] = who
+        return out
 
     def _wants(self, group: str) -> bool:
         return self.groups is None or group in self.groups

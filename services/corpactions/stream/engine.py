@@ -211,9 +211,7 @@ class Engine:
         # The calendar horizon moves with time: derived from today at every start-up.
         # Trading days from the calendar cache (calendar_cache.py): fourteen markets take
         # tens of seconds to compute at start-up, a few milliseconds to read.
-        configure_calendars(
-            s.calendar_horizon(self.clock().date()), cache_in(s.cache / "calendars")
-        )
+        configure_calendars(s.calendar_horizon(self.clock().date()), cache_in(s.calendar_cache))
         preload()  # build the exchange calendars now, not inside the first transaction
         # Everything loaded so far (modules, calendars, schemas) lives as long as the
         # process: out of the cyclic GC's full passes, which otherwise walk all of it each

@@ -139,8 +139,8 @@ def _not_allowed(settings: Settings, exc: KafkaError) -> str:
     )
     return (
         f"Kafka at {settings.bootstrap_servers} does not allow {who} to {what} "
-        f"({_name(exc)}): grant the ACLs README lists, or set CORPACTIONS_CREATE_TOPICS=false "
-        "and have the topics created for the service"
+        f"({_name(exc)}): grant the ACLs docs/security.md lists, or set "
+        "CORPACTIONS_CREATE_TOPICS=false and have the topics created for the service"
     )
 
 

@@ -35,7 +35,7 @@ class TopicsError(RuntimeError):
 
 @dataclass(frozen=True)
 class TopicSpec:
-    """One topic as the service needs it; README's topics table lists the same."""
+    """One topic as the service needs it; docs/operations.md's topics table lists the same."""
 
     name: str
     role: str
@@ -170,7 +170,7 @@ async def _verify(
     if missing:
         raise TopicsError(
             f"CORPACTIONS_CREATE_TOPICS=false and {len(missing)} topic(s) are missing: "
-            f"{', '.join(missing)} (create them as README's 'Topics' table says, or let "
+            f"{', '.join(missing)} (create them as docs/operations.md's topics table says, or let "
             "the service create them)"
         )
     for spec in specs:
@@ -197,7 +197,8 @@ def _check_input_matches_changelog(
         raise TopicsError(
             f"refusing to start: input topic {input_spec.name} has {have_input} partitions "
             f"but state changelog {changelog.name} has {have_changelog}; the state of input "
-            "partition p lives in changelog partition p, so they must match (README, 'Topics')"
+            "partition p lives in changelog partition p, so they must match "
+            "(docs/operations.md, topics)"
         )
 
 

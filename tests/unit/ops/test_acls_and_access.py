@@ -26,7 +26,7 @@ ACLS = worker_acls(Topics(), "corpactions")
 
 
 def test_readme_lists_exactly_the_acls_the_code_grants() -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "security.md").read_text()
     assert markdown_table(ACLS) in readme
     assert markdown_table(dlq_acls(Topics())) in readme
 
@@ -59,8 +59,7 @@ def test_kafka_acls_commands_use_the_tools_flags() -> None:
         (
             GroupAuthorizationFailedError("corpactions"),
             "Kafka denied access to Group corpactions (GroupAuthorizationFailedError): the "
-            "principal needs Read on Group corpactions (see README: Running against a secured "
-            "cluster)",
+            "principal needs Read on Group corpactions (see docs/security.md)",
         ),
         (
             TransactionalIdAuthorizationFailed("corpactions-corporate-actions.x-3"),

@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import socket
 import ssl
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,7 +64,76 @@ def test_a_notfound_group_has_a_json_row_with_its_status() -> None:
         "group": "TYPO", "topic": None, "partition": None, "committed_offset": None,
         "end_offset": None, "lag": None, "lag_seconds": None,
         "status": "NOTFOUND", "group_status": "NOTFOUND",
+        "consumer_id": None, "host": None, "client_id": None,
     }  # fmt: skip
+
+
+def test_partitions_held_without_a_commit_are_rows_as_kafkas_tool_shows_them() -> None:
+    """`kafka-consumer-groups --describe` prints every partition a member holds, with
+    CURRENT-OFFSET and LAG "-" where the group never committed, and the member's
+    CONSUMER-ID, HOST and CLIENT-ID; a committed partition no member holds has "-" there."""
+    from corpactions.commands.lag import render_table
+    from corpactions.ops.lag import AssignedPartition, Member
+
+    m1 = Member("c-1-uuid", "/127.0.0.1", "corpactions-w1")
+    m2 = Member("c-2-uuid", "/10.0.0.2", "corpactions-w2")
+    committed = PartitionLag("g", "t", 2, 10, 12, 2, 0.5, Status.OK, 1.0, 1.0, 10, member=m1)
+    orphan = PartitionLag("g", "t", 4, 3, 3, 0, 0.0, Status.OK, 1.0, 1.0, 10)
+    held = (AssignedPartition("t", 0, 0, m1), AssignedPartition("t", 5, 7, m2))
+    report = _report(GroupLag("g", Status.OK, 1.0, (committed, orphan), held))
+    rows = report.rows()
+    assert [r["partition"] for r in rows] == [0, 2, 4, 5]
+    assert all(tuple(r) == JSON_FIELDS for r in rows)
+    assert rows[0] == {
+        "group": "g", "topic": "t", "partition": 0, "committed_offset": None,
+        "end_offset": 0, "lag": None, "lag_seconds": None, "status": None,
+        "group_status": "OK", "consumer_id": "c-1-uuid", "host": "/127.0.0.1",
+        "client_id": "corpactions-w1",
+    }  # fmt: skip
+    assert (rows[1]["consumer_id"], rows[1]["lag"]) == ("c-1-uuid", 2)
+    assert (rows[2]["consumer_id"], rows[2]["host"], rows[2]["client_id"]) == (None,) * 3
+    assert rows[3]["client_id"] == "corpactions-w2"
+
+    from rich.console import Console
+
+    console = Console(width=250, record=True)
+    console.print(render_table(report))
+    lines = [ln for ln in console.export_text().splitlines() if " t " in ln]
+    assert len(lines) == 4
+    assert "c-2-uuid" in lines[3]
+    assert "/10.0.0.2" in lines[3]
+    assert lines[0].split("│")[5].strip() == "-"  # committed: none
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["lag", "--timeout", "5.5"], "milliseconds"),
+        (["lag", "--timeout", "-1"], "milliseconds"),
+        (["lag", "--all-groups", "--group", "g"], "exclude each other"),
+    ],
+)
+def test_lag_timeout_is_milliseconds_and_all_groups_excludes_group(
+    args: list[str], says: str
+) -> None:
+    done = corpactions(*args, KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:1")
+    assert done.returncode == 3, done.stderr
+    assert says in done.stderr
+
+
+def test_lag_timeout_in_milliseconds_is_kept_as_such() -> None:
+    """--timeout 1500 gives up after 1.5 s (read as seconds: 25 minutes), against a
+    listener that takes the connection and never answers."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        server = f"127.0.0.1:{silent.getsockname()[1]}"
+        t0 = time.monotonic()
+        done = corpactions("lag", "--bootstrap-server", server, "--timeout", "1500")
+        took = time.monotonic() - t0
+    assert done.returncode == 3, done.stderr
+    assert "UNKNOWN" in done.stderr
+    assert took < 30, f"took {took:.0f}s"
 
 
 def test_a_watched_sample_is_one_line_or_one_json_object() -> None:
@@ -107,7 +178,7 @@ def test_lag_bad_arguments_are_one_line_and_unknown(args: list[str]) -> None:
 
 
 def test_lag_with_kafka_unreachable_is_one_line_unknown_without_warnings() -> None:
-    done = corpactions("lag", "--json", "--bootstrap-server", "127.0.0.1:1", "--timeout", "10")
+    done = corpactions("lag", "--json", "--bootstrap-server", "127.0.0.1:1", "--timeout", "10000")
     assert done.returncode == 3
     assert done.stdout == ""
     [line] = done.stderr.strip().splitlines()
@@ -117,7 +188,7 @@ def test_lag_with_kafka_unreachable_is_one_line_unknown_without_warnings() -> No
 
 def test_lag_bootstrap_flag_overrides_the_environment() -> None:
     done = corpactions(
-        "lag", "--bootstrap-server", "127.0.0.1:1", "--timeout", "10",
+        "lag", "--bootstrap-server", "127.0.0.1:1", "--timeout", "10000",
         KAFKA_BOOTSTRAP_SERVERS="kafka.invalid:9092",
     )  # fmt: skip
     assert done.returncode == 3
@@ -207,6 +278,30 @@ def test_properties_files_read_as_java_reads_them() -> None:
         "sasl.jaas.config": "org.apache.kafka.common.security.scram.ScramLoginModule required "
         'username="ops" password="s3cr=t";',
         "empty.value": "",
+    }
+
+
+def test_escaped_properties_read_as_java_reads_them() -> None:
+    """The escapes of java.util.Properties.load, worked by hand from its documentation:
+    `\\=` and `\\:` are the characters themselves, `\\ ` a space (also in a key), `\\\\`
+    one backslash (so a line ending in `\\\\` does not continue), `\\t` a tab,
+    `\\u00e9` é; a continued line's leading white space is dropped."""
+    text = (
+        "ssl.key.password=s3\\=cr\\:et\\u00e9\n"
+        "key\\ with\\ space=v\n"
+        "path=C:\\\\certs\\\\\n"
+        "next=1\n"
+        "tab=a\\tb\n"
+        "joined=one\\\n"
+        "    two\n"
+    )
+    assert read_properties(text) == {
+        "ssl.key.password": "s3=cr:et\u00e9",
+        "key with space": "v",
+        "path": "C:\\certs\\",
+        "next": "1",
+        "tab": "a\tb",
+        "joined": "onetwo",
     }
 
 
