@@ -1,4 +1,8 @@
-"""The transactional engine: consume resolutions, apply the lifecycle, emit exactly once.
+"""The transactional engine: consume an agent's input, apply the agent, emit exactly once.
+
+It hosts one agent (stream/agent.py): the lifecycle (resolutions in, group ``app_id``)
+or the notifier (schedule events in, group ``<app id>-notifier``); a worker running both
+runs two engines side by side, each with its own consumer, producers and changelog.
 
 Why not a faust agent: faust-streaming can commit past a message still in flight with
 concurrency > 1 (issue #606), has reported duplicates after rebalances, and its
@@ -6,7 +10,7 @@ per-message consume path costs many times a plain aiokafka loop (``make bench`` 
 the two). This engine keeps faust as the host (worker lifecycle, signals, web server) and
 does the Kafka work itself:
 
-- one consumer in group ``app_id`` with ``read_committed`` and no auto-commit;
+- one consumer in the agent's group with ``read_committed`` and no auto-commit;
 - per assigned input partition, a `PartitionProcessor` (stream/partition.py) with one
   transactional producer whose ``transactional.id`` names that partition, so the worker
   that takes a partition over fences the previous owner (init_transactions aborts its
@@ -51,10 +55,10 @@ from corpactions.domain import configure_calendars, preload
 from corpactions.ops.access import denial, first_denial
 from corpactions.ops.acls import worker_acls
 from corpactions.settings import Settings
+from corpactions.stream.agent import Agent, AgentState, Placement, placement
 from corpactions.stream.clients import changelog_reader, group_consumer, transactional_producer
 from corpactions.stream.clock import Clock
 from corpactions.stream.kafka_tuning import rebalancing, set_concurrent_transactions_backoff
-from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.logs import log_dead_letters
 from corpactions.stream.members import GroupMembers
 from corpactions.stream.partition import (
@@ -62,7 +66,6 @@ from corpactions.stream.partition import (
     Committed,
     PartitionProcessor,
 )
-from corpactions.stream.state import PartitionState
 from corpactions.stream.stats import EngineStats
 from corpactions.stream.topics import provision
 
@@ -103,7 +106,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         await self.engine.assign(set(assigned))
 
 
-def keep_out_of_gc(states: Iterable[PartitionState]) -> None:
+def keep_out_of_gc(states: Iterable[AgentState]) -> None:
     """Move what exists now, the partitions' state containers among it, to the cyclic
     GC's permanent generation, which its passes never walk.
 
@@ -123,19 +126,33 @@ def keep_out_of_gc(states: Iterable[PartitionState]) -> None:
 class Engine:
     """The service's Kafka loop (see module docstring)."""
 
-    def __init__(self, settings: Settings, lifecycle: Lifecycle, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        agent: Agent,
+        clock: Clock,
+        where: Placement | None = None,
+        provision_topics: Callable[[Settings, dict[str, Any]], Awaitable[None]] = provision,
+    ) -> None:
         if not settings.bootstrap_servers:
             raise ValueError("settings.bootstrap_servers is required")
         self.settings = settings
-        self.lifecycle = lifecycle
+        self.agent = agent
         self.clock = clock
-        self.group_id = settings.app_id
+        self.placement = where or placement(settings, agent.name)
+        self.group_id = self.placement.group_id
+        self.provision_topics = provision_topics
         self.stats = EngineStats()
         self.partitions: dict[TopicPartition, PartitionProcessor] = {}
+        txn_id = self.placement.transactional_id
+
+        def new_producer(tp: TopicPartition) -> Any:
+            return transactional_producer(settings, tp, txn_id(tp.partition))
+
         self.collaborators = Collaborators(
-            lifecycle=lifecycle,
-            changelog_topic=settings.topics.changelog(settings.app_id),
-            new_producer=partial(transactional_producer, settings),
+            agent=agent,
+            changelog_topic=self.placement.changelog_topic,
+            new_producer=new_producer,
             new_changelog_reader=partial(changelog_reader, settings),
             txn_timeout_s=settings.txn_timeout_s,
             while_committing=self.fetch_ahead,
@@ -226,14 +243,14 @@ class Engine:
         try:
             # created, or verified (CORPACTIONS_CREATE_TOPICS=false); the input and the
             # changelog must agree in partitions (stream/topics.py)
-            await retrying("creating topics", partial(provision, s, security))
-            self.consumer = group_consumer(s, self.members)
-            self.consumer.subscribe([s.topics.resolutions], listener=_Rebalance(self))
+            await retrying("creating topics", partial(self.provision_topics, s, security))
+            self.consumer = group_consumer(s, self.members, self.group_id)
+            self.consumer.subscribe([self.placement.input_topic], listener=_Rebalance(self))
             await self.consumer.start()
         except KafkaError as exc:
             self._exit_if_denied(exc)
             raise
-        self._task = asyncio.create_task(self._run(), name="corpactions-engine")
+        self._task = asyncio.create_task(self._run(), name=f"corpactions-{self.agent.name}")
 
     async def stop(self) -> None:
         self._stopping = True
