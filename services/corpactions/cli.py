@@ -1,4 +1,5 @@
-"""`corpactions`: schedule | extract | worker | broker | lag | dlq | demo. Thin wiring.
+"""`corpactions`: schedule | extract | worker | notifier | broker | lag | dlq | demo.
+Thin wiring.
 
 The parser is defined here; `corpactions X` runs ``corpactions.commands.X.run(args)``,
 imported only when X is the command given, so `corpactions schedule` loads neither
@@ -139,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     _connection_flags(p)
 
     add("worker", help="run the stream service (KAFKA_BOOTSTRAP_SERVERS or local)")
+    add(
+        "notifier",
+        help="run only the ISO 20022 notifier (schedule events -> seev.031/039), in its own "
+        "processes (CORPACTIONS_AGENTS=notifier)",
+    )
 
     p = add("broker", help="the project's local Apache Kafka")
     p.add_argument("action", choices=["fetch", "start", "stop", "status"])
