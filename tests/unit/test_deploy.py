@@ -77,14 +77,17 @@ def test_what_kustomize_renders_is_valid_and_rolls_pods_on_a_config_change(versi
         kubernetes_validate.validate(doc, version, strict=True)
     kinds = sorted(d["kind"] for d in docs)
     assert kinds == [
-        "ConfigMap", "Deployment", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "Service"
+        "ConfigMap", "Deployment", "Deployment", "Namespace", "NetworkPolicy",
+        "PodDisruptionBudget", "Service",
     ]  # fmt: skip
     [config] = [d for d in docs if d["kind"] == "ConfigMap"]
-    [deploy] = [d for d in docs if d["kind"] == "Deployment"]
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    assert set(deployments) == {"corpactions-worker", "corpactions-notifier"}
     # the generated name carries a hash of the content, and the pods reference that name
     assert re.fullmatch(r"corpactions-[a-z0-9]{10}", config["metadata"]["name"])
-    [ref] = deploy["spec"]["template"]["spec"]["containers"][0]["envFrom"]
-    assert ref["configMapRef"]["name"] == config["metadata"]["name"]
+    for deploy in deployments.values():
+        [ref] = deploy["spec"]["template"]["spec"]["containers"][0]["envFrom"]
+        assert ref["configMapRef"]["name"] == config["metadata"]["name"]
     assert config["data"] == config_env()
     assert {d["metadata"].get("namespace") for d in docs if d["kind"] != "Namespace"} == {
         "corpactions"
@@ -216,6 +219,39 @@ def test_the_worker_pod_passes_pod_security_restricted() -> None:
     assert restricted_violations(deployment()["spec"]["template"]["spec"]) == []
 
 
+def test_the_notifier_pod_passes_pod_security_restricted() -> None:
+    assert restricted_violations(load(K8S / "notifier.yaml")["spec"]["template"]["spec"]) == []
+
+
+def test_the_notifier_runs_in_its_own_deployment_and_the_workers_run_the_lifecycle() -> None:
+    """`corpactions notifier` (group <app id>-notifier) scaled by its own replicas, with
+    the workers' settings and Secrets; the workers run the lifecycle only."""
+    from corpactions.settings import Settings
+
+    notifier = load(K8S / "notifier.yaml")
+    spec = notifier["spec"]["template"]["spec"]
+    [c] = spec["containers"]
+    assert c["args"] == ["notifier"]
+    assert c["readinessProbe"]["httpGet"]["path"] == "/ready/"
+    assert c["envFrom"] == container()["envFrom"]
+    assert spec["volumes"] == deployment()["spec"]["template"]["spec"]["volumes"]
+    secrets = {e["name"]: e for e in c["env"]}
+    for name in ("KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"):
+        assert "secretKeyRef" in secrets[name]["valueFrom"]
+    labels = notifier["spec"]["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/component"] == "notifier"
+    assert notifier["spec"]["selector"]["matchLabels"] == labels
+    # not behind the Service (it answers no queries), but under the network policy
+    service = load(K8S / "service.yaml")["spec"]["selector"]
+    assert not service.items() <= labels.items()
+    policy = load(K8S / "networkpolicy.yaml")["spec"]["podSelector"]["matchLabels"]
+    assert policy.items() <= labels.items()
+    env = {**config_env(), "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": "p"}
+    for name in ("KAFKA_SSL_CAFILE", "KAFKA_SSL_CERTFILE", "KAFKA_SSL_KEYFILE"):
+        env[name] = __file__
+    assert Settings.from_env(env).running_agents == ("lifecycle",)
+
+
 def test_the_namespace_enforces_restricted() -> None:
     labels = load(K8S / "namespace.yaml")["metadata"]["labels"]
     assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
@@ -331,11 +367,13 @@ def test_every_alert_selects_the_job_the_scrape_config_gives() -> None:
     assert all('job="' in r["expr"] for r in rules)
 
 
-def test_the_scrape_config_finds_the_worker_pods_on_their_metrics_path() -> None:
+@pytest.mark.parametrize("manifest", ["deployment.yaml", "notifier.yaml"])
+def test_the_scrape_config_finds_the_worker_pods_on_their_metrics_path(manifest: str) -> None:
     [job] = load(SCRAPE)["scrape_configs"]
     assert job["metrics_path"] == "/metrics/"
-    labels = deployment()["spec"]["template"]["metadata"]["labels"]
-    annotations = deployment()["spec"]["template"]["metadata"].get("annotations", {})
+    template = load(K8S / manifest)["spec"]["template"]
+    labels = template["metadata"]["labels"]
+    annotations = template["metadata"].get("annotations", {})
     assert not [a for a in annotations if a.startswith("prometheus.io/")]  # scraped once
     keep = [r for r in job["relabel_configs"] if r.get("action") == "keep"]
     meta = {
@@ -343,7 +381,9 @@ def test_the_scrape_config_finds_the_worker_pods_on_their_metrics_path() -> None
         "__meta_kubernetes_pod_label_app_kubernetes_io_component": labels[
             "app.kubernetes.io/component"
         ],
-        "__meta_kubernetes_pod_container_port_name": container()["ports"][0]["name"],
+        "__meta_kubernetes_pod_container_port_name": template["spec"]["containers"][0]["ports"][0][
+            "name"
+        ],
     }
     for rule in keep:
         value = ";".join(meta[s] for s in rule["source_labels"])

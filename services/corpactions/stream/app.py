@@ -20,6 +20,7 @@ from corpactions.ops.lag import LagTracker
 from corpactions.ops.metrics import AgentMetrics, build_registry
 from corpactions.ops.monitor import LagMonitor
 from corpactions.settings import Settings
+from corpactions.stream.agent import placement
 from corpactions.stream.clock import Clock, system_clock
 from corpactions.stream.engine import Engine
 from corpactions.stream.lifecycle import Lifecycle
@@ -126,8 +127,12 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
     # background by the worker holding input partition 0 only (one per group, not one
     # per replica; handed over with the partition); /metrics/ serves them with the
     # engine's counters (see corpactions.ops).
-    own = tuple(e.group_id for e in engines.values())
-    watched = ("*",) if "*" in settings.lag_groups else (*own, *settings.lag_groups)
+    # the notifier's group too wherever documents are on, so that its lag shows (and its
+    # alert fires) even when no notifier runs at all
+    own = (settings.app_id, *(e.group_id for e in engines.values()))
+    if settings.iso20022_notifications:
+        own += (placement(settings, "notifier").group_id,)
+    watched = ("*",) if "*" in settings.lag_groups else (*dict.fromkeys(own), *settings.lag_groups)
     monitor = LagMonitor(
         LagTracker(
             settings.bootstrap_servers,
