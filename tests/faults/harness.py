@@ -450,6 +450,10 @@ class Scenario:
             t.dead_letters,
         ]
         self.changelog = f"{t.prefix}{ns.app_id}.state-changelog.v2"
+        # the notifier agent runs in each worker (CORPACTIONS_AGENTS' default): its
+        # documents are among the outputs checked, its changelog among the transactions'
+        self.notifier_changelog = f"{t.prefix}{ns.app_id}-notifier.state-changelog.v2"
+        self.written = [*self.outputs, self.changelog, self.notifier_changelog]
         self.reader = OutputReader(ns.bootstrap, self.outputs)
         self.report = Report(name)
         self.placed: list[tuple[Message, int, int]] = []
@@ -816,7 +820,7 @@ async def kill9(bootstrap: str, workdir: Path, n: int, kills: int, rate: float) 
                 else "no open transaction seen within 5 s; struck anyway"
             )
             await asyncio.sleep(1.0)  # a commit's markers land in ms; an open txn stays
-            hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
+            hit.open_txn = await open_transactions(bootstrap, sc.written)
             sc.report.faults.append(hit)
             worker = sc.spawn(**FAST_GROUP)
         return [worker]
@@ -846,7 +850,7 @@ async def rebalance(bootstrap: str, workdir: Path, n: int, rate: float) -> Repor
             return bool(pa) and bool(pb)
 
         hit = await sc.until_busy(b, "two -> one: b leaves (SIGTERM)", both_hold)
-        hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
+        hit.open_txn = await open_transactions(bootstrap, sc.written)
         b.stop()
         sc.report.faults.append(hit)
 
@@ -857,7 +861,7 @@ async def rebalance(bootstrap: str, workdir: Path, n: int, rate: float) -> Repor
         sc.step_clock(1, 2)
         gates[1].set()
         hit = await sc.until_busy(a, "one -> two: c joins, takes partitions from a", a_holds_all)
-        hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
+        hit.open_txn = await open_transactions(bootstrap, sc.written)
         c = sc.spawn(**FAST_GROUP)
         sc.report.faults.append(hit)
         await sc.wait_ready(c)
@@ -970,7 +974,7 @@ async def broker_loss(
                     node = leaders[p]
                     led = [q for q, n_ in leaders.items() if n_ == node]
                     what = f"leader of input partitions {led}"
-                hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
+                hit.open_txn = await open_transactions(bootstrap, sc.written)
                 cluster.kill(node - 1)
                 hit.what = f"kill -9 of broker {node} ({what})"
                 sc.report.faults.append(hit)

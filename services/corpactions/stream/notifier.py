@@ -30,16 +30,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from pydantic_core import from_json
 
-from corpactions.contracts.board_resolution import (
-    BoardResolution,
-    DividendType,
-    Function,
-    Security,
-)
+from corpactions.contracts.board_resolution import BoardResolution, DividendType, Function
 from corpactions.contracts.events import DeadLetterCode, deterministic_id
 from corpactions.contracts.headers import xml_cloudevent_headers
 from corpactions.contracts.topics import Topics
@@ -101,12 +96,37 @@ def _day(value: str | None) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
 
-def _security(security_key: str, mic: str) -> Security:
+class _Security(NamedTuple):
+    isin: str | None
+    local_code: str | None
+    mic: str
+
+
+class _Resolution(NamedTuple):
+    """What the documents read of a resolution (notifications/seev.py), as the event
+    gives it: read in place of the `BoardResolution` (building a pydantic model, even
+    unvalidated, cost more than the document)."""
+
+    event_id: str
+    version: int
+    function: Function
+    official_reference: str | None
+    subject_to_approval: bool
+    security: _Security
+    record_date: dt.date | None
+    payment_date: dt.date | None
+    source_of_funds: SourceOfFunds
+    dividend_type: DividendType | None = None
+    currency: str = ""
+    gross_amount_per_share: Decimal = Decimal(0)
+    resolved_on: dt.date | None = None
+
+
+def _security(security_key: str, mic: str) -> _Security:
     """The security as the key names it: the ISIN, else ``MIC:local code``."""
     if ":" in security_key:
-        local_code = security_key.split(":", 1)[1]
-        return Security.model_construct(isin=None, local_code=local_code, mic=mic)
-    return Security.model_construct(isin=security_key, local_code=None, mic=mic)
+        return _Security(None, security_key.split(":", 1)[1], mic)
+    return _Security(security_key, None, mic)
 
 
 def _funds(event_type: str) -> SourceOfFunds:
@@ -117,26 +137,28 @@ def _funds(event_type: str) -> SourceOfFunds:
 
 
 def scheduled_resolution(event: dict[str, Any]) -> BoardResolution:
-    """The resolution a schedule event stands for, as far as its seev.031 reads it (a
-    model built unvalidated: the lifecycle validated the resolution)."""
+    """The resolution a schedule event stands for, as far as its seev.031 reads it (the
+    lifecycle validated it)."""
     schedule = event["schedule"]
     amounts = schedule["amounts"]
-    fields: dict[str, Any] = dict(
-        event_id=event["event_id"],
-        version=event["version"],
-        function=Function(schedule["function"]),
-        official_reference=event.get("official_reference"),
-        subject_to_approval=not schedule["status"]["confirmed"],
-        security=_security(event["security_key"], schedule["primary_listing"]["mic"]),
-        dividend_type=DividendType(schedule["dividend_type"]),
-        currency=amounts["currency"],
-        gross_amount_per_share=Decimal(amounts["gross_amount_per_share"]),
-        resolved_on=_day(schedule["resolved_on"]),
-        record_date=_day(schedule["record_date"]),
-        payment_date=_day(schedule["payment_date"]),
-        source_of_funds=_funds(schedule["event_type"]),
+    return cast(
+        BoardResolution,
+        _Resolution(
+            event_id=event["event_id"],
+            version=event["version"],
+            function=Function(schedule["function"]),
+            official_reference=event.get("official_reference"),
+            subject_to_approval=not schedule["status"]["confirmed"],
+            security=_security(event["security_key"], schedule["primary_listing"]["mic"]),
+            dividend_type=DividendType(schedule["dividend_type"]),
+            currency=amounts["currency"],
+            gross_amount_per_share=Decimal(amounts["gross_amount_per_share"]),
+            resolved_on=_day(schedule["resolved_on"]),
+            record_date=_day(schedule["record_date"]),
+            payment_date=_day(schedule["payment_date"]),
+            source_of_funds=_funds(schedule["event_type"]),
+        ),
     )
-    return BoardResolution.model_construct(**fields)
 
 
 def cancelling_resolution(event: dict[str, Any]) -> BoardResolution:
@@ -144,9 +166,7 @@ def cancelling_resolution(event: dict[str, Any]) -> BoardResolution:
     the event carries them (``cancellation``), else the cancelled schedule's."""
     details, schedule = event.get("cancellation"), event.get("schedule")
     if details is not None:
-        security = Security.model_construct(
-            isin=details["isin"], local_code=details["local_code"], mic=details["mic"]
-        )
+        security = _Security(details["isin"], details["local_code"], details["mic"])
         record_date, payment_date = details["record_date"], details["payment_date"]
         approval, kind = details["subject_to_approval"], details["event_type"]
     elif schedule is not None:
@@ -155,18 +175,20 @@ def cancelling_resolution(event: dict[str, Any]) -> BoardResolution:
         approval, kind = not schedule["status"]["confirmed"], schedule["event_type"]
     else:
         raise KeyError("cancellation")  # the lifecycle writes one of the two
-    fields: dict[str, Any] = dict(
-        event_id=event["event_id"],
-        version=event["version"],
-        function=Function(event["function"]),
-        official_reference=event.get("official_reference"),
-        subject_to_approval=approval,
-        security=security,
-        record_date=_day(record_date),
-        payment_date=_day(payment_date),
-        source_of_funds=_funds(kind),
+    return cast(
+        BoardResolution,
+        _Resolution(
+            event_id=event["event_id"],
+            version=event["version"],
+            function=Function(event["function"]),
+            official_reference=event.get("official_reference"),
+            subject_to_approval=approval,
+            security=security,
+            record_date=_day(record_date),
+            payment_date=_day(payment_date),
+            source_of_funds=_funds(kind),
+        ),
     )
-    return BoardResolution.model_construct(**fields)
 
 
 class Notifier:
