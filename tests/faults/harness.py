@@ -88,22 +88,25 @@ async def scrape(worker: WorkerProcess) -> Metrics | None:
     if text is None:
         return None
     m = Metrics()
+    readiness: list[bool] = []
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
-        name, _, value = line.rpartition(" ")
+        sample, _, value = line.rpartition(" ")
+        name = sample.partition("{")[0]  # each agent's series carries agent="..."
         number = float(value)
         if name == "corpactions_ready":
-            m.ready = number == 1
+            readiness.append(number == 1)
         elif name == "corpactions_transactions_total":
-            m.transactions = int(number)
+            m.transactions += int(number)
         elif name == "corpactions_transactions_aborted_total":
-            m.aborted = int(number)
+            m.aborted += int(number)
         elif name == "corpactions_timer_backlog":
-            m.timer_backlog = int(number)
-        elif name.startswith("corpactions_events_emitted_total{"):
-            kind = name.split('type="', 1)[1].split('"', 1)[0]
-            m.emitted[kind] = int(number)
+            m.timer_backlog += int(number)
+        elif name == "corpactions_events_emitted_total":
+            kind = sample.split('type="', 1)[1].split('"', 1)[0]
+            m.emitted[kind] = m.emitted.get(kind, 0) + int(number)
+    m.ready = bool(readiness) and all(readiness)  # every agent the worker runs
     return m
 
 
