@@ -199,8 +199,9 @@ class DeadLetterCode(StrEnum):
     - iso20022_restriction: the resolution was processed (its JSON events were emitted)
       but its ISO 20022 notification cannot express a field (a length, pattern or
       number of digits the standard restricts): the letter replaces the notification.
-      Replaying it changes nothing (its message_id was applied): publish a corrected
-      version instead
+      Written by the notifier, it holds the schedule event (source: the schedules
+      topic's partition and offset; the message names the event's id). Replaying it
+      changes nothing: publish a corrected version instead
     """
 
     PAYLOAD_TOO_LARGE = "payload_too_large"

@@ -437,7 +437,7 @@ class Engine:
             raise
         except BaseException as exc:  # a failure with no safe policy: stop the worker
             self._exit_if_denied(exc)
-            log.exception("engine failed; stopping the worker")
+            log.exception("the %s engine failed; stopping the worker", self.agent.name)
             if self.on_fatal is not None:
                 self.on_fatal(exc)
             raise
