@@ -85,6 +85,8 @@ class Agent(Protocol):
 
     # how metrics, logs and `/ready` name it: "lifecycle", "notifier"
     name: str
+    # whether it reads the exchange calendars (the engine loads them at start-up)
+    uses_calendars: bool
 
     def new_state(self) -> AgentState: ...
 

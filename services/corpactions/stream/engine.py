@@ -228,10 +228,11 @@ class Engine:
         # The calendar horizon moves with time: derived from today at every start-up.
         # Trading days from the calendar cache (calendar_cache.py): fourteen markets take
         # tens of seconds to compute at start-up, a few milliseconds to read.
-        configure_calendars(
-            s.calendar_horizon(self.clock().date()), cache_in(s.cache / "calendars")
-        )
-        preload()  # build the exchange calendars now, not inside the first transaction
+        if self.agent.uses_calendars:  # the lifecycle's; the notifier reads none
+            configure_calendars(
+                s.calendar_horizon(self.clock().date()), cache_in(s.cache / "calendars")
+            )
+            preload()  # build the exchange calendars now, not inside the first transaction
         # Everything loaded so far (modules, calendars, schemas) lives as long as the
         # process: out of the cyclic GC's full passes, which otherwise walk all of it each
         # time (the state itself is kept untracked, see stream/state.py).

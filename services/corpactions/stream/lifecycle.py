@@ -144,6 +144,7 @@ class Lifecycle:
 
     # -- the agent the engine hosts (stream/agent.py) ----------------------------------
     name = "lifecycle"
+    uses_calendars = True
 
     def new_state(self) -> PartitionState:
         return PartitionState()

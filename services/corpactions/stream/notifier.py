@@ -195,6 +195,7 @@ class Notifier:
     """The ISO 20022 notifier agent (see the module docstring)."""
 
     name = "notifier"
+    uses_calendars = False  # everything it writes comes from the event
 
     def __init__(self, topics: Topics) -> None:
         self.topics = topics
