@@ -23,6 +23,13 @@ def run(args: argparse.Namespace) -> int:
 
 def run_agents(settings: Settings, command: str) -> int:
     """Check Kafka, then run the worker with the agents of ``settings``."""
+    if not settings.running_agents:
+        print(
+            f"corpactions {command}: nothing to run: CORPACTIONS_AGENTS names only the "
+            "notifier and CORPACTIONS_ISO20022_NOTIFICATIONS is false",
+            file=sys.stderr,
+        )
+        return 2
     try:
         settings = settings.replace(bootstrap_servers=bootstrap_servers(settings))
         assert settings.bootstrap_servers is not None

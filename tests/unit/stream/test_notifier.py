@@ -11,6 +11,8 @@ import datetime as dt
 import json
 from typing import Any
 
+import pytest
+
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.events import DividendCancelled
 from corpactions.contracts.topics import Topics
@@ -166,3 +168,16 @@ def test_documents_off_means_no_notifier() -> None:
     assert Settings.from_env({}).running_agents == ("lifecycle", "notifier")
     alone = Settings.from_env({"CORPACTIONS_AGENTS": "notifier"})
     assert alone.running_agents == ("notifier",)
+
+
+def test_a_worker_with_nothing_to_run_says_so_and_exits_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corpactions.cli import main
+
+    monkeypatch.setenv("CORPACTIONS_AGENTS", "notifier")
+    monkeypatch.setenv("CORPACTIONS_ISO20022_NOTIFICATIONS", "false")
+    assert main(["worker"]) == 2
+    assert "nothing to run" in capsys.readouterr().err
+    assert main(["notifier"]) == 2
+    assert "CORPACTIONS_ISO20022_NOTIFICATIONS=false" in capsys.readouterr().err
