@@ -76,6 +76,7 @@ T = TypeVar("T")
 RETRY_WINDOW_S = 120.0  # how long start-up and partition set-up retry transient errors
 GROUP_COMMIT_INTERVAL_S = 1.0  # the group's offsets follow the transactions this closely
 GROUP_COMMIT_TIMEOUT_S = 5.0  # best effort: never let a revocation or a stop wait longer
+NO_PARTITIONS = "no partitions assigned"  # idle (more workers than partitions), not down
 
 
 async def retrying(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -203,7 +204,7 @@ class Engine:
         if self._busy:
             return f"restoring partitions {sorted(tp.partition for tp in self._busy)}"
         if not self.partitions:
-            return "no partitions assigned"
+            return NO_PARTITIONS
         return None
 
     def assigned_count(self) -> int:

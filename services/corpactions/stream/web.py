@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, cast
 import aiohttp
 from faust import web
 
+from corpactions.stream.engine import NO_PARTITIONS
+
 if TYPE_CHECKING:
     from corpactions.stream.engine import Engine
     from corpactions.stream.state import PartitionState
@@ -125,12 +127,18 @@ def _quote(segment: str) -> str:
 
 
 def not_ready_because(engines: Sequence[Engine]) -> str | None:
-    """Why this worker is not ready (the first of its agents' reasons, named), or None
-    when every agent it runs is."""
-    for engine in engines:
+    """Why this worker is not ready, or None. With two agents: an agent starting,
+    restoring or stopping makes it not ready (named, after the first: the notifier
+    beside the lifecycle); an agent the group gives no partition is idle, and the worker
+    is ready while the other holds some."""
+    if len(engines) == 1:
+        return engines[0].not_ready_because()
+    for n, engine in enumerate(engines):
         why = engine.not_ready_because()
-        if why is not None:
-            return why if len(engines) == 1 else f"{engine.agent.name}: {why}"
+        if why is not None and why != NO_PARTITIONS:
+            return why if n == 0 else f"{engine.agent.name}: {why}"
+    if not any(engine.partitions for engine in engines):
+        return NO_PARTITIONS
     return None
 
 
