@@ -513,6 +513,18 @@ class Settings(_FromEnvironment):
         "need only the JSON events",
         default=True,
     )
+    agents: Annotated[tuple[Literal["lifecycle", "notifier"], ...], BeforeValidator(_groups)] = (
+        _var(
+            "CORPACTIONS_AGENTS",
+            "the agents this worker runs, comma-separated: `lifecycle` (resolutions -> events) "
+            "and `notifier` (schedule events -> ISO 20022 documents, its own consumer group "
+            "`<app id>-notifier`); run the notifier in its own processes with "
+            "`corpactions notifier` and `lifecycle` here. The notifier runs only while "
+            "CORPACTIONS_ISO20022_NOTIFICATIONS is true",
+            "lifecycle,notifier",
+            default=("lifecycle", "notifier"),
+        )
+    )
     calendar_horizon_years: Annotated[int, Whole(MIN_HORIZON_YEARS, MAX_HORIZON_YEARS)] = _var(
         "CORPACTIONS_CALENDAR_HORIZON_YEARS",
         "record dates are scheduled up to 31 December this many years after the start-up "
@@ -558,8 +570,20 @@ class Settings(_FromEnvironment):
         default=None,
     )
 
+    @property
+    def running_agents(self) -> tuple[str, ...]:
+        """The agents to run: CORPACTIONS_AGENTS, less the notifier when documents are off
+        (CORPACTIONS_ISO20022_NOTIFICATIONS=false)."""
+        return tuple(
+            a for a in dict.fromkeys(self.agents) if a != "notifier" or self.iso20022_notifications
+        )
+
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
+        if not self.agents:
+            raise ValueError(
+                "CORPACTIONS_AGENTS is empty: name lifecycle, notifier or both (comma-separated)"
+            )
         if self.min_insync_replicas is not None and (
             self.min_insync_replicas > self.replication_factor
         ):

@@ -157,6 +157,11 @@ async def metrics(worker: WorkerProcess) -> dict[str, float]:
     return out
 
 
+# the lifecycle agent's series (each agent's carry its name, ops/metrics.py)
+READY = 'corpactions_ready{agent="lifecycle"}'
+BACKLOG = 'corpactions_timer_backlog{agent="lifecycle"}'
+
+
 def total(m: dict[str, float], name: str) -> int:
     """The sum of a labelled counter's samples."""
     return int(sum(v for k, v in m.items() if k == name or k.startswith(name + "{")))
@@ -184,7 +189,7 @@ async def build_state(
                 raise BenchFailure(f"the first worker exited:\n{worker.log()[-2000:]}")
             m = await metrics(worker) or m
             done = total(m, "corpactions_resolutions_total")
-            backlog = int(m.get("corpactions_timer_backlog", 0))
+            backlog = int(m.get(BACKLOG, 0))
             if done >= n:  # each counted once its transaction committed
                 break
             if done != progress:
@@ -247,7 +252,7 @@ async def ready_holding_all(worker: WorkerProcess, n_timers: int, within: float)
     await wait_ready(worker, within=within)
     first_s = time.monotonic() - worker.started_at
     m = await metrics(worker)
-    backlog = int(m.get("corpactions_timer_backlog", -1))
+    backlog = int(m.get(BACKLOG, -1))
     if backlog != n_timers:
         print(
             f"WARNING: the restarted worker answered /ready after {first_s:.1f} s holding "
@@ -258,7 +263,7 @@ async def ready_holding_all(worker: WorkerProcess, n_timers: int, within: float)
     since: float | None = None  # when the worker last became ready with every timer
     while True:
         now = time.monotonic()
-        if m.get("corpactions_ready") == 1 and backlog == n_timers:
+        if m.get(READY) == 1 and backlog == n_timers:
             since = now if since is None else since
             if now - since >= STABLE_S:
                 return since - worker.started_at
@@ -270,7 +275,7 @@ async def ready_holding_all(worker: WorkerProcess, n_timers: int, within: float)
                 f"the restarted worker did not hold all {n_timers:,} timers, ready, for "
                 f"{STABLE_S:.0f}s within {within:.0f}s of its start (first /ready after "
                 f"{first_s:.1f} s; last seen: backlog {backlog:,}, ready "
-                f"{m.get('corpactions_ready')}): it is not the worker this bench claims to "
+                f"{m.get(READY)}): it is not the worker this bench claims to "
                 f"measure. The group expelled it {len(expelled)} times (UnknownMemberIdError "
                 f"in its log, at {', '.join(expelled[:12])}): a restore that outlasts the "
                 f"session timeout ({DEPLOYED['CORPACTIONS_SESSION_TIMEOUT_S']} s) gets the "
@@ -279,7 +284,7 @@ async def ready_holding_all(worker: WorkerProcess, n_timers: int, within: float)
             )
         await asyncio.sleep(1)
         m = await metrics(worker)
-        backlog = int(m.get("corpactions_timer_backlog", -1))
+        backlog = int(m.get(BACKLOG, -1))
 
 
 async def restart(bootstrap: str, workdir: Path, n_timers: int) -> tuple[float, float]:

@@ -88,22 +88,25 @@ async def scrape(worker: WorkerProcess) -> Metrics | None:
     if text is None:
         return None
     m = Metrics()
+    readiness: list[bool] = []
     for line in text.splitlines():
         if not line or line.startswith("#"):
             continue
-        name, _, value = line.rpartition(" ")
+        sample, _, value = line.rpartition(" ")
+        name = sample.partition("{")[0]  # each agent's series carries agent="..."
         number = float(value)
         if name == "corpactions_ready":
-            m.ready = number == 1
+            readiness.append(number == 1)
         elif name == "corpactions_transactions_total":
-            m.transactions = int(number)
+            m.transactions += int(number)
         elif name == "corpactions_transactions_aborted_total":
-            m.aborted = int(number)
+            m.aborted += int(number)
         elif name == "corpactions_timer_backlog":
-            m.timer_backlog = int(number)
-        elif name.startswith("corpactions_events_emitted_total{"):
-            kind = name.split('type="', 1)[1].split('"', 1)[0]
-            m.emitted[kind] = int(number)
+            m.timer_backlog += int(number)
+        elif name == "corpactions_events_emitted_total":
+            kind = sample.split('type="', 1)[1].split('"', 1)[0]
+            m.emitted[kind] = m.emitted.get(kind, 0) + int(number)
+    m.ready = bool(readiness) and all(readiness)  # every agent the worker runs
     return m
 
 
@@ -450,6 +453,10 @@ class Scenario:
             t.dead_letters,
         ]
         self.changelog = f"{t.prefix}{ns.app_id}.state-changelog.v2"
+        # the notifier agent runs in each worker (CORPACTIONS_AGENTS' default): its
+        # documents are among the outputs checked, its changelog among the transactions'
+        self.notifier_changelog = f"{t.prefix}{ns.app_id}-notifier.state-changelog.v2"
+        self.written = [*self.outputs, self.changelog, self.notifier_changelog]
         self.reader = OutputReader(ns.bootstrap, self.outputs)
         self.report = Report(name)
         self.placed: list[tuple[Message, int, int]] = []
@@ -816,7 +823,7 @@ async def kill9(bootstrap: str, workdir: Path, n: int, kills: int, rate: float) 
                 else "no open transaction seen within 5 s; struck anyway"
             )
             await asyncio.sleep(1.0)  # a commit's markers land in ms; an open txn stays
-            hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
+            hit.open_txn = await open_transactions(bootstrap, sc.written)
             sc.report.faults.append(hit)
             worker = sc.spawn(**FAST_GROUP)
         return [worker]
@@ -846,7 +853,7 @@ async def rebalance(bootstrap: str, workdir: Path, n: int, rate: float) -> Repor
             return bool(pa) and bool(pb)
 
         hit = await sc.until_busy(b, "two -> one: b leaves (SIGTERM)", both_hold)
-        hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
+        hit.open_txn = await open_transactions(bootstrap, sc.written)
         b.stop()
         sc.report.faults.append(hit)
 
@@ -857,7 +864,7 @@ async def rebalance(bootstrap: str, workdir: Path, n: int, rate: float) -> Repor
         sc.step_clock(1, 2)
         gates[1].set()
         hit = await sc.until_busy(a, "one -> two: c joins, takes partitions from a", a_holds_all)
-        hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
+        hit.open_txn = await open_transactions(bootstrap, sc.written)
         c = sc.spawn(**FAST_GROUP)
         sc.report.faults.append(hit)
         await sc.wait_ready(c)
@@ -970,7 +977,7 @@ async def broker_loss(
                     node = leaders[p]
                     led = [q for q, n_ in leaders.items() if n_ == node]
                     what = f"leader of input partitions {led}"
-                hit.open_txn = await open_transactions(bootstrap, [*sc.outputs, sc.changelog])
+                hit.open_txn = await open_transactions(bootstrap, sc.written)
                 cluster.kill(node - 1)
                 hit.what = f"kill -9 of broker {node} ({what})"
                 sc.report.faults.append(hit)

@@ -31,8 +31,10 @@ from corpactions.contracts.events import (
 from corpactions.contracts.schedule import schedule_json, to_view
 from corpactions.contracts.topics import Topics
 from corpactions.domain import DividendHistory, schedule_dividend
+from corpactions.stream.agent import Outgoing
 from corpactions.stream.intake import Source
-from corpactions.stream.lifecycle import Lifecycle, Outgoing
+from corpactions.stream.lifecycle import Lifecycle
+from corpactions.stream.notifier import Notifier, NotifierState
 from corpactions.stream.state import Action, PartitionState
 from tests.bench.bench_core import synthetic
 from tests.support.kafka import key_of
@@ -76,13 +78,21 @@ def iij_sequence() -> list[bytes]:
 
 def emitted(raws: list[bytes]) -> list[Outgoing]:
     """Every resolution processed on IIJ's announcement day (so the replacement and the
-    cancellation come before the payment, which would refuse them), then every date."""
-    life, state, out = Lifecycle(Topics(prefix="")), PartitionState(), []
+    cancellation come before the payment, which would refuse them), then every date;
+    and the notifier's documents of the schedule events."""
+    topics = Topics(prefix="")
+    life, state, out = Lifecycle(topics), PartitionState(), []
     for offset, raw in enumerate(raws):
         source = Source("in", 0, offset, 1_478_239_200_000, key_of(raw))
         out += life.on_resolution(state, raw, source, ANNOUNCED).outputs
         out += life.on_tick(state, ANNOUNCED).outputs
-    return out + list(life.on_tick(state, LATER).outputs)
+    out += life.on_tick(state, LATER).outputs
+    notifier, notified = Notifier(topics), NotifierState()
+    events = [o for o in out if o.topic == topics.schedules]
+    for offset, o in enumerate(events):
+        source = Source(o.topic, 0, offset, None, o.key, o.headers)
+        out += notifier.on_record(notified, o.value, source, ANNOUNCED).outputs
+    return out
 
 
 def test_every_event_emitted_is_byte_for_byte_what_its_contract_model_writes() -> None:

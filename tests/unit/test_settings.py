@@ -275,7 +275,7 @@ def test_the_drift_check_fails_on_an_edited_table(tmp_path: Path) -> None:
 
 
 def test_readme_lists_every_topic_with_its_cleanup_policy_and_retention() -> None:
-    from corpactions.stream.topics import topic_specs
+    from corpactions.stream.topics import notifier_topic_specs, topic_specs
 
     text = OPERATIONS.read_text()
     table = text[text.index("| topic | partitions | key | cleanup.policy | retention.ms |") :]
@@ -283,8 +283,9 @@ def test_readme_lists_every_topic_with_its_cleanup_policy_and_retention() -> Non
         line.split("|")[1].strip().split("`")[1]: [c.strip() for c in line.split("|")[2:-1]]
         for line in table.split("\n\n")[0].splitlines()[2:]
     }
-    specs = topic_specs(Settings.from_env({"CORPACTIONS_APP_ID": "APP"}))
-    names = [s.name.replace("APP.", "<app id>.") for s in specs]
+    settings = Settings.from_env({"CORPACTIONS_APP_ID": "APP"})
+    specs = [*topic_specs(settings), notifier_topic_specs(settings)[-1]]  # + its changelog
+    names = [s.name.replace("APP", "<app id>") for s in specs]
     assert sorted(rows) == sorted(names)
     for name, spec in zip(names, specs, strict=True):
         partitions, _key, policy, retention = rows[name]

@@ -24,58 +24,45 @@ When a date is reached (issue 15): the record date at the end of its settlement 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from corpactions.contracts.board_resolution import STORED, BoardResolution
 from corpactions.contracts.events import (
-    DeadLetter,
-    DeadLetterCode,
-    DeadLetterReason,
+    CancellationDetails,
     DividendCancelled,
     DividendScheduled,
     DividendScheduleReplaced,
     PaymentDateReached,
     RecordDateReached,
-    SourceHeader,
     _Event,
     deterministic_id,
     event_json,
     event_type,
 )
 from corpactions.contracts.forecast import forecast_entries
-from corpactions.contracts.headers import cloudevent_headers, xml_cloudevent_headers
+from corpactions.contracts.headers import cloudevent_headers
 from corpactions.contracts.inbound import is_forecast
 from corpactions.contracts.schedule import schedule_json, to_history_entry
 from corpactions.contracts.topics import Topics
-from corpactions.domain import DividendHistory, DomainRejected, schedule_dividend
-from corpactions.domain.forecasts import apply_forecasts
-from corpactions.notifications import (
-    Inexpressible,
-    cancellation_advice,
-    notification,
-    replaced_version,
+from corpactions.domain import (
+    DividendHistory,
+    DomainRejected,
+    EventType,
+    SourceOfFunds,
+    schedule_dividend,
 )
+from corpactions.domain.forecasts import apply_forecasts
 from corpactions.stream import instants, intake
+from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter
 from corpactions.stream.intake import (
     CANCELLING,
-    DLQ_KEEP_BYTES,
     Rejection,
     Source,
     Verdict,
 )
 from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    topic: str
-    key: bytes
-    value: bytes
-    headers: tuple[tuple[str, bytes], ...]
-    event_type: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,24 +89,45 @@ class EncodedSchedule:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    verdict: Verdict | None
-    outputs: tuple[Outgoing, ...] = ()
-    changes: tuple[tuple[bytes, bytes], ...] = ()
-    reason: DeadLetterCode | None = None  # why it was dead-lettered
-
-
-def _b64(data: bytes | None) -> str | None:
-    return None if data is None else base64.b64encode(data).decode()
-
-
 def _encoded_schedule(resolution: BoardResolution, history: DividendHistory) -> EncodedSchedule:
     """The resolution's schedule, or a `Rejection` with every dividend rule it breaks."""
     try:
         return EncodedSchedule.of(resolution, history)
     except DomainRejected as exc:
         raise intake.breaks_rules(exc) from None
+
+
+def _advice_details(resolution: BoardResolution) -> CancellationDetails:
+    """What a seev.039 reads of ``resolution`` besides its ids (notifications/seev.py): the
+    local code only where there is no ISIN, the payment date only as known or not."""
+    security = resolution.security
+    capital = resolution.source_of_funds == SourceOfFunds.CAPITAL_SURPLUS
+    return CancellationDetails(
+        isin=security.isin,
+        local_code=security.local_code if security.isin is None else None,
+        mic=security.mic,
+        event_type=EventType.CAPD if capital else EventType.DVCA,
+        record_date=resolution.record_date,
+        payment_date=resolution.payment_date,
+        subject_to_approval=resolution.subject_to_approval,
+    )
+
+
+def _cancellation_details(
+    resolution: BoardResolution, cancelled: BoardResolution | None
+) -> dict[str, Any] | None:
+    """The cancelling resolution's details for `DividendCancelled.cancellation`: None
+    when the cancelled schedule (``cancelled``'s) states the same to its ISO 20022
+    advice, so that a reader of the event (the notifier) need not be told twice."""
+    own = _advice_details(resolution)
+    if cancelled is not None:
+        theirs = _advice_details(cancelled)
+        known = own.payment_date is not None
+        if own == theirs.model_copy(update={"payment_date": own.payment_date}) and known == (
+            theirs.payment_date is not None
+        ):
+            return None
+    return own.model_dump(mode="json")
 
 
 class Lifecycle:
@@ -130,13 +138,23 @@ class Lifecycle:
         topics: Topics,
         record_date_time: dt.time = dt.time(23, 59, 59),
         payment_date_time: dt.time = dt.time(0, 0),
-        notifications: bool = True,
     ) -> None:
         self.topics = topics
         self.event_times = {RECORD: record_date_time, PAYMENT: payment_date_time}
-        # the ISO 20022 documents (CORPACTIONS_ISO20022_NOTIFICATIONS): off, none is
-        # built or written, and nothing is dead-lettered for what only they cannot express
-        self.notifications = notifications
+
+    # -- the agent the engine hosts (stream/agent.py) ----------------------------------
+    name = "lifecycle"
+    uses_calendars = True
+
+    def new_state(self) -> PartitionState:
+        return PartitionState()
+
+    def restored(self, state: AgentState) -> None:
+        assert isinstance(state, PartitionState)
+        state.rebuild_timers(self.redue)
+
+    def on_record(self, state: AgentState, raw: bytes, source: Source, now: dt.datetime) -> Outcome:
+        return self.on_resolution(cast(PartitionState, state), raw, source, now)
 
     # -- building blocks ---------------------------------------------------------------
     @staticmethod
@@ -213,35 +231,8 @@ class Lifecycle:
         now: dt.datetime,
         kind: str = "dlq",
     ) -> Outcome:
-        """The record kept whole on the dead-letter topic, with why it was rejected
-        (``kind`` tells its id from another letter's about the same record)."""
-        truncated = len(raw) > DLQ_KEEP_BYTES
-        reason = DeadLetterReason(
-            code=rejection.code,
-            message=rejection.message[:1000],
-            errors=list(rejection.errors)[:50],
-        )
-        letter = DeadLetter(
-            id=deterministic_id(kind, source.topic, str(source.partition), str(source.offset)),
-            reason=reason,
-            source_topic=source.topic,
-            source_partition=source.partition,
-            source_offset=source.offset,
-            source_timestamp_ms=source.timestamp_ms,
-            source_key_base64=_b64(source.key),
-            source_headers=[SourceHeader(name=n, value_base64=_b64(v)) for n, v in source.headers],
-            payload_base64=base64.b64encode(raw[:DLQ_KEEP_BYTES]).decode(),
-            payload_truncated=truncated,
-            rejected_at=now,
-        )
-        out = Outgoing(
-            topic=self.topics.dead_letters,
-            key=f"{source.topic}:{source.partition}".encode(),
-            value=letter.model_dump_json().encode(),
-            headers=cloudevent_headers(letter.id, letter.type, now),
-            event_type=letter.type,
-        )
-        return Outcome(Verdict.DEAD_LETTER, (out,), reason=rejection.code)
+        """The record kept whole on the dead-letter topic, with why it was rejected."""
+        return dead_letter(self.topics.dead_letters, raw, source, rejection, now, kind)
 
     # -- one input message ---------------------------------------------------------------
     def on_resolution(
@@ -262,8 +253,7 @@ class Lifecycle:
             if action is not None and not action.cancelled and intake.paid(action, now):
                 raise intake.after_payment(resolution, action)
             if resolution.function in CANCELLING:
-                cancelled = self._cancel(state, action, resolution, received, now)
-                return self._notified(cancelled, resolution, None, None, raw, source, now)
+                return self._cancel(state, action, resolution, received, now)
             if action is not None and action.cancelled:
                 raise intake.after_cancellation(resolution, action)
             if action is not None:
@@ -274,52 +264,7 @@ class Lifecycle:
             schedule = _encoded_schedule(resolution, history)
         except Rejection as rejection:
             return self.dead_letter(raw, source, rejection, now)
-        scheduled = self._schedule(state, action, resolution, raw, history, schedule, received, now)
-        return self._notified(scheduled, resolution, action, schedule, raw, source, now)
-
-    def _notified(
-        self,
-        outcome: Outcome,
-        resolution: BoardResolution,
-        previous: Action | None,
-        schedule: EncodedSchedule | None,
-        raw: bytes,
-        source: Source,
-        now: dt.datetime,
-    ) -> Outcome:
-        """``outcome`` with the ISO 20022 document of its schedule event, in the same
-        transaction: seev.031 NEWM or REPL for a schedule (``schedule`` given), seev.039
-        for a cancellation. What the standard cannot express gets a dead letter naming
-        the field instead, never a malformed document (the JSON events stand). With
-        notifications off, ``outcome`` as it is."""
-        if not self.notifications:
-            return outcome
-        try:
-            if schedule is None:
-                document = cancellation_advice(resolution)
-            else:
-                replaced = None
-                if previous is not None and previous.resolution is not None:
-                    replaced = replaced_version(previous.resolution, previous.version)
-                document = notification(resolution, schedule.ex_date, replaced)
-        except Inexpressible as exc:
-            code = DeadLetterCode.ISO20022_RESTRICTION
-            rejection = Rejection(code, str(exc), exc.errors)
-            letter = self.dead_letter(raw, source, rejection, now, "seev")
-            return replace(outcome, outputs=outcome.outputs + letter.outputs, reason=code)
-        out = Outgoing(
-            topic=self.topics.notifications,
-            key=resolution.security_key.encode(),
-            value=document.xml,
-            headers=xml_cloudevent_headers(
-                deterministic_id(document.message, resolution.event_id, str(resolution.version)),
-                document.message,
-                resolution.event_id,
-                now,
-            ),
-            event_type=document.message,
-        )
-        return replace(outcome, outputs=(*outcome.outputs, out))
+        return self._schedule(state, action, resolution, raw, history, schedule, received, now)
 
     def _on_forecast(
         self, state: PartitionState, raw: bytes, source: Source, now: dt.datetime
@@ -366,6 +311,7 @@ class Lifecycle:
         fields = self._envelope(model.__name__, new, received, now, str(new.version))
         if action is not None:
             fields["previous_version"] = action.version
+        fields["official_reference"] = resolution.official_reference
         out = self._emit(self.topics.schedules, model, fields, now, schedule)
         return Outcome(verdict, (out,), changes)
 
@@ -400,8 +346,10 @@ class Lifecycle:
         now: dt.datetime,
     ) -> Outcome:
         previous: EncodedSchedule | None = None
+        cancelled: BoardResolution | None = None
         if action is not None and action.resolution is not None and not action.cancelled:
             previous = self._schedule_of(state, action)
+            cancelled = BoardResolution.model_validate_json(action.resolution, context=STORED)
         new = Action(
             event_id=resolution.event_id,
             security_key=resolution.security_key,
@@ -422,6 +370,8 @@ class Lifecycle:
             changes.append(state.put_history(resolution.security_key, kept))
         fields = self._envelope("DividendCancelled", new, received, now, str(new.version))
         fields["function"] = "WITH" if resolution.function.value == "WITH" else "CANC"
+        fields["official_reference"] = resolution.official_reference
+        fields["cancellation"] = _cancellation_details(resolution, cancelled)
         out = self._emit(self.topics.schedules, DividendCancelled, fields, now, previous)
         return Outcome(Verdict.CANCELLED, (out,), tuple(changes))
 

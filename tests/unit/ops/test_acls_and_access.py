@@ -37,6 +37,7 @@ def test_acls_follow_the_prefix_and_app_id_and_grant_no_describe_twice() -> None
     assert all(n.startswith("prod.") for n in names)
     assert {(a.resource, a.name, a.prefixed) for a in acls if a.resource != "Topic"} == {
         ("Group", "ca-eu", False),
+        ("Group", "ca-eu-notifier", False),  # the notifier agent's
         ("TransactionalId", "ca-eu-", True),
     }
     assert not [a for a in acls if a.operation in {"Describe", "All"}]
@@ -67,7 +68,7 @@ def test_kafka_acls_commands_use_the_tools_flags() -> None:
         ),
         (
             TopicAuthorizationFailedError({"corporate-actions.dividend-schedules.v1"}),
-            "needs Write on Topic corporate-actions.dividend-schedules.v1 ",
+            "needs Write, Read on Topic corporate-actions.dividend-schedules.v1 ",
         ),
         (
             TopicAuthorizationFailedError("corpactions.state-changelog.v2"),
