@@ -106,7 +106,7 @@ class EncodedSchedule:
 class Outcome:
     verdict: Verdict | None
     outputs: tuple[Outgoing, ...] = ()
-    changes: tuple[tuple[bytes, bytes], ...] = ()
+    changes: tuple[tuple[bytes, bytes | None], ...] = ()  # None: a tombstone
     reason: DeadLetterCode | None = None  # why it was dead-lettered
 
 
@@ -270,11 +270,13 @@ class Lifecycle:
                 moved = intake.record_date_moved_after_reached(action, resolution, now)
                 if moved is not None:
                     raise moved
-            history = state.history_of(resolution.security_key)
+            history = state.history_for(
+                resolution.security_key, resolution.fiscal_year_end, resolution.currency
+            )
             schedule = _encoded_schedule(resolution, history)
         except Rejection as rejection:
             return self.dead_letter(raw, source, rejection, now)
-        scheduled = self._schedule(state, action, resolution, raw, history, schedule, received, now)
+        scheduled = self._schedule(state, action, resolution, raw, schedule, received, now)
         return self._notified(scheduled, resolution, action, schedule, raw, source, now)
 
     def _notified(
@@ -331,12 +333,17 @@ class Lifecycle:
         except Rejection as rejection:
             return self.dead_letter(raw, source, rejection, now)
         key = forecast.security_key
-        held = state.history_of(key).entries
         entries = forecast_entries(forecast)
+        # a forecast revises only forecasts of its own periods: its fiscal years' entries
+        held = state.entries_of_years(key, {e.fiscal_year_end for e in entries})
         updated = apply_forecasts(held, entries)
         if updated is held:  # nothing newer: the same forecasts again, or older ones
             return Outcome(Verdict.DUPLICATE if set(entries) <= set(held) else Verdict.STALE)
-        return Outcome(Verdict.FORECAST, (), (state.put_history(key, updated),))
+        changes: list[tuple[bytes, bytes | None]] = []
+        for n, entry in enumerate(updated):
+            if n >= len(held) or entry is not held[n]:  # new, or revised
+                changes += state.put_entry(key, entry)
+        return Outcome(Verdict.FORECAST, (), tuple(changes))
 
     def _schedule(
         self,
@@ -344,7 +351,6 @@ class Lifecycle:
         action: Action | None,
         resolution: BoardResolution,
         raw: bytes,
-        history: DividendHistory,
         schedule: EncodedSchedule,
         received: dt.datetime,
         now: dt.datetime,
@@ -353,10 +359,11 @@ class Lifecycle:
         and ``DividendScheduled`` (``DividendScheduleReplaced`` over an earlier version)."""
         state.remember_schedule(resolution.event_id, resolution.version, schedule)
         new = self._scheduled_action(action, resolution, raw)
-        entries = tuple(e for e in history.entries if e.event_id != resolution.event_id)
+        # the entry replaces the event's earlier one: one changelog record, whatever the
+        # history holds
         changes = (
             state.put_action(new),
-            state.put_history(new.security_key, (*entries, to_history_entry(resolution))),
+            *state.put_entry(new.security_key, to_history_entry(resolution)),
         )
         model: type[DividendScheduled | DividendScheduleReplaced]
         if action is None:
@@ -415,11 +422,8 @@ class Lifecycle:
             payment_fired=action.payment_fired if action else None,
             mic=action.mic if action else None,
         )
-        changes = [state.put_action(new)]
-        history = state.history_of(resolution.security_key).entries
-        kept = tuple(e for e in history if e.event_id != resolution.event_id)
-        if kept != history:
-            changes.append(state.put_history(resolution.security_key, kept))
+        changes: list[tuple[bytes, bytes | None]] = [state.put_action(new)]
+        changes += state.drop_event(resolution.security_key, resolution.event_id)
         fields = self._envelope("DividendCancelled", new, received, now, str(new.version))
         fields["function"] = "WITH" if resolution.function.value == "WITH" else "CANC"
         out = self._emit(self.topics.schedules, DividendCancelled, fields, now, previous)
@@ -432,7 +436,10 @@ class Lifecycle:
             return cast(EncodedSchedule, cached)
         assert action.resolution is not None
         resolution = BoardResolution.model_validate_json(action.resolution, context=STORED)
-        schedule = EncodedSchedule.of(resolution, state.history_of(action.security_key))
+        history = state.history_for(
+            action.security_key, resolution.fiscal_year_end, resolution.currency
+        )
+        schedule = EncodedSchedule.of(resolution, history)
         state.remember_schedule(action.event_id, action.version, schedule)
         return schedule
 

@@ -17,18 +17,27 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from pydantic_core import from_json, to_json
 
 from corpactions.domain import DividendHistory, DividendType, EntryStatus, PastDividend
+from corpactions.domain.fiscal import fiscal_quarter, one_year_earlier
 
 ACTION_PREFIX = "a:"
+# A security's dividend history, one record per entry: ``h:<security>\x00e<event id>`` for
+# a resolved dividend, ``h:<security>\x00f<fiscal year end>/<type>/<quarter>`` for the
+# forecast of a period (one a period is held). v0.1.0 wrote the whole history as one
+# record, ``h:<security>``: still read; the first change to that security after it
+# supersedes it (a tombstone for it, then a record for each entry).
 HISTORY_PREFIX = "h:"
+ENTRY_SEPARATOR = "\x00"
 OFFSET_KEY = b"o:"  # the next input offset to process, written with the outputs it led to
 RECORD = "record"
 PAYMENT = "payment"
@@ -227,9 +236,56 @@ def _history_row(e: PastDividend) -> tuple[Any, ...]:
     return (*e[:1], e.dividend_type.value, *e[2:4], e.status.value, *e[5:])
 
 
+_KINDS = DividendType._value2member_map_
+_STATUSES = EntryStatus._value2member_map_
+
+
 def _past_dividend(row: tuple[Any, ...]) -> PastDividend:
     fy, kind, amount, currency, status, *rest = row
-    return PastDividend(fy, DividendType(kind), amount, currency, EntryStatus(status), *rest)
+    return PastDividend(fy, _KINDS[kind], amount, currency, _STATUSES[status], *rest)  # type: ignore[arg-type]
+
+
+_FYE = itemgetter(0)  # a history row's fiscal year end
+_CURRENCY = itemgetter(3)
+_EVENT_ID = itemgetter(6)
+_PER_TYPE = frozenset({DividendType.INTERIM.value, DividendType.YEAR_END.value})
+_PRIOR_YEAR_WINDOW = 7  # as domain/fiscal.py looks for the prior year
+
+
+def entry_key(row: tuple[Any, ...]) -> str:
+    """What names a history entry within its security: the event of a resolved dividend;
+    the period of a forecast (a later forecast of the period replaces it)."""
+    event_id: str | None = row[6]
+    if event_id is not None:
+        return "e" + event_id
+    fye, kind, record_date = row[0], row[1], row[5]
+    quarter = None
+    if kind not in _PER_TYPE and record_date is not None:
+        quarter = fiscal_quarter(fye, record_date)
+    return f"f{fye.isoformat()}/{kind}/{quarter}"
+
+
+def _find(rows: tuple[tuple[Any, ...], ...], key: str) -> int | None:
+    """The index of the row named ``key`` in ``rows`` (see `entry_key`), or None."""
+    if key[0] == "e":
+        try:
+            return list(map(_EVENT_ID, rows)).index(key[1:])  # a C-speed scan
+        except ValueError:
+            return None
+    for n, row in enumerate(rows):
+        if row[6] is None and entry_key(row) == key:
+            return n
+    return None
+
+
+def _placed(rows: tuple[tuple[Any, ...], ...], row: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
+    """``rows`` (ordered by fiscal year end, then as entered) with ``row`` last of its year."""
+    at = bisect_right(rows, row[0], key=_FYE)
+    return (*rows[:at], row, *rows[at:])
+
+
+def _entry_record_key(security: str, key: str) -> bytes:
+    return (HISTORY_PREFIX + security + ENTRY_SEPARATOR + key).encode()
 
 
 _NO_HISTORY = DividendHistory(())
@@ -246,8 +302,12 @@ class PartitionState:
     """
 
     actions: ActionTable = field(default_factory=ActionTable)
-    # security -> its dividends as `_history_row` tuples; read through `history_of`
+    # security -> its dividends as `_history_row` tuples, ordered by fiscal year end and,
+    # within a year, as entered (the roll-up's order); read through `history_for`
     history: dict[str, tuple[tuple[Any, ...], ...]] = field(default_factory=dict)
+    # securities whose history was restored from a v0.1.0 whole-history record, not yet
+    # superseded by per-entry records
+    legacy_history: set[str] = field(default_factory=set)
     _heap: list[tuple[dt.datetime, str, str]] = field(default_factory=list)
     # Where processing of the input partition resumes: the state, the outputs and this
     # offset commit in one transaction, so a new owner restores all three together.
@@ -289,11 +349,29 @@ class PartitionState:
             else:  # timers are rebuilt once restore is complete (rebuild_timers)
                 self.actions[event_id] = Action.decode(value)
         elif k.startswith(HISTORY_PREFIX):
-            security = k[len(HISTORY_PREFIX) :]
-            if value is None:
+            security, per_entry, name = k[len(HISTORY_PREFIX) :].partition(ENTRY_SEPARATOR)
+            if per_entry:
+                self._restore_entry(security, name, value)
+            elif value is None:  # a v0.1.0 record superseded: its entries go with it
                 self.history.pop(security, None)
-            else:
-                self.history[security] = tuple(map(_history_row, decode_history(value)))
+                self.legacy_history.discard(security)
+            else:  # a v0.1.0 record: the whole history (sorted stably by year)
+                rows = sorted(map(_history_row, decode_history(value)), key=_FYE)
+                self.history[security] = tuple(rows)
+                self.legacy_history.add(security)
+
+    def _restore_entry(self, security: str, key: str, value: bytes | None) -> None:
+        rows = self.history.get(security, ())
+        at = _find(rows, key)
+        if at is not None:
+            rows = (*rows[:at], *rows[at + 1 :])
+        if value is not None:
+            (entry,) = decode_history(value)
+            rows = _placed(rows, _history_row(entry))
+        if rows:
+            self.history[security] = rows
+        else:
+            self.history.pop(security, None)
 
     # -- mutations (each returns the changelog record that makes it durable) -------------
     def put_action(self, action: Action) -> tuple[bytes, bytes]:
@@ -302,17 +380,95 @@ class PartitionState:
             heapq.heappush(self._heap, (due, action.event_id, kind))
         return (ACTION_PREFIX + action.event_id).encode(), action.encode()
 
-    def put_history(self, security: str, entries: tuple[PastDividend, ...]) -> tuple[bytes, bytes]:
-        self.history[security] = tuple(map(_history_row, entries))
-        return (HISTORY_PREFIX + security).encode(), encode_history(entries)
+    def put_entry(self, security: str, entry: PastDividend) -> list[tuple[bytes, bytes | None]]:
+        """Enter ``entry`` in the security's history, replacing the entry it names (the same
+        event, or the forecast of the same period), last of its fiscal year. The changelog
+        record is the entry's alone: its size does not grow with the history."""
+        row = _history_row(entry)
+        key = entry_key(row)
+        rows = self.history.get(security, ())
+        at = _find(rows, key)
+        if at is not None:
+            rows = (*rows[:at], *rows[at + 1 :])
+        rows = _placed(rows, row)
+        self.history[security] = rows
+        if security in self.legacy_history:
+            return self._superseded(security, rows)
+        return [(_entry_record_key(security, key), encode_history((entry,)))]
+
+    def drop_event(self, security: str, event_id: str) -> list[tuple[bytes, bytes | None]]:
+        """Remove the event's entry from the security's history (a tombstone), if held."""
+        rows = self.history.get(security, ())
+        at = _find(rows, "e" + event_id)
+        if at is None:
+            return []
+        rows = (*rows[:at], *rows[at + 1 :])
+        if rows:
+            self.history[security] = rows
+        else:
+            del self.history[security]
+        if security in self.legacy_history:
+            return self._superseded(security, rows)
+        return [(_entry_record_key(security, "e" + event_id), None)]
+
+    def _superseded(
+        self, security: str, rows: tuple[tuple[Any, ...], ...]
+    ) -> list[tuple[bytes, bytes | None]]:
+        """The records replacing a v0.1.0 whole-history record: its tombstone first (a
+        restore drops what it held), then one record for each entry, in order."""
+        self.legacy_history.discard(security)
+        out: list[tuple[bytes, bytes | None]] = [((HISTORY_PREFIX + security).encode(), None)]
+        for row in rows:
+            out.append(
+                (
+                    _entry_record_key(security, entry_key(row)),
+                    encode_history((_past_dividend(row),)),
+                )
+            )
+        return out
 
     def put_next_offset(self, offset: int) -> tuple[bytes, bytes]:
         self.next_offset = offset
         return OFFSET_KEY, str(offset).encode()
 
     def history_of(self, security: str) -> DividendHistory:
+        """The security's whole history (ordered by fiscal year end)."""
         rows = self.history.get(security)
         return DividendHistory(tuple(map(_past_dividend, rows))) if rows else _NO_HISTORY
+
+    def history_for(
+        self, security: str, fiscal_year_end: dt.date, currency: str
+    ) -> DividendHistory:
+        """What the fiscal roll-up of a dividend of ``fiscal_year_end`` in ``currency`` reads
+        of the security's history, found without walking it in Python: the entries of that
+        year and of the prior year's window (domain/fiscal.py `_split_history`), each year's
+        in the order entered; one entry in another currency if the history holds any (the
+        roll-up warns of it); and, so that the roll-up takes the same path, one entry when
+        the history holds entries but none of these years. The roll-up of this and of the
+        whole history are the same."""
+        rows = self.history.get(security)
+        if not rows:
+            return _NO_HISTORY
+        prior_end = one_year_earlier(fiscal_year_end).toordinal()
+        start = dt.date.fromordinal(prior_end - _PRIOR_YEAR_WINDOW)
+        picked = rows[
+            bisect_left(rows, start, key=_FYE) : bisect_right(rows, fiscal_year_end, key=_FYE)
+        ]
+        currencies = set(map(_CURRENCY, rows))
+        if len(currencies) > 1 or currency not in currencies:
+            picked = (*picked, next(r for r in rows if r[3] != currency))
+        elif not picked:
+            picked = rows[:1]
+        return DividendHistory(tuple(map(_past_dividend, picked)))
+
+    def entries_of_years(self, security: str, years: set[dt.date]) -> tuple[PastDividend, ...]:
+        """The security's entries of those fiscal years (ends), each year's in order."""
+        rows = self.history.get(security, ())
+        out: list[PastDividend] = []
+        for year in sorted(years):
+            lo, hi = bisect_left(rows, year, key=_FYE), bisect_right(rows, year, key=_FYE)
+            out += map(_past_dividend, rows[lo:hi])
+        return tuple(out)
 
     # -- timers ------------------------------------------------------------------------
     @property
