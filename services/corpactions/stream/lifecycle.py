@@ -363,7 +363,7 @@ class Lifecycle:
         # history holds
         changes = (
             state.put_action(new),
-            *state.put_entry(new.security_key, to_history_entry(resolution)),
+            *state.put_entry(new.security_key, to_history_entry(resolution), action is not None),
         )
         model: type[DividendScheduled | DividendScheduleReplaced]
         if action is None:

@@ -305,6 +305,9 @@ class PartitionState:
     # security -> its dividends as `_history_row` tuples, ordered by fiscal year end and,
     # within a year, as entered (the roll-up's order); read through `history_for`
     history: dict[str, tuple[tuple[Any, ...], ...]] = field(default_factory=dict)
+    # security -> the currencies of its history, for the few holding more than one (the
+    # roll-up warns of the others); every other security's entries share one currency
+    history_currencies: dict[str, frozenset[str]] = field(default_factory=dict)
     # securities whose history was restored from a v0.1.0 whole-history record, not yet
     # superseded by per-entry records
     legacy_history: set[str] = field(default_factory=set)
@@ -325,7 +328,11 @@ class PartitionState:
         full collection then walks every entry. A tracked value put in and taken out
         tracks it; frozen, it is never walked, however large it grows."""
         tracked: list[str] = []  # a list is always GC-tracked
-        tables: tuple[dict[str, Any], ...] = (self.actions._rows, self.history)
+        tables: tuple[dict[str, Any], ...] = (
+            self.actions._rows,
+            self.history,
+            self.history_currencies,
+        )
         for table in tables:
             table[_TRACK] = tracked
             del table[_TRACK]
@@ -357,7 +364,8 @@ class PartitionState:
                 self.legacy_history.discard(security)
             else:  # a v0.1.0 record: the whole history (sorted stably by year)
                 rows = sorted(map(_history_row, decode_history(value)), key=_FYE)
-                self.history[security] = tuple(rows)
+                self.history_currencies[security] = frozenset()  # walked once, in _store
+                self._store(security, tuple(rows), None)
                 self.legacy_history.add(security)
 
     def _restore_entry(self, security: str, key: str, value: bytes | None) -> None:
@@ -365,13 +373,33 @@ class PartitionState:
         at = _find(rows, key)
         if at is not None:
             rows = (*rows[:at], *rows[at + 1 :])
+        row = None
         if value is not None:
             (entry,) = decode_history(value)
-            rows = _placed(rows, _history_row(entry))
-        if rows:
-            self.history[security] = rows
-        else:
+            row = _history_row(entry)
+            rows = _placed(rows, row)
+        self._store(security, rows, row)
+
+    def _store(
+        self, security: str, rows: tuple[tuple[Any, ...], ...], added: tuple[Any, ...] | None
+    ) -> None:
+        """Hold ``rows`` as the security's history (``added`` the row just entered, if
+        any), keeping `history_currencies` without walking the rows unless the security
+        holds, or now gets, a second currency."""
+        if not rows:
             self.history.pop(security, None)
+            self.history_currencies.pop(security, None)
+            return
+        self.history[security] = rows
+        mixed = security in self.history_currencies
+        if added is not None and not mixed:  # the others share one currency
+            mixed = rows[0][3] != added[3] or rows[-1][3] != added[3]
+        if mixed:
+            currencies = frozenset(map(_CURRENCY, rows))
+            if len(currencies) > 1:
+                self.history_currencies[security] = currencies
+            else:
+                self.history_currencies.pop(security, None)
 
     # -- mutations (each returns the changelog record that makes it durable) -------------
     def put_action(self, action: Action) -> tuple[bytes, bytes]:
@@ -380,18 +408,21 @@ class PartitionState:
             heapq.heappush(self._heap, (due, action.event_id, kind))
         return (ACTION_PREFIX + action.event_id).encode(), action.encode()
 
-    def put_entry(self, security: str, entry: PastDividend) -> list[tuple[bytes, bytes | None]]:
+    def put_entry(
+        self, security: str, entry: PastDividend, replaces: bool = True
+    ) -> list[tuple[bytes, bytes | None]]:
         """Enter ``entry`` in the security's history, replacing the entry it names (the same
         event, or the forecast of the same period), last of its fiscal year. The changelog
-        record is the entry's alone: its size does not grow with the history."""
+        record is the entry's alone: its size does not grow with the history.
+        ``replaces=False``: the caller knows none is held (an event's first version)."""
         row = _history_row(entry)
         key = entry_key(row)
         rows = self.history.get(security, ())
-        at = _find(rows, key)
+        at = _find(rows, key) if replaces else None
         if at is not None:
             rows = (*rows[:at], *rows[at + 1 :])
         rows = _placed(rows, row)
-        self.history[security] = rows
+        self._store(security, rows, row)
         if security in self.legacy_history:
             return self._superseded(security, rows)
         return [(_entry_record_key(security, key), encode_history((entry,)))]
@@ -403,10 +434,7 @@ class PartitionState:
         if at is None:
             return []
         rows = (*rows[:at], *rows[at + 1 :])
-        if rows:
-            self.history[security] = rows
-        else:
-            del self.history[security]
+        self._store(security, rows, None)
         if security in self.legacy_history:
             return self._superseded(security, rows)
         return [(_entry_record_key(security, "e" + event_id), None)]
@@ -454,8 +482,7 @@ class PartitionState:
         picked = rows[
             bisect_left(rows, start, key=_FYE) : bisect_right(rows, fiscal_year_end, key=_FYE)
         ]
-        currencies = set(map(_CURRENCY, rows))
-        if len(currencies) > 1 or currency not in currencies:
+        if security in self.history_currencies or rows[0][3] != currency:
             picked = (*picked, next(r for r in rows if r[3] != currency))
         elif not picked:
             picked = rows[:1]
