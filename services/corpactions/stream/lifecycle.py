@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import sys
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -66,7 +67,7 @@ from corpactions.stream.intake import (
     Source,
     Verdict,
 )
-from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState
+from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState, pack
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,9 +190,10 @@ class Lifecycle:
             return action
         mic = action.mic
         if mic is None:  # written before the MIC was kept: the resolution has it
-            if action.resolution is None:
+            held = action.resolution_json
+            if held is None:
                 return action
-            stored = BoardResolution.model_validate_json(action.resolution, context=STORED)
+            stored = BoardResolution.model_validate_json(held, context=STORED)
             mic = stored.security.mic
         changes: dict[str, Any] = {} if mic == action.mic else {"mic": mic}
         record_due, payment_due = action.record_due, action.payment_due
@@ -301,8 +303,9 @@ class Lifecycle:
                 document = cancellation_advice(resolution)
             else:
                 replaced = None
-                if previous is not None and previous.resolution is not None:
-                    replaced = replaced_version(previous.resolution, previous.version)
+                previous_json = None if previous is None else previous.resolution_json
+                if previous is not None and previous_json is not None:
+                    replaced = replaced_version(previous_json.decode(), previous.version)
                 document = notification(resolution, schedule.ex_date, replaced)
         except Inexpressible as exc:
             code = DeadLetterCode.ISO20022_RESTRICTION
@@ -382,7 +385,7 @@ class Lifecycle:
         """The action as of ``resolution``: its dates due in the listing market's time
         zone; what already fired stays fired (only a record date not reached yet can move,
         and a paid action is never rescheduled)."""
-        mic = resolution.security.mic
+        mic = sys.intern(resolution.security.mic)  # held by every action of the market
         payment_date = resolution.payment_date
         return Action(
             event_id=resolution.event_id,
@@ -390,7 +393,7 @@ class Lifecycle:
             version=resolution.version,
             function=resolution.function.value,
             message_ids=((action.message_ids if action else ()) + (resolution.message_id,)),
-            resolution=raw.decode(),
+            resolution=pack(raw),
             record_due=self.due_time(resolution.record_date, mic, RECORD),
             payment_due=self.due_time(payment_date, mic, PAYMENT) if payment_date else None,
             record_fired=action.record_fired if action else None,
@@ -434,8 +437,9 @@ class Lifecycle:
         cached = state.schedule_cache.get((action.event_id, action.version))
         if cached is not None:
             return cast(EncodedSchedule, cached)
-        assert action.resolution is not None
-        resolution = BoardResolution.model_validate_json(action.resolution, context=STORED)
+        stored = action.resolution_json
+        assert stored is not None
+        resolution = BoardResolution.model_validate_json(stored, context=STORED)
         history = state.history_for(
             action.security_key, resolution.fiscal_year_end, resolution.currency
         )

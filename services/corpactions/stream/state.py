@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import sys
+import zlib
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, MutableMapping
@@ -43,6 +45,33 @@ RECORD = "record"
 PAYMENT = "payment"
 
 
+# What a held resolution is compressed against (in memory only: the changelog keeps the
+# JSON as received, so this may change from one version to the next): the contract's
+# field names and common values. A resolution of ~520 bytes keeps ~115.
+_ZDICT = (
+    b'"eligible_shares": "declared_total": {"amount": "unit": 1000000, "rounding": "truncate"}'
+    b'"book_closure": {"first_day": "last_day": "forecast_per_share": {"amount": '
+    b'"disclosed_on": "other_listings": [{"mic": "XNAS", "symbol": "ADS", "shares_per_unit":'
+    b' "0.5"}], "source_of_funds": "retained_earnings"}, "official_reference": "isin": '
+    b'"currency": "JPY", "USD", "EUR", "GBP", "gross_amount_per_share": "record_date": '
+    b'"payment_date": "dividend_type": "interim", "year_end", "quarterly", "regular", '
+    b'"fiscal_year_end": "security": {"local_code": "mic": "XTKS"}, "XNYS"}, "issuer": '
+    b'{"name": "Issuer "}, "resolved_on": "2026-"function": "NEWM", "REPL", "version": 1, '
+    b'{"message_id": "event_id": "'
+)
+
+
+def pack(resolution: bytes) -> bytes:
+    """A resolution's JSON as a held `Action` keeps it (raw deflate against `_ZDICT`)."""
+    packer = zlib.compressobj(1, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _ZDICT)
+    return packer.compress(resolution) + packer.flush()
+
+
+def unpack(packed: bytes) -> bytes:
+    """The resolution's JSON, byte for byte, from what `pack` made of it."""
+    return zlib.decompressobj(-15, _ZDICT).decompress(packed)
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """One corporate action as the service last accepted it."""
@@ -52,7 +81,9 @@ class Action:
     version: int
     function: str
     message_ids: tuple[str, ...]
-    resolution: str | None  # the latest valid resolution, JSON as received
+    # the latest valid resolution, JSON as received, `pack`ed (a worker holds millions of
+    # actions: compressed, it costs a fifth of its size); read through `resolution_json`
+    resolution: bytes | None
     record_due: dt.datetime | None = None
     payment_due: dt.datetime | None = None
     record_fired: dt.datetime | None = None  # the due time whose event was emitted
@@ -60,6 +91,11 @@ class Action:
     # the primary market (its time zone places the dates); None in records written before
     # it was kept (read from the resolution then, see `Lifecycle.redue`)
     mic: str | None = None
+
+    @property
+    def resolution_json(self) -> bytes | None:
+        """The latest valid resolution, JSON as received."""
+        return None if self.resolution is None else unpack(self.resolution)
 
     @property
     def cancelled(self) -> bool:
@@ -132,7 +168,7 @@ class Action:
         )
         if self.resolution is None:
             return header + b"\n"
-        return header + b"\n" + self.resolution.encode()
+        return header + b"\n" + unpack(self.resolution)
 
     @classmethod
     def decode(cls, raw: bytes) -> Action:
@@ -146,14 +182,15 @@ class Action:
             :10
         ]
         mic = fields[10] if len(fields) > 10 else None
+        mic = None if mic is None else sys.intern(mic)
         record_due, payment_due, record_fired, payment_fired = map(ts, dues)
         return cls(
             event_id=event_id,
-            security_key=security_key,
+            security_key=sys.intern(security_key),  # the history's key is this string
             version=version,
-            function=function,
+            function=sys.intern(function),
             message_ids=tuple(message_ids),
-            resolution=body.decode() if has_resolution else None,
+            resolution=pack(body) if has_resolution else None,
             record_due=record_due,
             payment_due=payment_due,
             record_fired=record_fired,
@@ -231,9 +268,36 @@ class ActionTable(MutableMapping[str, Action]):
         return f"ActionTable({len(self)} actions)"
 
 
+# Days and currency codes held once, however many rows name them (a worker holds a row
+# per dividend; they share a few thousand days and a few dozen currencies)
+_DAYS: dict[dt.date, dt.date] = {}
+_DAYS_HELD = 200_000  # the contract's date range is far smaller; a bound all the same
+
+
+def _day(day: dt.date | None) -> dt.date | None:
+    if day is None:
+        return None
+    held = _DAYS.get(day)
+    if held is None:
+        if len(_DAYS) >= _DAYS_HELD:
+            return day
+        held = _DAYS[day] = day
+    return held
+
+
 def _history_row(e: PastDividend) -> tuple[Any, ...]:
     # enum members are GC-tracked objects: their values keep the tuple untracked
-    return (*e[:1], e.dividend_type.value, *e[2:4], e.status.value, *e[5:])
+    fy, kind, amount, currency, status, record_date, event_id, disclosed_on = e
+    return (
+        _day(fy),
+        kind.value,
+        amount,
+        sys.intern(currency),
+        status.value,
+        _day(record_date),
+        event_id,
+        _day(disclosed_on),
+    )
 
 
 _KINDS = DividendType._value2member_map_
@@ -357,6 +421,7 @@ class PartitionState:
                 self.actions[event_id] = Action.decode(value)
         elif k.startswith(HISTORY_PREFIX):
             security, per_entry, name = k[len(HISTORY_PREFIX) :].partition(ENTRY_SEPARATOR)
+            security = sys.intern(security)  # as the security's actions hold it
             if per_entry:
                 self._restore_entry(security, name, value)
             elif value is None:  # a v0.1.0 record superseded: its entries go with it
