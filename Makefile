@@ -59,7 +59,7 @@ run: setup ## Start the local Kafka, the service, and feed it the example resolu
 broker-stop: setup ## Stop the local Kafka that `make run` / `corpactions broker start` left running
 	$(BIN)/corpactions broker stop
 
-test: setup tools kafka ## Run the tests (unit + integration on a real Kafka the tests start)
+test: setup tools kafka bench-setup ## Run the tests (unit + integration on a real Kafka the tests start; every bench at a tiny size)
 	$(BIN)/python -m corpactions.contracts.generate --check
 	$(BIN)/python -m corpactions.settings --check README.md
 	$(BIN)/pytest -q
@@ -99,6 +99,7 @@ bench-setup: $(BENCH_STAMP) ## Create .venv-bench/ (Quix Streams peer, py-spy) f
 
 bench: setup kafka bench-setup ## Benchmarks: the core vs pydantic parsing; `corpactions schedule`'s wall time; the service vs raw aiokafka, Quix Streams, latency
 	$(BIN)/python tests/bench/bench_core.py
+	$(BIN)/python tests/bench/bench_lifecycle.py
 	$(BIN)/python tests/bench/bench_cli.py
 	$(BIN)/python tests/bench/bench_jsonl.py
 	$(BIN)/python tests/bench/bench_stream.py --scale 2

@@ -1,0 +1,78 @@
+"""Every benchmark of `make bench`, `make bench-timers` and `make bench-secured` run at a
+tiny size: it exits 0 and prints its last line, so that no bench rots unnoticed between
+the runs that measure. The figures are not looked at (tests never assert timings).
+
+The benches that need a broker use the tests' broker (KAFKA_BOOTSTRAP_SERVERS), except
+bench_secured, which starts its own secured one. bench_stream's Quix Streams peer runs
+from .venv-bench (`make bench-setup`, which `make test` runs).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "tests" / "bench"
+
+
+def run_bench(script: str, *args: str, bootstrap: str | None = None, timeout: float = 240) -> str:
+    env = dict(os.environ)
+    if bootstrap is not None:
+        env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, f"{script} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "line"),
+    [
+        ("bench_core.py", ("--n", "40", "--seconds", "0.03"), "bench-core: core "),
+        ("bench_cli.py", ("--runs", "1"), "bench-cli: schedule "),
+        ("bench_jsonl.py", ("--n", "200", "--runs", "1"), "bench-jsonl: "),
+        ("bench_lifecycle.py", ("--n", "200", "--rounds", "1"), "bench-lifecycle: decode "),
+    ],
+)
+def test_a_bench_without_a_broker_runs_at_a_tiny_size(
+    script: str, args: tuple[str, ...], line: str
+) -> None:
+    out = run_bench(script, *args)
+    assert line in out, out
+    if script == "bench_lifecycle.py":
+        assert "bench-history: 1 earlier dividend " in out, out
+
+
+@pytest.mark.kafka
+def test_bench_stream_runs_at_a_tiny_size(kafka_bootstrap: str) -> None:
+    out = run_bench(
+        "bench_stream.py", "--n", "200", "--rate", "50", "--seconds", "1",
+        bootstrap=kafka_bootstrap,
+    )  # fmt: skip
+    assert "bench-peer: service/quix = " in out, out
+    assert "latency: p50 " in out, out
+
+
+@pytest.mark.kafka
+def test_bench_timers_runs_at_a_tiny_size(kafka_bootstrap: str) -> None:
+    out = run_bench(
+        "bench_timers.py", "--timers", "400", "--stable", "1", bootstrap=kafka_bootstrap
+    )
+    assert "bench-timers: restart " in out, out
+
+
+@pytest.mark.kafka
+def test_bench_secured_runs_at_a_tiny_size() -> None:
+    out = run_bench("bench_secured.py", "--n", "100", "--rounds", "1")
+    assert "bench-secured: SASL_SSL/PLAINTEXT = " in out, out
