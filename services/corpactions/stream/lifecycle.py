@@ -365,7 +365,7 @@ class Lifecycle:
         # the entry replaces the event's earlier one: one changelog record, whatever the
         # history holds
         changes = (
-            state.put_action(new),
+            state.put_action(new, raw),
             *state.put_entry(new.security_key, to_history_entry(resolution), action is not None),
         )
         model: type[DividendScheduled | DividendScheduleReplaced]

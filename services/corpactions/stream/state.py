@@ -145,7 +145,7 @@ class Action:
             return replace(self, record_fired=due)
         return replace(self, payment_fired=due)
 
-    def encode(self) -> bytes:
+    def encode(self, resolution_json: bytes | None = None) -> bytes:
         """The changelog value: the action's fields as one line of JSON, a newline, then
         the resolution exactly as received (JSON never holds a raw newline, so the first
         one ends the header; the resolution is not escaped into a JSON string, which
@@ -168,7 +168,9 @@ class Action:
         )
         if self.resolution is None:
             return header + b"\n"
-        return header + b"\n" + unpack(self.resolution)
+        if resolution_json is None:  # the caller may have it at hand (see `put_action`)
+            resolution_json = unpack(self.resolution)
+        return header + b"\n" + resolution_json
 
     @classmethod
     def decode(cls, raw: bytes) -> Action:
@@ -467,11 +469,15 @@ class PartitionState:
                 self.history_currencies.pop(security, None)
 
     # -- mutations (each returns the changelog record that makes it durable) -------------
-    def put_action(self, action: Action) -> tuple[bytes, bytes]:
+    def put_action(
+        self, action: Action, resolution_json: bytes | None = None
+    ) -> tuple[bytes, bytes]:
+        """``resolution_json``: the action's resolution as received, when the caller has
+        it (else it is unpacked from the action)."""
         self.actions[action.event_id] = action
         for due, kind in action.pending():
             heapq.heappush(self._heap, (due, action.event_id, kind))
-        return (ACTION_PREFIX + action.event_id).encode(), action.encode()
+        return (ACTION_PREFIX + action.event_id).encode(), action.encode(resolution_json)
 
     def put_entry(
         self, security: str, entry: PastDividend, replaces: bool = True
