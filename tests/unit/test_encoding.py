@@ -33,7 +33,7 @@ from corpactions.contracts.topics import Topics
 from corpactions.domain import DividendHistory, schedule_dividend
 from corpactions.stream.intake import Source
 from corpactions.stream.lifecycle import Lifecycle, Outgoing
-from corpactions.stream.state import Action, PartitionState, pack
+from corpactions.stream.state import Action, PartitionState, pack, unpack
 from tests.bench.bench_core import synthetic
 from tests.support.kafka import key_of
 from tests.unit.resolutions import iij_dict
@@ -111,6 +111,11 @@ def test_schedule_json_equals_the_validated_views_dump() -> None:
 @given(st.lists(st.text(), min_size=1, max_size=4))
 def test_deterministic_id_is_uuid5(parts: list[str]) -> None:
     assert deterministic_id(*parts) == str(uuid.uuid5(ID_NAMESPACE, "\x1f".join(parts)))
+
+
+@given(st.binary(max_size=5000))
+def test_a_held_resolution_unpacks_to_the_same_bytes(raw: bytes) -> None:
+    assert unpack(pack(raw)) == raw
 
 
 def test_action_record_round_trips_with_a_multi_line_resolution() -> None:
