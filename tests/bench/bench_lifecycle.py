@@ -9,11 +9,15 @@ the ISO 20022 documents off (they are their own agent's work). The messages are
 and cancellations, as a real feed carries them, every date still pending.
 
 1. `bench-lifecycle`: the mean CPU time of one message (best of --rounds timed passes
-   over a fresh state, no profiler), split into stages by a cProfile of one more pass in the same
-   run. Each stage is the cumulative time of the functions that do it, as a share of the
-   profiled total, applied to the timed mean: decode (`intake.read`: size, JSON, contract,
-   key), core (`schedule_dividend`), json (`schedule_json`), state (the action and history
-   reads and writes: `history_for`, `put_action`, `put_entry`, `drop_event`,
+   over a fresh state, no profiler), split into stages by a profile taken in the same run:
+   py-spy's samples of this script running more passes in a child process (py-spy from
+   .venv-bench or PATH; a sampler does not slow small functions more than large ones, as
+   cProfile does), else cProfile's of one pass. A stage is what is spent inside the
+   functions that do it (a sample's outermost such frame under `on_resolution`), as a
+   share of what is spent in `on_resolution`, applied to the timed mean: decode
+   (`intake.read`: size, JSON, contract, key), core (`schedule_dividend`), json
+   (`schedule_json`), state (the action and history reads and writes: `history_for`,
+   `put_action`, `put_entry`, `drop_event`,
    `_scheduled_action`, `remember_schedule`, the action lookup), events (`_emit`,
    `_envelope`: ids, headers, event JSON); other is the rest of `on_resolution`
    (duplicate/stale/paid checks, the outcome).
@@ -28,12 +32,17 @@ Goals (printed): total <= 120 us; ratio 100 earlier / 1 earlier <= 1.2.
 from __future__ import annotations
 
 import argparse
+import collections
 import cProfile
 import datetime as dt
 import json
+import os
 import pstats
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,29 +96,88 @@ def one_pass(life: Lifecycle, msgs: Sequence[tuple[bytes, Source]]) -> float:
 
 def cumulative(stats: pstats.Stats, file: str, function: str) -> float:
     table = stats.stats  # type: ignore[attr-defined]
-    return sum(
-        row[3]
-        for (path, _line, name), row in table.items()
-        if name == function and path.endswith(file)
+    return float(
+        sum(
+            row[3]
+            for (path, _line, name), row in table.items()
+            if name == function and path.endswith(file)
+        )
     )
 
 
-def lifecycle_line(life: Lifecycle, msgs: Sequence[tuple[bytes, Source]], rounds: int) -> float:
-    one_pass(life, msgs)  # warm: the calendars' memos, the caches of the contract
-    mean_us = min(one_pass(life, msgs) for _ in range(rounds)) / len(msgs) * 1e6
+def cprofile_shares(life: Lifecycle, msgs: Sequence[tuple[bytes, Source]]) -> dict[str, float]:
     profile = cProfile.Profile()
     profile.enable()
     one_pass(life, msgs)
     profile.disable()
     stats = pstats.Stats(profile)
     total = cumulative(stats, *TOTAL)
-    shares = {
+    return {
         stage: sum(cumulative(stats, f, fn) for f, fn in pairs) / total
         for stage, pairs in STAGES.items()
     }
+
+
+def py_spy() -> str | None:
+    here = Path(__file__).resolve().parents[2] / ".venv-bench" / "bin" / "py-spy"
+    return str(here) if here.exists() else shutil.which("py-spy")
+
+
+def sampled_shares(n: int, passes: int) -> dict[str, float] | None:
+    """py-spy's samples of `--spin` passes in a child process, by stage; None when py-spy
+    is missing or cannot sample (it needs ptrace)."""
+    spy = py_spy()
+    if spy is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "samples.txt"
+        command = [spy, "record", "-r", "400", "-f", "raw", "-o", str(raw), "--",
+                   sys.executable, __file__, "--n", str(n), "--spin", str(passes)]  # fmt: skip
+        done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
+        if done.returncode != 0 or not raw.exists():
+            return None
+        lines = raw.read_text().splitlines()
+    frames = {stage: [f"{f.split('/')[-1]}" for f, _ in pairs] for stage, pairs in STAGES.items()}
+    names = {stage: [fn for _, fn in pairs] for stage, pairs in STAGES.items()}
+    counts: collections.Counter[str] = collections.Counter()
+    for line in lines:
+        stack, _, count = line.rpartition(" ")
+        calls = stack.split(";")
+        outer = [k for k, f in enumerate(calls) if f.startswith("Lifecycle.on_resolution ")]
+        if not outer:
+            continue
+        stage = "other"
+        for f in calls[outer[-1] + 1 :]:
+            function, _, where = f.partition(" (")
+            function = function.rpartition(".")[2]  # Class.method -> method
+            found = [
+                s
+                for s in STAGES
+                if any(
+                    function == fn and file in where
+                    for fn, file in zip(names[s], frames[s], strict=True)
+                )
+            ]
+            if found:
+                stage = found[0]
+                break
+        counts[stage] += int(count)
+    total = sum(counts.values())
+    if not total:
+        return None
+    return {stage: counts[stage] / total for stage in STAGES}
+
+
+def lifecycle_line(life: Lifecycle, msgs: Sequence[tuple[bytes, Source]], rounds: int) -> float:
+    one_pass(life, msgs)  # warm: the calendars' memos, the caches of the contract
+    mean_us = min(one_pass(life, msgs) for _ in range(rounds)) / len(msgs) * 1e6
+    shares = sampled_shares(len(msgs), max(2, rounds))
+    how = "py-spy samples of the same passes in a child process"
+    if shares is None:
+        shares, how = cprofile_shares(life, msgs), "cProfile of one pass (py-spy unavailable)"
     shares["other"] = 1 - sum(shares.values())
     parts = ", ".join(f"{stage} {share * mean_us:.1f}" for stage, share in shares.items())
-    print(f"(profiled pass: {total / len(msgs) * 1e6:.1f} us a message under cProfile)")
+    print(f"stages from {how}")
     verdict = "meets" if mean_us <= TOTAL_GOAL_US else "BELOW"
     print(f"goal: total <= {TOTAL_GOAL_US} us a resolution: {verdict}")
     print(f"bench-lifecycle: {parts}, total {mean_us:.1f} us")
@@ -180,11 +248,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--n", type=int, default=4000, help="messages of the feed")
     parser.add_argument("--rounds", type=int, default=3, help="timed passes (best kept)")
+    parser.add_argument("--spin", type=int, help=argparse.SUPPRESS)  # py-spy's child
     args = parser.parse_args(argv)
     configure_calendars(horizon_for(dt.date.today()))
     preload()
     life = Lifecycle(Topics(prefix=""), notifications=False)
     msgs = messages(feed(args.n))
+    if args.spin:
+        for _ in range(args.spin + 1):  # the first pass warms, as in lifecycle_line
+            one_pass(life, msgs)
+        return 0
     lifecycle_line(life, msgs, args.rounds)
     history_line(life, args.rounds)
     return 0
