@@ -65,7 +65,8 @@ _ZDICT = (
 # small hash: the same size as the defaults here, for less to set up each time. The
 # packer is primed with the dictionary once and copied for each resolution.
 _WBITS = -11
-_PACKER = zlib.compressobj(1, zlib.DEFLATED, _WBITS, 2, zlib.Z_DEFAULT_STRATEGY, _ZDICT)
+# Fixed Huffman codes: ~3% larger than dynamic ones here, for about half the time.
+_PACKER = zlib.compressobj(1, zlib.DEFLATED, _WBITS, 2, zlib.Z_FIXED, _ZDICT)
 
 
 def pack(resolution: bytes) -> bytes:
@@ -243,6 +244,38 @@ def decode_history(raw: bytes) -> tuple[PastDividend, ...]:
             disclosed_on=day(d["disclosed_on"]),
         )
         for d in items
+    )
+
+
+_DAY_TEXTS: dict[str, dt.date] = {}
+
+
+def _day_text(text: str | None) -> dt.date | None:
+    """The (shared) day an ISO date names."""
+    if not text:
+        return None
+    day = _DAY_TEXTS.get(text)
+    if day is None:
+        day = _day(dt.date.fromisoformat(text))
+        assert day is not None
+        if len(_DAY_TEXTS) < _DAYS_HELD:
+            _DAY_TEXTS[text] = day
+    return day
+
+
+def _entry_row(raw: bytes) -> tuple[Any, ...]:
+    """The history row of a per-entry record (what `_history_row` makes of
+    ``decode_history(raw)[0]``, without building the entry)."""
+    (d,) = from_json(raw)
+    return (
+        _day_text(d["fiscal_year_end"]),
+        _KINDS[d["dividend_type"]].value,
+        Decimal(d["amount_per_share"]),
+        sys.intern(d["currency"]),
+        _STATUSES[d["status"]].value,
+        _day_text(d["record_date"]),
+        d["event_id"],
+        _day_text(d["disclosed_on"]),
     )
 
 
@@ -443,14 +476,17 @@ class PartitionState:
                 self.legacy_history.add(security)
 
     def _restore_entry(self, security: str, key: str, value: bytes | None) -> None:
-        rows = self.history.get(security, ())
+        held = self.history.get(security)
+        row = None if value is None else _entry_row(value)
+        if held is None:  # most securities: their first entry
+            if row is not None:
+                self.history[security] = (row,)
+            return
+        rows = held
         at = _find(rows, key)
         if at is not None:
             rows = (*rows[:at], *rows[at + 1 :])
-        row = None
-        if value is not None:
-            (entry,) = decode_history(value)
-            row = _history_row(entry)
+        if row is not None:
             rows = _placed(rows, row)
         self._store(security, rows, row)
 
