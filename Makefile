@@ -89,14 +89,14 @@ broker-stop: $(RUN_STAMP) ## Stop the local Kafka that `make run` / `corpactions
 # module's tests, and its module-scoped brokers, in one process). --output-sync keeps
 # each part's output together.
 BROKER_WORKERS ?= 2
-test: setup tools kafka ## Run the tests: unit on every supported Python found, integration/e2e/faults on real Kafka, in parallel
+test: setup tools kafka bench-setup ## Run the tests: unit on every supported Python found, integration/e2e/faults on real Kafka and every bench at a tiny size, in parallel
 	$(BIN)/python -m corpactions.contracts.generate --check
 	$(BIN)/python -m corpactions.settings --check docs/configuration.md
 	$(BIN)/python deploy/prometheus/to_operator.py --check
 	@$(MAKE) --no-print-directory -j3 --output-sync=target unit unit-pythons test-broker
 
-test-broker: setup tools kafka ## Run the integration, end-to-end and short fault suites (real Kafka; BROKER_WORKERS processes)
-	$(BIN)/pytest -q -p no:cacheprovider -n $(BROKER_WORKERS) --dist loadfile tests/integration tests/e2e tests/faults
+test-broker: setup tools kafka bench-setup ## Run the integration, end-to-end and short fault suites and the bench smoke runs (real Kafka; BROKER_WORKERS processes)
+	$(BIN)/pytest -q -p no:cacheprovider -n $(BROKER_WORKERS) --dist loadfile tests/integration tests/e2e tests/faults tests/bench
 
 unit: setup tools ## Run only the unit tests (no broker; the deploy tests use kustomize and promtool)
 	$(BIN)/pytest -q tests/unit
@@ -152,6 +152,7 @@ bench-setup: $(BENCH_STAMP) ## Create .venv-bench/ (Quix Streams peer, py-spy) f
 
 bench: setup kafka bench-setup ## Benchmarks: the core vs pydantic parsing; `corpactions schedule`'s wall time; the service vs raw aiokafka, Quix Streams, latency
 	$(BIN)/python tests/bench/bench_core.py
+	$(BIN)/python tests/bench/bench_lifecycle.py
 	$(BIN)/python tests/bench/bench_cli.py
 	$(BIN)/python tests/bench/bench_jsonl.py
 	$(BIN)/python tests/bench/bench_stream.py --scale 2

@@ -35,7 +35,7 @@ from corpactions.stream.agent import Outgoing
 from corpactions.stream.intake import Source
 from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.notifier import Notifier, NotifierState
-from corpactions.stream.state import Action, PartitionState
+from corpactions.stream.state import Action, PartitionState, pack, unpack
 from tests.bench.bench_core import synthetic
 from tests.support.kafka import key_of
 from tests.unit.resolutions import iij_dict
@@ -123,11 +123,19 @@ def test_deterministic_id_is_uuid5(parts: list[str]) -> None:
     assert deterministic_id(*parts) == str(uuid.uuid5(ID_NAMESPACE, "\x1f".join(parts)))
 
 
+@given(st.binary(max_size=5000))
+def test_a_held_resolution_unpacks_to_the_same_bytes(raw: bytes) -> None:
+    assert unpack(pack(raw)) == raw
+
+
 def test_action_record_round_trips_with_a_multi_line_resolution() -> None:
     due = dt.datetime(2016, 9, 29, 15, tzinfo=dt.UTC)
     raw = json.dumps(iij_dict(), indent=2, ensure_ascii=False)
-    action = Action("E-1", "JP3152820001", 2, "REPL", ("m1", "m2"), raw, due, None, due, None)
+    held = pack(raw.encode())  # compressed in memory, as received on the changelog
+    action = Action("E-1", "JP3152820001", 2, "REPL", ("m1", "m2"), held, due, None, due, None)
     assert "\n" in raw
+    assert action.encode().endswith(b"\n" + raw.encode())
+    assert action.resolution_json == raw.encode()
     assert Action.decode(action.encode()) == action
     cancelled = Action("E-2", "X:1", 1, "CANC", ("m3",), None)
     assert Action.decode(cancelled.encode()) == cancelled

@@ -77,7 +77,9 @@ def run(notifier: Notifier | None = None) -> tuple[list[str], list[str]]:
                 notifier_state.extend(f"{step} notifier-state {_digest(k, v)}"
                                       for k, v in notice.changes)  # fmt: skip
         for key, value in outcome.changes:  # type: ignore[attr-defined]
-            out.append(f"{step} state {_digest(key, value)}")
+            tombstone = value is None  # a deleted state record
+            out.append(f"{step} state {_digest(key, b'' if tombstone else value)}"
+                       f"{' tombstone' if tombstone else ''}")  # fmt: skip
 
     for offset, raw in enumerate(raws):
         source = Source("in", 0, offset, 1_478_239_200_000, key_of(raw) if raw else None)

@@ -52,7 +52,7 @@ class Outcome:
 
     verdict: StrEnum | None
     outputs: tuple[Outgoing, ...] = ()
-    changes: tuple[tuple[bytes, bytes], ...] = ()
+    changes: tuple[tuple[bytes, bytes | None], ...] = ()  # None: a tombstone
     reason: DeadLetterCode | None = None  # why it was dead-lettered
 
 

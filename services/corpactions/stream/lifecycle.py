@@ -25,6 +25,7 @@ When a date is reached (issue 15): the record date at the end of its settlement 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -62,7 +63,7 @@ from corpactions.stream.intake import (
     Source,
     Verdict,
 )
-from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState
+from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState, pack
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,9 +208,10 @@ class Lifecycle:
             return action
         mic = action.mic
         if mic is None:  # written before the MIC was kept: the resolution has it
-            if action.resolution is None:
+            held = action.resolution_json
+            if held is None:
                 return action
-            stored = BoardResolution.model_validate_json(action.resolution, context=STORED)
+            stored = BoardResolution.model_validate_json(held, context=STORED)
             mic = stored.security.mic
         changes: dict[str, Any] = {} if mic == action.mic else {"mic": mic}
         record_due, payment_due = action.record_due, action.payment_due
@@ -260,11 +262,13 @@ class Lifecycle:
                 moved = intake.record_date_moved_after_reached(action, resolution, now)
                 if moved is not None:
                     raise moved
-            history = state.history_of(resolution.security_key)
+            history = state.history_for(
+                resolution.security_key, resolution.fiscal_year_end, resolution.currency
+            )
             schedule = _encoded_schedule(resolution, history)
         except Rejection as rejection:
             return self.dead_letter(raw, source, rejection, now)
-        return self._schedule(state, action, resolution, raw, history, schedule, received, now)
+        return self._schedule(state, action, resolution, raw, schedule, received, now)
 
     def _on_forecast(
         self, state: PartitionState, raw: bytes, source: Source, now: dt.datetime
@@ -276,12 +280,17 @@ class Lifecycle:
         except Rejection as rejection:
             return self.dead_letter(raw, source, rejection, now)
         key = forecast.security_key
-        held = state.history_of(key).entries
         entries = forecast_entries(forecast)
+        # a forecast revises only forecasts of its own periods: its fiscal years' entries
+        held = state.entries_of_years(key, {e.fiscal_year_end for e in entries})
         updated = apply_forecasts(held, entries)
         if updated is held:  # nothing newer: the same forecasts again, or older ones
             return Outcome(Verdict.DUPLICATE if set(entries) <= set(held) else Verdict.STALE)
-        return Outcome(Verdict.FORECAST, (), (state.put_history(key, updated),))
+        changes: list[tuple[bytes, bytes | None]] = []
+        for n, entry in enumerate(updated):
+            if n >= len(held) or entry is not held[n]:  # new, or revised
+                changes += state.put_entry(key, entry)
+        return Outcome(Verdict.FORECAST, (), tuple(changes))
 
     def _schedule(
         self,
@@ -289,7 +298,6 @@ class Lifecycle:
         action: Action | None,
         resolution: BoardResolution,
         raw: bytes,
-        history: DividendHistory,
         schedule: EncodedSchedule,
         received: dt.datetime,
         now: dt.datetime,
@@ -298,10 +306,11 @@ class Lifecycle:
         and ``DividendScheduled`` (``DividendScheduleReplaced`` over an earlier version)."""
         state.remember_schedule(resolution.event_id, resolution.version, schedule)
         new = self._scheduled_action(action, resolution, raw)
-        entries = tuple(e for e in history.entries if e.event_id != resolution.event_id)
+        # the entry replaces the event's earlier one: one changelog record, whatever the
+        # history holds
         changes = (
-            state.put_action(new),
-            state.put_history(new.security_key, (*entries, to_history_entry(resolution))),
+            state.put_action(new, raw),
+            *state.put_entry(new.security_key, to_history_entry(resolution), action is not None),
         )
         model: type[DividendScheduled | DividendScheduleReplaced]
         if action is None:
@@ -321,7 +330,7 @@ class Lifecycle:
         """The action as of ``resolution``: its dates due in the listing market's time
         zone; what already fired stays fired (only a record date not reached yet can move,
         and a paid action is never rescheduled)."""
-        mic = resolution.security.mic
+        mic = sys.intern(resolution.security.mic)  # held by every action of the market
         payment_date = resolution.payment_date
         return Action(
             event_id=resolution.event_id,
@@ -329,7 +338,7 @@ class Lifecycle:
             version=resolution.version,
             function=resolution.function.value,
             message_ids=((action.message_ids if action else ()) + (resolution.message_id,)),
-            resolution=raw.decode(),
+            resolution=pack(raw),
             record_due=self.due_time(resolution.record_date, mic, RECORD),
             payment_due=self.due_time(payment_date, mic, PAYMENT) if payment_date else None,
             record_fired=action.record_fired if action else None,
@@ -347,9 +356,10 @@ class Lifecycle:
     ) -> Outcome:
         previous: EncodedSchedule | None = None
         cancelled: BoardResolution | None = None
-        if action is not None and action.resolution is not None and not action.cancelled:
+        held = None if action is None or action.cancelled else action.resolution_json
+        if action is not None and held is not None:
             previous = self._schedule_of(state, action)
-            cancelled = BoardResolution.model_validate_json(action.resolution, context=STORED)
+            cancelled = BoardResolution.model_validate_json(held, context=STORED)
         new = Action(
             event_id=resolution.event_id,
             security_key=resolution.security_key,
@@ -363,11 +373,8 @@ class Lifecycle:
             payment_fired=action.payment_fired if action else None,
             mic=action.mic if action else None,
         )
-        changes = [state.put_action(new)]
-        history = state.history_of(resolution.security_key).entries
-        kept = tuple(e for e in history if e.event_id != resolution.event_id)
-        if kept != history:
-            changes.append(state.put_history(resolution.security_key, kept))
+        changes: list[tuple[bytes, bytes | None]] = [state.put_action(new)]
+        changes += state.drop_event(resolution.security_key, resolution.event_id)
         fields = self._envelope("DividendCancelled", new, received, now, str(new.version))
         fields["function"] = "WITH" if resolution.function.value == "WITH" else "CANC"
         fields["official_reference"] = resolution.official_reference
@@ -380,9 +387,13 @@ class Lifecycle:
         cached = state.schedule_cache.get((action.event_id, action.version))
         if cached is not None:
             return cast(EncodedSchedule, cached)
-        assert action.resolution is not None
-        resolution = BoardResolution.model_validate_json(action.resolution, context=STORED)
-        schedule = EncodedSchedule.of(resolution, state.history_of(action.security_key))
+        stored = action.resolution_json
+        assert stored is not None
+        resolution = BoardResolution.model_validate_json(stored, context=STORED)
+        history = state.history_for(
+            action.security_key, resolution.fiscal_year_end, resolution.currency
+        )
+        schedule = EncodedSchedule.of(resolution, history)
         state.remember_schedule(action.event_id, action.version, schedule)
         return schedule
 

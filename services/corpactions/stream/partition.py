@@ -197,7 +197,9 @@ class PartitionProcessor:
         partitions: dict[str, list[int]] = {}
         batches: dict[tuple[str, int], list[Any]] = {}
 
-        def append(topic: str, partition: int, key: bytes, value: bytes, headers: Any) -> None:
+        def append(
+            topic: str, partition: int, key: bytes, value: bytes | None, headers: Any
+        ) -> None:
             builders = batches.setdefault((topic, partition), [])
             if builders and builders[-1].append(
                 timestamp=None, key=key, value=value, headers=headers
@@ -206,12 +208,12 @@ class PartitionProcessor:
             builder = producer.create_batch()
             builders.append(builder)
             if builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
-                raise ValueError(f"a {len(value)}-byte record does not fit in a batch")
+                raise ValueError(f"a {len(value or b'')}-byte record does not fit in a batch")
 
         # A state key written several times in one transaction (an action scheduled and
         # its past dates fired at once, or a security's history) goes out once, with its
         # last value: the transaction is atomic, so no restore could see the others.
-        latest: dict[bytes, bytes] = {}
+        latest: dict[bytes, bytes | None] = {}
         for outcome in outcomes:
             for out in outcome.outputs:
                 topic = out.topic
@@ -219,7 +221,9 @@ class PartitionProcessor:
                     partitions[topic] = sorted(await producer.partitions_for(topic))
                 partition = partition_for(out.key, partitions[topic])
                 append(topic, partition, out.key, out.value, list(out.headers))
-            latest.update(outcome.changes)
+            for key, value in outcome.changes:  # a key written again moves to the end:
+                latest.pop(key, None)  # a restore applies them in the order they changed
+                latest[key] = value
         changelog, own = self.changelog.topic, self.changelog.partition
         for key, value in latest.items():
             append(changelog, own, key, value, [])

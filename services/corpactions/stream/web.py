@@ -38,7 +38,7 @@ def _action_view(engine: Engine, event_id: str) -> dict[str, Any] | None:
                 "status": "cancelled" if action.cancelled else "active",
                 "partition": tp.partition,
                 "message_ids": list(action.message_ids),
-                "resolution": json.loads(action.resolution) if action.resolution else None,
+                "resolution": json.loads(action.resolution_json) if action.resolution else None,
                 "dates": _dates(action),
             }
     return None
