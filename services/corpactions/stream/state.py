@@ -182,31 +182,56 @@ class Action:
 
     @classmethod
     def decode(cls, raw: bytes) -> Action:
-        def ts(v: str | None) -> dt.datetime | None:
-            return dt.datetime.fromisoformat(v) if v else None
+        return _action(_decoded_row(None, raw))
 
-        header, _, body = raw.partition(b"\n")
-        fields = from_json(header)
-        # 10 fields before issue 15; the market's MIC was appended then
-        (event_id, security_key, version, function, message_ids, *dues, has_resolution) = fields[
-            :10
-        ]
-        mic = fields[10] if len(fields) > 10 else None
-        mic = None if mic is None else sys.intern(mic)
-        record_due, payment_due, record_fired, payment_fired = map(ts, dues)
-        return cls(
-            event_id=event_id,
-            security_key=sys.intern(security_key),  # the history's key is this string
-            version=version,
-            function=sys.intern(function),
-            message_ids=tuple(message_ids),
-            resolution=pack(body) if has_resolution else None,
-            record_due=record_due,
-            payment_due=payment_due,
-            record_fired=record_fired,
-            payment_fired=payment_fired,
-            mic=mic,
-        )
+
+def _ts(v: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(v) if v else None
+
+
+def _decoded_row(event_id: str | None, raw: bytes) -> tuple[Any, ...]:
+    """The `ActionTable` row of a changelog value (see `Action.encode`), built without the
+    `Action`. ``event_id``: the record key's (the same text; the row and the table's key
+    then share one string), else the header's."""
+    header, _, body = raw.partition(b"\n")
+    fields = from_json(header)
+    # 10 fields before issue 15; the market's MIC was appended then
+    (header_id, security_key, version, function, message_ids, *dues, has_resolution) = fields[
+        :10
+    ]
+    mic = fields[10] if len(fields) > 10 else None
+    record_due, payment_due, record_fired, payment_fired = map(_ts, dues)
+    return (
+        header_id if event_id is None else event_id,
+        sys.intern(security_key),  # the history's key is this string
+        version,
+        sys.intern(function),
+        message_ids[0] if len(message_ids) == 1 else tuple(message_ids),
+        pack(body) if has_resolution else None,
+        record_due,
+        payment_due,
+        record_fired,
+        payment_fired,
+        None if mic is None else sys.intern(mic),
+    )
+
+
+def _stored(action: Action) -> tuple[Any, ...]:
+    """How `ActionTable` holds an action: `Action.row`, with a single message id held as
+    its string rather than in a tuple of one (48 bytes less per action held)."""
+    row = action.row()
+    ids = action.message_ids
+    if len(ids) == 1:
+        return (*row[:4], ids[0], *row[5:])
+    return row
+
+
+def _action(stored: tuple[Any, ...]) -> Action:
+    """The `Action` a row of `ActionTable` holds (see `_stored`)."""
+    ids = stored[4]
+    if type(ids) is str:
+        return Action(*stored[:4], (ids,), *stored[5:])
+    return Action(*stored)
 
 
 def encode_history(entries: tuple[PastDividend, ...]) -> bytes:
@@ -263,10 +288,14 @@ def _day_text(text: str | None) -> dt.date | None:
     return day
 
 
-def _entry_row(raw: bytes) -> tuple[Any, ...]:
+def _entry_row(raw: bytes, shared: Callable[[str], str] | None = None) -> tuple[Any, ...]:
     """The history row of a per-entry record (what `_history_row` makes of
-    ``decode_history(raw)[0]``, without building the entry)."""
+    ``decode_history(raw)[0]``, without building the entry). ``shared``: the string to
+    hold for an event id equal to it."""
     (d,) = from_json(raw)
+    event_id = d["event_id"]
+    if shared is not None and event_id is not None:
+        event_id = shared(event_id)
     return (
         _day_text(d["fiscal_year_end"]),
         _KINDS[d["dividend_type"]].value,
@@ -274,13 +303,13 @@ def _entry_row(raw: bytes) -> tuple[Any, ...]:
         sys.intern(d["currency"]),
         _STATUSES[d["status"]].value,
         _day_text(d["record_date"]),
-        d["event_id"],
+        event_id,
         _day_text(d["disclosed_on"]),
     )
 
 
 class ActionTable(MutableMapping[str, Action]):
-    """event_id -> Action, stored as `Action.row` tuples (invisible to the cyclic GC)."""
+    """event_id -> Action, stored as `_stored` tuples (invisible to the cyclic GC)."""
 
     __slots__ = ("_rows",)
 
@@ -288,14 +317,23 @@ class ActionTable(MutableMapping[str, Action]):
         self._rows: dict[str, tuple[Any, ...]] = {}
 
     def __getitem__(self, event_id: str) -> Action:
-        return Action(*self._rows[event_id])
+        return _action(self._rows[event_id])
 
     def get(self, event_id: str, default: Any = None) -> Any:
         row = self._rows.get(event_id)
-        return default if row is None else Action(*row)
+        return default if row is None else _action(row)
 
     def __setitem__(self, event_id: str, action: Action) -> None:
-        self._rows[event_id] = action.row()
+        self._rows[event_id] = _stored(action)
+
+    def restore(self, event_id: str, raw: bytes) -> None:
+        """Hold the action of a changelog value (``raw``, see `Action.encode`)."""
+        self._rows[event_id] = _decoded_row(event_id, raw)
+
+    def shared_id(self, event_id: str) -> str:
+        """``event_id`` as the row of its action holds it (one string for both), if held."""
+        row = self._rows.get(event_id)
+        return event_id if row is None else row[0]  # type: ignore[no-any-return]
 
     def __delitem__(self, event_id: str) -> None:
         del self._rows[event_id]
@@ -460,7 +498,7 @@ class PartitionState:
             if value is None:
                 self.actions.pop(event_id, None)
             else:  # timers are rebuilt once restore is complete (rebuild_timers)
-                self.actions[event_id] = Action.decode(value)
+                self.actions.restore(event_id, value)
         elif k.startswith(HISTORY_PREFIX):
             security, per_entry, name = k[len(HISTORY_PREFIX) :].partition(ENTRY_SEPARATOR)
             security = sys.intern(security)  # as the security's actions hold it
@@ -477,7 +515,8 @@ class PartitionState:
 
     def _restore_entry(self, security: str, key: str, value: bytes | None) -> None:
         held = self.history.get(security)
-        row = None if value is None else _entry_row(value)
+        # the entry's event id: the action's string, not a second copy (one per entry held)
+        row = None if value is None else _entry_row(value, self.actions.shared_id)
         if held is None:  # most securities: their first entry
             if row is not None:
                 self.history[security] = (row,)
@@ -670,11 +709,11 @@ class PartitionState:
         heap: list[tuple[dt.datetime, str, str]] = []
         rows = self.actions._rows
         for event_id, row in rows.items():  # replacing a value keeps the dict's size
-            action = Action(*row)
+            action = _action(row)
             if redue is not None:
                 moved = redue(action)
                 if moved is not action:
-                    rows[event_id] = moved.row()
+                    rows[event_id] = _stored(moved)
                     action = moved
             for due, kind in action.pending():
                 heap.append((due, event_id, kind))
