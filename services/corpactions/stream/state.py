@@ -185,8 +185,21 @@ class Action:
         return _action(_decoded_row(None, raw))
 
 
+# Instants held once, however many actions name them (a market's day at its configured
+# time: a million timers share tens of thousands), looked up by their text (no parse).
+_INSTANTS: dict[str, dt.datetime] = {}
+_INSTANTS_HELD = 200_000  # a bound all the same
+
+
 def _ts(v: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(v) if v else None
+    if not v:
+        return None
+    instant = _INSTANTS.get(v)
+    if instant is None:
+        instant = dt.datetime.fromisoformat(v)
+        if len(_INSTANTS) < _INSTANTS_HELD:
+            _INSTANTS[v] = instant
+    return instant
 
 
 def _decoded_row(event_id: str | None, raw: bytes) -> tuple[Any, ...]:
