@@ -310,7 +310,7 @@ def _entry_row(raw: bytes, shared: Callable[[str], str] | None = None) -> tuple[
     return (
         _day_text(d["fiscal_year_end"]),
         _KINDS[d["dividend_type"]].value,
-        Decimal(d["amount_per_share"]),
+        d["amount_per_share"],  # the text `_history_row` holds
         sys.intern(d["currency"]),
         _STATUSES[d["status"]].value,
         _day_text(d["record_date"]),
@@ -382,7 +382,7 @@ def _history_row(e: PastDividend) -> tuple[Any, ...]:
     return (
         _day(fy),
         kind.value,
-        amount,
+        str(amount),  # exact (its exponent kept); ~50 B less than a Decimal, per entry held
         sys.intern(currency),
         status.value,
         _day(record_date),
@@ -397,7 +397,7 @@ _STATUSES = EntryStatus._value2member_map_
 
 def _past_dividend(row: tuple[Any, ...]) -> PastDividend:
     fy, kind, amount, currency, status, *rest = row
-    return PastDividend(fy, _KINDS[kind], amount, currency, _STATUSES[status], *rest)  # type: ignore[arg-type]
+    return PastDividend(fy, _KINDS[kind], Decimal(amount), currency, _STATUSES[status], *rest)  # type: ignore[arg-type]
 
 
 _FYE = itemgetter(0)  # a history row's fiscal year end
