@@ -64,6 +64,20 @@ test: setup tools kafka ## Run the tests (unit + integration on a real Kafka the
 	$(BIN)/python -m corpactions.settings --check README.md
 	$(BIN)/pytest -q
 
+# The Kafka versions the project supports (CORPACTIONS_KAFKA_VERSION; `make test` runs the
+# default, 4.1.1): the end-to-end suite and the short fault suite against each in turn.
+.PHONY: test-matrix
+MATRIX_KAFKA_VERSIONS ?= 3.9.1 4.1.1 4.4.0
+test-matrix: setup tools ## The end-to-end suite and the short fault suite against each supported Kafka (MATRIX_KAFKA_VERSIONS)
+	@failed=""; for v in $(MATRIX_KAFKA_VERSIONS); do \
+	  echo "== Kafka $$v: tests/e2e tests/faults/test_faults.py"; \
+	  CORPACTIONS_KAFKA_VERSION=$$v $(BIN)/corpactions broker fetch && \
+	  CORPACTIONS_KAFKA_VERSION=$$v $(BIN)/pytest -q -p no:cacheprovider tests/e2e tests/faults/test_faults.py \
+	    || failed="$$failed $$v"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-matrix: failed on Kafka$$failed"; exit 1; fi; \
+	echo "test-matrix: passed on Kafka $(MATRIX_KAFKA_VERSIONS)"
+
 unit: setup ## Run only the unit tests (no broker)
 	$(BIN)/pytest -q tests/unit
 

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -59,6 +59,11 @@ MAX_HORIZON_YEARS = 50
 # Kafka's limit on a topic name (kafka.common.internals.Topic: 249 characters)
 _TOPIC_NAME_MAX = 249
 _TOPIC_CHARS = re.compile(r"[A-Za-z0-9._-]*")
+# The Apache Kafka versions the local broker can run (`corpactions broker`, `demo`, the
+# tests; `make test-matrix` runs the end-to-end and fault suites on each), the default first
+KafkaVersion = Literal["4.1.1", "3.9.1", "4.4.0"]
+KAFKA_VERSIONS: tuple[str, ...] = get_args(KafkaVersion)
+KAFKA_VERSION: KafkaVersion = "4.1.1"
 RETIRED = {
     # refused rather than mapped: it set both dates to one time, and its usual value
     # (00:00) fired the record-date event a day early for a snapshot
@@ -579,6 +584,15 @@ class Settings(_FromEnvironment):
         "and `demo`",
         "the source checkout",
         default=None,
+    )
+    kafka_version: Annotated[
+        KafkaVersion,
+        BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
+    ] = _var(
+        "CORPACTIONS_KAFKA_VERSION",
+        "the Apache Kafka the local broker runs (`broker`, `demo`, the tests), fetched from "
+        "Maven Central: " + ", ".join(KAFKA_VERSIONS[1:]) + " or " + KAFKA_VERSIONS[0],
+        default=KAFKA_VERSION,
     )
     cache_dir: Annotated[Path | None, BeforeValidator(_optional)] = _var(
         "CORPACTIONS_CACHE",
