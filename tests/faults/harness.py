@@ -38,6 +38,7 @@ import contextlib
 import datetime as dt
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -318,48 +319,61 @@ async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list
 async def kill_in_transaction(
     bootstrap: str, worker: WorkerProcess, topics: Sequence[str], within: float
 ) -> tuple[float | None, str]:
-    """SIGKILL ``worker`` while a transaction is open on ``topics``: watch the partitions'
-    high watermarks, then their last stable offsets (one behind a watermark read before
-    it: records written before then are held by a transaction still open); on seeing one,
-    freeze the worker (SIGSTOP: it can neither commit nor abort now), let requests already
-    sent land, and read again. Still open: SIGKILL, and the seconds from seeing it open to
-    the kill; committed meanwhile: let it go on (SIGCONT) and watch again. (None, why)
-    when no transaction could be struck within ``within`` seconds."""
+    """SIGKILL ``worker`` while a transaction of its own is open on ``topics``.
+
+    Freeze it (SIGSTOP: it can neither commit nor abort now) on seeing a transaction open
+    (a partition's last stable offset behind its high watermark read just before), or
+    every third look even without (a busy worker's transactions last milliseconds, often
+    less than one look), let requests already sent land (0.3 s: an EndTxn in flight
+    completes at the broker), and read again: a transaction still open now is held by
+    the frozen worker, so SIGKILL; none, let it go on (SIGCONT) and look again. Returns
+    the seconds from first seeing the transaction open to the kill and how it went, or
+    (None, why) when no kill inside a transaction was made within ``within`` seconds."""
     assert worker.proc is not None
     pid = worker.proc.pid
     rc = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
     ru = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_uncommitted")
     await rc.start()
     await ru.start()
-    t0, seen_open, tries = time.monotonic(), 0, 0
+    t0, looks, freezes, seen_open = time.monotonic(), 0, 0, 0
+    rng = random.Random(pid)
     try:
         tps = await _partitions(rc, topics)
         while time.monotonic() - t0 < within and worker.proc.poll() is None:
             hw = await ru.end_offsets(tps)
             lso = await rc.end_offsets(tps)
-            seen = time.monotonic()
-            if not any(lso[tp] < hw[tp] for tp in tps):
+            looks += 1
+            seen: float | None = None
+            if any(lso[tp] < hw[tp] for tp in tps):
+                seen, seen_open = time.monotonic(), seen_open + 1
+            elif looks % 3:
                 continue
-            seen_open += 1
             os.killpg(pid, signal.SIGSTOP)
-            await asyncio.sleep(0.3)  # an EndTxn already sent completes at the broker
+            freezes += 1
+            await asyncio.sleep(0.3)
             hw2, lso2 = await ru.end_offsets(tps), await rc.end_offsets(tps)
-            still = [tp for tp in tps if lso2[tp] < hw2[tp] and lso2[tp] < hw[tp]]
-            tries += 1
-            if still:
+            if any(lso2[tp] < hw2[tp] for tp in tps):
+                seen = seen or time.monotonic()
                 os.killpg(pid, signal.SIGKILL)
                 killed = time.monotonic()
                 worker.kill()  # reaps it
-                return killed - seen, f"frozen (SIGSTOP) on seeing it open, try {tries}"
+                how = "after seeing it open" if seen_open and seen < killed - 0.05 else "blind"
+                return killed - seen, (
+                    f"frozen (SIGSTOP) {how}, seen open while frozen, killed; freeze "
+                    f"{freezes} of {looks} looks"
+                )
             os.killpg(pid, signal.SIGCONT)
+            await asyncio.sleep(rng.uniform(0, 0.05))
     except KafkaError as exc:
         return None, f"watching for an open transaction failed: {exc!r}"
     finally:
+        if worker.proc is not None and worker.proc.poll() is None:
+            os.killpg(pid, signal.SIGCONT)
         await rc.stop()
         await ru.stop()
     return None, (
-        f"no kill inside a transaction in {within:.0f}s ({seen_open} seen open, each "
-        "committed before the freeze)"
+        f"no kill inside a transaction in {within:.0f}s ({looks} looks, {seen_open} saw one "
+        f"open, {freezes} freezes found none open)"
     )
 
 

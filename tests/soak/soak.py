@@ -76,7 +76,7 @@ PRODUCTION_GROUP = {
     "CORPACTIONS_HEARTBEAT_INTERVAL_S": "3",
     "CORPACTIONS_REBALANCE_TIMEOUT_S": "60",
 }
-DRAIN_SPEED = 6  # the clock's speed-up once the input stops, until every date is past
+DRAIN_SPEED = 8  # the clock's speed-up once the input stops, until every date is past
 RECORD, PAYMENT = "RecordDateReached", "PaymentDateReached"
 
 
@@ -268,7 +268,8 @@ class Soak:
         ends = await c.end_offsets(tps)
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
-            if all(await c.position(tp) >= ends[tp] for tp in tps):
+            positions = [await c.position(tp) for tp in tps]
+            if all(pos >= ends[tp] for pos, tp in zip(positions, tps, strict=True)):
                 return
             await asyncio.sleep(0.5)
         print("soak: the outputs could not be read to their end offsets", file=sys.stderr)
