@@ -43,7 +43,7 @@ from corpactions.contracts.events import (
     event_type,
 )
 from corpactions.contracts.forecast import forecast_entries
-from corpactions.contracts.headers import cloudevent_headers
+from corpactions.contracts.headers import NOTIFIER_MARK, cloudevent_headers
 from corpactions.contracts.inbound import is_forecast
 from corpactions.contracts.schedule import schedule_json, to_history_entry
 from corpactions.contracts.topics import Topics
@@ -158,8 +158,8 @@ class Lifecycle:
         return self.on_resolution(cast(PartitionState, state), raw, source, now)
 
     # -- building blocks ---------------------------------------------------------------
-    @staticmethod
     def _emit(
+        self,
         topic: str,
         model: type[_Event],
         fields: dict[str, Any],
@@ -167,13 +167,17 @@ class Lifecycle:
         schedule: EncodedSchedule | None,
     ) -> Outgoing:
         """One output event: its contract JSON (`event_json`, the schedule's JSON spliced
-        in), keyed by the security, with CloudEvents headers."""
+        in), keyed by the security, with CloudEvents headers; a schedule event also with
+        the mark that its ISO 20022 document is the notifier's (NOTIFIER_MARK)."""
         kind = event_type(model)
+        headers = cloudevent_headers(fields["id"], kind, at)
+        if topic == self.topics.schedules:
+            headers = (*headers, NOTIFIER_MARK)
         return Outgoing(
             topic=topic,
             key=fields["security_key"].encode(),
             value=event_json(model, fields, schedule.json if schedule is not None else None),
-            headers=cloudevent_headers(fields["id"], kind, at),
+            headers=headers,
             event_type=kind,
         )
 

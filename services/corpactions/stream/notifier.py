@@ -20,6 +20,12 @@ replacement goes out as NEWM: custodians never received what it would replace). 
 fact is the notifier's own outcome, not the event's: keeping it here spares the
 lifecycle the ISO 20022 checks (see docs/notifier.md).
 
+A schedule event without the header `NOTIFIER_MARK` (contracts/headers.py) was written by 0.1.x, which wrote its
+document in the event's own transaction (or dead-lettered it): the notifier writes
+nothing for it, and only keeps whether that document could be written, for the REPL that
+may follow. So the first notifier of an upgraded deployment, reading the schedules topic
+from its start, sends no custodian a document a second time.
+
 A document the standard cannot express gets a dead letter (``iso20022_restriction``)
 holding the schedule event whole, naming where it was read (topic, partition, offset)
 and its id; the schedule itself stands.
@@ -36,7 +42,7 @@ from pydantic_core import from_json
 
 from corpactions.contracts.board_resolution import BoardResolution, DividendType, Function
 from corpactions.contracts.events import DeadLetterCode, deterministic_id
-from corpactions.contracts.headers import xml_cloudevent_headers
+from corpactions.contracts.headers import notifier_marked, xml_cloudevent_headers
 from corpactions.contracts.topics import Topics
 from corpactions.domain import SourceOfFunds
 from corpactions.notifications import Document, Inexpressible, cancellation_advice, notification
@@ -233,6 +239,8 @@ class Notifier:
                 DeadLetterCode.SCHEMA_VIOLATION, f"not a schedule event the notifier reads: {exc!r}"
             )
             return dead_letter(self.topics.dead_letters, raw, source, rejection, now, "seev")
+        if not notifier_marked(source.headers):  # 0.1.x wrote its document with the event
+            return Outcome(None, (), changes)
         if isinstance(document, Inexpressible):
             rejection = Rejection(
                 DeadLetterCode.ISO20022_RESTRICTION,
