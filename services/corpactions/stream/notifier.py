@@ -20,10 +20,10 @@ replacement goes out as NEWM: custodians never received what it would replace). 
 fact is the notifier's own outcome, not the event's: keeping it here spares the
 lifecycle the ISO 20022 checks (see docs/notifier.md).
 
-A schedule event without the header `NOTIFIER_MARK` (contracts/headers.py) was written by 0.1.x, which wrote its
-document in the event's own transaction (or dead-lettered it): the notifier writes
-nothing for it, and only keeps whether that document could be written, for the REPL that
-may follow. So the first notifier of an upgraded deployment, reading the schedules topic
+A schedule event without the header `NOTIFIER_MARK` (contracts/headers.py) was written
+by 0.1.x, which wrote its document in the event's own transaction (or dead-lettered it):
+the notifier writes nothing for it, and only keeps whether that document could be
+written, for the REPL that may follow. So the first notifier of an upgraded deployment, reading the schedules topic
 from its start, sends no custodian a document a second time.
 
 A document the standard cannot express gets a dead letter (``iso20022_restriction``)
