@@ -23,8 +23,8 @@ lifecycle the ISO 20022 checks (see docs/notifier.md).
 A schedule event without the header `NOTIFIER_MARK` (contracts/headers.py) was written
 by 0.1.x, which wrote its document in the event's own transaction (or dead-lettered it):
 the notifier writes nothing for it, and only keeps whether that document could be
-written, for the REPL that may follow. So the first notifier of an upgraded deployment, reading the schedules topic
-from its start, sends no custodian a document a second time.
+written, for the REPL that may follow. So the first notifier of an upgraded deployment,
+reading the schedules topic from its start, sends no custodian a document a second time.
 
 A document the standard cannot express gets a dead letter (``iso20022_restriction``)
 holding the schedule event whole, naming where it was read (topic, partition, offset)
