@@ -162,6 +162,7 @@ async def metrics(worker: WorkerProcess) -> dict[str, float]:
 # the lifecycle agent's series (each agent's carry its name, ops/metrics.py)
 READY = 'corpactions_ready{agent="lifecycle"}'
 BACKLOG = 'corpactions_timer_backlog{agent="lifecycle"}'
+SCHEDULED = 'corpactions_resolutions_total{agent="lifecycle",verdict="scheduled"}'
 
 
 def total(m: dict[str, float], name: str) -> int:
@@ -206,7 +207,7 @@ async def build_state(
             f"the service scheduled {n:,} resolutions in {time.monotonic() - t0:.0f}s "
             f"(from process start): {backlog:,} timers pending"
         )
-        scheduled = int(m.get('corpactions_resolutions_total{verdict="scheduled"}', 0))
+        scheduled = int(m.get(SCHEDULED, 0))
         dead = total(m, "corpactions_dead_letters_total")
         if scheduled != n or dead or backlog != timers:
             verdicts = {k: v for k, v in m.items() if k.startswith("corpactions_resolutions")}
