@@ -20,6 +20,7 @@ from corpactions.ops.lag import LagTracker
 from corpactions.ops.metrics import build_registry
 from corpactions.ops.monitor import LagMonitor
 from corpactions.settings import Settings
+from corpactions.stream.calendar_page import register_calendar
 from corpactions.stream.clock import Clock, system_clock
 from corpactions.stream.engine import Engine
 from corpactions.stream.lifecycle import Lifecycle
@@ -89,6 +90,7 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
             await engine.start()
 
         async def on_stop(self) -> None:
+            await calendar.stop()
             await engine.stop()
 
     def fatal(exc: BaseException) -> None:
@@ -96,6 +98,7 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
 
     engine.on_fatal = fatal
     register_views(app, engine)
+    calendar = register_calendar(app, engine)  # /calendar, .json, .ics (read-only)
 
     # Lag and verdicts of our own group plus CORPACTIONS_LAG_GROUPS, sampled in the
     # background by the worker holding input partition 0 only (one per group, not one
