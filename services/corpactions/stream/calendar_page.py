@@ -401,7 +401,8 @@ def register_calendar(app: Any, engine: Engine) -> DeadLetterDigest:
             why = "; ".join(f"{m['url']}: {m['why']}" for m in missing)
             return self.text(f"{title}: {why}\n", status=status)
         text = render_ics(cal, engine.members.self_url)
-        return self.bytes(text.encode(), content_type="text/calendar; charset=utf-8")
+        headers = {"Content-Type": "text/calendar; charset=utf-8"}
+        return self.bytes(text.encode(), headers=headers)
 
     app.page("/calendar", name="calendar")(page)
     app.page("/calendar/", name="calendar_slash")(page)
