@@ -21,6 +21,7 @@ from corpactions.stream.calendar_view import (
     CalendarQuery,
     DeadLetterDigest,
     Digest,
+    limit_overdue,
     local_entries,
     replay_command,
     sort_entries,
@@ -194,8 +195,13 @@ def render_html(cal: Calendar) -> str:
         banner = '<p class="ok">Nothing overdue.</p>'
     body = [banner]
     if overdue:
+        listed = len(overdue)
+        note = f" (the {listed} earliest)" if listed < cal.overdue else ""
         body.append(
-            "<h2>Overdue</h2><table>" + _HEAD + "".join(_row(e) for e in overdue) + "</table>"
+            f"<h2>Overdue{_e(note)}</h2><table>"
+            + _HEAD
+            + "".join(_row(e) for e in overdue)
+            + "</table>"
         )
     days = cal.days()
     body.append(f"<h2>{_e(q.start.isoformat())} to {_e(q.end.isoformat())}</h2>")
@@ -344,7 +350,8 @@ def register_calendar(app: Any, engine: Engine) -> DeadLetterDigest:
                 entries += body["entries"]
                 overdue += int(body["overdue"])
                 workers.append(url)
-        return Calendar(query, now, sort_entries(entries), overdue, await digest.get(), workers)
+        entries = sort_entries(limit_overdue(entries))
+        return Calendar(query, now, entries, overdue, await digest.get(), workers)
 
     def bad(view: web.View, exc: BadQuery, as_json: bool) -> web.Response:
         if as_json:

@@ -230,16 +230,40 @@ async def local_entries(
     and walked in chunks, yielding between them: a large state never holds the loop."""
     out: list[dict[str, Any]] = []
     overdue = 0
+    # a day in any market's zone lies within a day of the same day in UTC (UTC-12..+14)
+    lo = dt.datetime.combine(query.start - dt.timedelta(days=1), dt.time(), dt.UTC)
+    hi = dt.datetime.combine(query.end + dt.timedelta(days=2), dt.time(), dt.UTC)
     for partition, state in sorted(partitions.items()):
         overdue += state.overdue(now)[0]
         rows = list(state.actions._rows.values())
         for i in range(0, len(rows), CHUNK):
             for row in rows[i : i + CHUNK]:
-                if row[6] is None and row[7] is None:
-                    continue  # no dates (a cancellation that came first)
-                out += entries_of(Action(*row), partition, query, now)
+                if _maybe(row, lo, hi, now):
+                    out += entries_of(Action(*row), partition, query, now)
             await asyncio.sleep(0)
-    return out, overdue
+    return limit_overdue(out), overdue
+
+
+OVERDUE_LISTED = 200  # overdue dates before the days asked: the earliest, at most
+
+
+def limit_overdue(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries in range, and the `OVERDUE_LISTED` earliest overdue ones before it (a
+    worker that was stopped for long may hold very many: their count is the figure)."""
+    inside = [e for e in entries if e["in_range"]]
+    before = sorted((e for e in entries if not e["in_range"]), key=lambda e: e["due_at"])
+    return inside + before[:OVERDUE_LISTED]
+
+
+def _maybe(row: tuple[Any, ...], lo: dt.datetime, hi: dt.datetime, now: dt.datetime) -> bool:
+    """Whether an `Action.row` may have a date in ``[lo, hi)`` or an overdue one: a test
+    on the row's own values, so that only those few are built and read."""
+    record, payment, record_fired, payment_fired = row[6:10]
+    if record is not None and (lo <= record < hi or (record <= now and record != record_fired)):
+        return True
+    return payment is not None and (
+        lo <= payment < hi or (payment <= now and payment_fired is None)
+    )
 
 
 def sort_entries(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
