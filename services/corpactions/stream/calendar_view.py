@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import logging
 import re
 import time
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from corpactions.contracts.events import DeadLetter
 from corpactions.domain.fiscal import DividendType
@@ -138,21 +138,29 @@ def _resolution(action: Action) -> dict[str, Any]:
     if not raw:
         return {}
     try:
-        data = json.loads(raw)
+        data = from_json(raw)
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
 
 
+_ZONES: dict[str, Any] = {}
+
+
 def _zone(mic: str | None) -> Any:
+    """The market's time zone, from its exchange calendar (UTC for a MIC it lacks)."""
     if mic is None:
         return dt.UTC
-    try:
+    tz = _ZONES.get(mic)
+    if tz is None:
         from corpactions.domain import calendar_index
 
-        return calendar_index(mic).tz
-    except (LookupError, ValueError):
-        return dt.UTC
+        try:
+            tz = calendar_index(mic).tz
+        except (LookupError, ValueError):
+            tz = dt.UTC
+        _ZONES[mic] = tz
+    return tz
 
 
 def _status(action: Action, kind: str, due: dt.datetime) -> tuple[str, dt.datetime | None]:
@@ -167,20 +175,44 @@ def _status(action: Action, kind: str, due: dt.datetime) -> tuple[str, dt.dateti
     return "pending", None
 
 
+_SUMMARIES: dict[tuple[str, int, str], dict[str, Any]] = {}
+_SUMMARIES_MAX = 200_000  # a cache: emptied when full
+
+
+def _summary(action: Action) -> dict[str, Any]:
+    """What the calendar shows of an action's resolution, read once per version (the
+    page reloads every minute, mostly on the same actions)."""
+    key = (action.event_id, action.version, action.function)
+    found = _SUMMARIES.get(key)
+    if found is None:
+        resolution = _resolution(action)
+        security = resolution.get("security") or {}
+        found = {
+            "isin": security.get("isin"),
+            "local_code": security.get("local_code"),
+            "mic": security.get("mic"),
+            "issuer": str((resolution.get("issuer") or {}).get("name", "")),
+            "dividend_type": resolution.get("dividend_type"),
+            "amount": resolution.get("gross_amount_per_share"),  # a decimal string
+            "currency": resolution.get("currency"),
+        }
+        if len(_SUMMARIES) >= _SUMMARIES_MAX:
+            _SUMMARIES.clear()
+        _SUMMARIES[key] = found
+    return found
+
+
 def entries_of(
     action: Action, partition: int, query: CalendarQuery, now: dt.datetime
 ) -> list[dict[str, Any]]:
     """The calendar entries of one action that fall in the query's days and filters."""
     out: list[dict[str, Any]] = []
-    resolution: dict[str, Any] | None = None
     for kind in KINDS:
         due = action.due(kind)
         if due is None:
             continue
-        if resolution is None:
-            resolution = _resolution(action)
-        security = resolution.get("security") or {}
-        mic = action.mic or security.get("mic")
+        summary = _summary(action)
+        mic = action.mic or summary["mic"]
         tz = _zone(mic)
         local = due.astimezone(tz)
         status, fired_at = _status(action, kind, due)
@@ -188,17 +220,12 @@ def entries_of(
         if not (query.start <= local.date() <= query.end) and not overdue:
             continue
         entry = {
+            **summary,
             "day": local.date().isoformat(),
             "kind": kind,
             "event_id": action.event_id,
             "security_key": action.security_key,
-            "isin": security.get("isin"),
-            "local_code": security.get("local_code"),
             "mic": mic,
-            "issuer": str((resolution.get("issuer") or {}).get("name", "")),
-            "dividend_type": resolution.get("dividend_type"),
-            "amount": resolution.get("gross_amount_per_share"),  # a decimal string
-            "currency": resolution.get("currency"),
             "version": action.version,
             "status": status,
             "fired_at": fired_at.isoformat() if fired_at else None,
@@ -238,7 +265,15 @@ async def local_entries(
         rows = list(state.actions._rows.values())
         for i in range(0, len(rows), CHUNK):
             for row in rows[i : i + CHUNK]:
-                if _maybe(row, lo, hi, now):
+                # `_maybe`, inlined: this loop runs once per action held
+                record, payment = row[6], row[7]
+                if (
+                    record is not None
+                    and (lo <= record < hi or (record <= now and record != row[8]))
+                ) or (
+                    payment is not None
+                    and (lo <= payment < hi or (payment <= now and row[9] is None))
+                ):
                     out += entries_of(Action(*row), partition, query, now)
             await asyncio.sleep(0)
     return limit_overdue(out), overdue
@@ -253,17 +288,6 @@ def limit_overdue(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     inside = [e for e in entries if e["in_range"]]
     before = sorted((e for e in entries if not e["in_range"]), key=lambda e: e["due_at"])
     return inside + before[:OVERDUE_LISTED]
-
-
-def _maybe(row: tuple[Any, ...], lo: dt.datetime, hi: dt.datetime, now: dt.datetime) -> bool:
-    """Whether an `Action.row` may have a date in ``[lo, hi)`` or an overdue one: a test
-    on the row's own values, so that only those few are built and read."""
-    record, payment, record_fired, payment_fired = row[6:10]
-    if record is not None and (lo <= record < hi or (record <= now and record != record_fired)):
-        return True
-    return payment is not None and (
-        lo <= payment < hi or (payment <= now and payment_fired is None)
-    )
 
 
 def sort_entries(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
