@@ -66,7 +66,7 @@ class CalendarQuery:
 
     @classmethod
     def parse(cls, params: Mapping[str, str], today: dt.date) -> CalendarQuery:
-        known = {"from", "to", "mic", "isin", "issuer", "type", "scope"}
+        known = {"from", "to", "mic", "isin", "issuer", "type"}
         unknown = sorted(set(params) - known)
         if unknown:
             raise BadQuery(f"unknown parameter {unknown[0]!r}: use {', '.join(sorted(known))}")
