@@ -52,7 +52,7 @@ def pod_monitor(scrape: dict[str, Any]) -> dict[str, Any]:
         values = rule["regex"].split(";")
         for source, value in zip(sources, values, strict=True):
             if source.startswith(LABEL_META):
-                labels[_label(source)] = value
+                labels[_label(source)] = value  # a value or an alternation "(a|b)"
             elif source == "__meta_kubernetes_pod_container_port_name":
                 port = value
     if not port or labels.get("app.kubernetes.io/name") != job["job_name"]:
@@ -68,7 +68,7 @@ def pod_monitor(scrape: dict[str, Any]) -> dict[str, Any]:
         "spec": {
             "jobLabel": "app.kubernetes.io/name",
             "namespaceSelector": {"matchNames": sd["namespaces"]["names"]},
-            "selector": {"matchLabels": labels},
+            "selector": _selector(labels),
             "podMetricsEndpoints": [
                 {
                     "port": port,
@@ -78,6 +78,21 @@ def pod_monitor(scrape: dict[str, Any]) -> dict[str, Any]:
             ],
         },
     }
+
+
+def _selector(labels: dict[str, str]) -> dict[str, Any]:
+    """A label selector matching what the relabel rule keeps: a plain value as a label,
+    an alternation ``(a|b)`` (the worker and notifier pods) as ``In [a, b]``."""
+    exact = {k: v for k, v in labels.items() if not re.fullmatch(r"\(.*\)", v)}
+    choices = [
+        {"key": k, "operator": "In", "values": v[1:-1].split("|")}
+        for k, v in labels.items()
+        if k not in exact
+    ]
+    selector: dict[str, Any] = {"matchLabels": exact}
+    if choices:
+        selector["matchExpressions"] = choices
+    return selector
 
 
 def prometheus_rule(alerts: dict[str, Any]) -> dict[str, Any]:

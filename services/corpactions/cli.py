@@ -1,4 +1,5 @@
-"""`corpactions`: schedule | extract | worker | broker | lag | dlq | demo. Thin wiring.
+"""`corpactions`: schedule | extract | worker | notifier | broker | lag | dlq | demo.
+Thin wiring.
 
 The parser is defined here; `corpactions X` runs ``corpactions.commands.X.run(args)``,
 imported only when X is the command given, so `corpactions schedule` loads neither
@@ -159,6 +160,16 @@ def build_parser() -> argparse.ArgumentParser:
         "CORPACTIONS_STARTUP_TIMEOUT_S, a refused login or certificate, or topics not as "
         "expected end it with one line on stderr and exit status 2. SIGTERM or Ctrl-C stops "
         "it after the transactions in flight.",
+        epilog="exit status: 0 stopped by a signal; 2 it cannot start (the line says why)",
+    )
+    add(
+        "notifier",
+        help="run only the ISO 20022 notifier (schedule events -> seev.031/039), in its own "
+        "processes (CORPACTIONS_AGENTS=notifier)",
+        description="Run only the ISO 20022 notifier agent: consume the schedule events "
+        "(read_committed) in its own consumer group and write the seev.031/seev.039 "
+        "documents, exactly once. Scale it by starting more of them with the same "
+        "CORPACTIONS_APP_ID. Start-up checks and exit statuses are the worker's.",
         epilog="exit status: 0 stopped by a signal; 2 it cannot start (the line says why)",
     )
 

@@ -29,7 +29,7 @@ from corpactions.domain import configure_calendars
 from corpactions.settings import Settings
 from corpactions.stream.calendar_page import Calendar, render_html
 from corpactions.stream.calendar_view import CalendarQuery, local_entries, sort_entries
-from corpactions.stream.state import Action, PartitionState
+from corpactions.stream.state import Action, PartitionState, pack
 from tests.support.kafka import example_resolution
 
 BASE = dt.datetime(2026, 1, 8, 14, 59, 59, tzinfo=dt.UTC)
@@ -50,7 +50,7 @@ def states(n: int, partitions: int = 4) -> dict[int, PartitionState]:
             version=1,
             function="NEWM",
             message_ids=(f"m{i}",),
-            resolution=json.dumps(doc, separators=(",", ":")),
+            resolution=pack(json.dumps(doc, separators=(",", ":")).encode()),
             record_due=record,
             payment_due=record + dt.timedelta(days=60),
             # a running worker fired what was due before now

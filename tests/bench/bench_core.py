@@ -132,6 +132,53 @@ def synthetic(
     return out
 
 
+def feed(n: int, seed: int = 28, per_security: int = 25) -> list[bytes]:
+    """`n` messages as a real feed carries them: the resolutions of `synthetic` spread over
+    securities (about ``per_security`` each on average, a skewed few with well over 100
+    earlier dividends), each security keeping its market and currency; about one message
+    in seven a replacement (REPL, the next version, another rate) and one in twenty-five a
+    cancellation (CANC) of an earlier event still live. Record dates run 2001-2030 in
+    random order, so `now` before 2001 leaves every date pending."""
+    rng = random.Random(seed)
+    base = [json.loads(r) for r in synthetic(n, seed)]
+    pools: dict[tuple[str, str], list[str]] = {}
+    weights: dict[tuple[str, str], list[float]] = {}
+    live: list[dict[str, Any]] = []  # the latest version of each event not cancelled
+    out: list[bytes] = []
+    for i, doc in enumerate(base):
+        roll = rng.random()
+        if live and roll < 1 / 25:
+            at = rng.randrange(len(live))
+            last = live.pop(at)
+            cancel = dict(last, function="CANC", version=last["version"] + 1)
+            cancel["message_id"] = f"feed-canc-{i}"
+            out.append(json.dumps(cancel).encode())
+            continue
+        if live and roll < 1 / 25 + 1 / 7:
+            at = rng.randrange(len(live))
+            last = live[at]
+            units = rng.randint(1, 50_000)
+            exponent = Decimal(last["gross_amount_per_share"]).as_tuple().exponent
+            assert isinstance(exponent, int)
+            repl = dict(last, function="REPL", version=last["version"] + 1)
+            repl["message_id"] = f"feed-repl-{i}"
+            repl["gross_amount_per_share"] = str(Decimal(units).scaleb(exponent))
+            repl.pop("declared_total", None)  # its total was for the earlier rate
+            repl.pop("forecast_per_share", None)
+            live[at] = repl
+            out.append(json.dumps(repl).encode())
+            continue
+        market = (doc["security"]["mic"], doc["currency"])
+        pool = pools.setdefault(market, [])
+        if not pool or rng.random() < 1 / per_security:
+            pool.append(f"{doc['security']['local_code']}")
+            weights.setdefault(market, []).append(rng.paretovariate(1.2))
+        doc["security"] = dict(doc["security"], local_code=rng.choices(pool, weights[market])[0])
+        live.append(doc)
+        out.append(json.dumps(doc).encode())
+    return out
+
+
 def rate(label: str, items: Sequence[Any], work: Callable[[Any], object], seconds: float) -> float:
     """Best per-second figure of 3 timed passes; each pass repeats the set for ~seconds/3."""
     best = 0.0

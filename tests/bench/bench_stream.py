@@ -13,8 +13,10 @@ and payment events at once, three events per resolution).
    with transactions (exactly once, as the service), by that loop writing what the
    service writes with no processing, by a naive faust relay, by the Quix Streams peer
    (quix_peer.py: exactly-once, the same contract, core and serializer per message, a
-   changelogged state store), then processed by a real `corpactions worker` (validate,
-   schedule, history, timers, one transaction per batch). Each runs in a process of its
+   changelogged state store), then processed by a real `corpactions worker` running the
+   lifecycle agent (validate, schedule, history, timers, dedupe, one transaction per
+   batch; CORPACTIONS_AGENTS=lifecycle: the ISO 20022 documents are the notifier's, off
+   the resolutions' path, as in a deployment that runs it apart). Each runs in a process of its
    own (raw_loop.py, faust_relay.py, quix_peer.py, the worker), as the
    service does, while this process reads its output. Rates are measured between the
    first and the last output record's timestamps, so start-up and group joins are
@@ -25,12 +27,16 @@ and payment events at once, three events per resolution).
    time from its produce timestamp to the moment its schedule event is read
    (read_committed) by a consumer in this process. p50/p99 are over every produced
    resolution: one whose event does not arrive fails the bench.
-3. With `--scale N`: N workers on N input partitions, the same resolutions, their
+3. The notifier: `corpactions notifier` (one partition) turns every schedule event the
+   two runs above wrote into its seev.031, from a backlog; its documents per second
+   between the first and the last document's timestamps, every one arrived once.
+4. With `--scale N`: N workers on N input partitions, the same resolutions, their
    combined rate against the one worker's (all N ids again).
 
-Goals (printed beside their figures): service/raw >= 0.7; service/quix >= 1.5; latency
-p99 <= 25 ms at 500/s. The last two lines are `bench-peer: service/quix = Q (...)` and
-`bench: service/raw = R (...)`.
+Goals (printed beside their figures): service/quix >= 1.5; latency p99 <= 30 ms at
+500/s; the notifier >= 8,000 documents/s on one partition. service/raw is printed for
+reference, not a goal. The last lines are `bench-notifier: D documents/s (...)`,
+`bench-peer: service/quix = Q (...)` and `bench: service/raw = R (...)`.
 A failed run prints `bench: FAILED: ...` on stderr and exits 1.
 
 Uses KAFKA_BOOTSTRAP_SERVERS when set, else starts the project's local broker.
@@ -45,6 +51,7 @@ import datetime as dt
 import gc
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -64,9 +71,10 @@ from corpactions.stream.topics import ensure_topics
 from tests.bench.bench_core import synthetic
 from tests.support.kafka import Namespace, WorkerProcess, env_or_local_broker, key_of
 
-SERVICE_RAW_GOAL = 0.7  # the service's rate against the plain aiokafka pass-through
 SERVICE_QUIX_GOAL = 1.5  # against the Quix Streams exactly-once peer (quix_peer.py)
-LATENCY_P99_GOAL_MS = 25.0  # produce -> schedule event read, at --rate
+LATENCY_P99_GOAL_MS = 30.0  # produce -> schedule event read (read_committed), at --rate
+NOTIFIER_GOAL = 8000.0  # documents/s, the notifier agent on one partition
+LIFECYCLE_ONLY = {"CORPACTIONS_AGENTS": "lifecycle"}  # the documents: the notifier's own run
 LATENCY_WAIT_S = 60.0  # after the last send, the most the latency run waits for events
 
 
@@ -444,7 +452,7 @@ async def scale_out(bootstrap: str, values: list[bytes], workdir: Path, workers:
     resolution's schedule event has arrived exactly once."""
     ns = Namespace(bootstrap, partitions=workers)
     await ns.create()
-    procs = [WorkerProcess(ns, workdir, CORPACTIONS_BATCH_SIZE="2000").start()
+    procs = [WorkerProcess(ns, workdir, CORPACTIONS_BATCH_SIZE="2000", **LIFECYCLE_ONLY).start()
              for _ in range(workers)]  # fmt: skip
     within = 600
     try:
@@ -459,6 +467,32 @@ async def scale_out(bootstrap: str, values: list[bytes], workdir: Path, workers:
             worker.stop()
     out.check(f"service, {workers} workers", ids_of(values), within)
     return out.rate
+
+
+_EVENT_ID = re.compile(rb"<CorpActnEvtId>([^<]*)</CorpActnEvtId>")
+
+
+async def notifier(bootstrap: str, ns: Namespace, expected: list[str], workdir: Path) -> float:
+    """`corpactions notifier` on the schedule events written so far (one partition): its
+    documents/s, once each expected action's document arrived exactly once."""
+    proc = WorkerProcess(ns, workdir, CORPACTIONS_BATCH_SIZE="2000")
+    proc.command = "notifier"
+    proc.start()
+    within = 600
+    try:
+        docs = await read_outputs(bootstrap, ns.topics.notifications, len(expected), within)
+    finally:
+        proc.stop()
+    got = Counter(m.group(1).decode() for v in docs.values if (m := _EVENT_ID.search(v)))
+    missing = [i for i in expected if i not in got]
+    duplicates = sum(c - 1 for c in got.values() if c > 1)
+    if missing or duplicates or len(got) != len(expected):
+        raise BenchFailure(
+            f"notifier: {len(got)} distinct documents of {len(expected)} expected "
+            f"({docs.count} read within {within}s): {len(missing)} missing (first "
+            f"{missing[:5]}), {duplicates} duplicates; log: {proc.log_path}"
+        )
+    return docs.rate
 
 
 def verdict(met: bool) -> str:
@@ -505,7 +539,7 @@ async def run(
     print(f"Quix Streams peer (exactly-once; contract, core, schedule_json, changelogged "
           f"state per message): {n} ids, {quix_rate:,.0f} msg/s")  # fmt: skip
 
-    worker = WorkerProcess(ns, workdir, CORPACTIONS_BATCH_SIZE="2000").start()
+    worker = WorkerProcess(ns, workdir, CORPACTIONS_BATCH_SIZE="2000", **LIFECYCLE_ONLY).start()
     within = 600
     try:
         await wait_ready(worker)
@@ -528,9 +562,12 @@ async def run(
     print(f"latency at {rate}/s for {seconds:.0f}s: all {len(lat)} produced events, "
           f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {lat[-1]:.1f} ms")  # fmt: skip
     print(
-        f"latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms at {rate}/s "
+        f"latency: p50 {p50:.1f} ms, p99 {p99:.1f} ms at {rate}/s, produce -> a "
+        f"read_committed consumer's receipt of the schedule event "
         f"(goal p99 <= {LATENCY_P99_GOAL_MS:g} ms: {verdict(p99 <= LATENCY_P99_GOAL_MS)})"
     )
+    lat_ids = [f"lat-{i}" for i in range(int(rate * seconds))]  # latency()'s event ids
+    docs_rate = await notifier(bootstrap, ns, [*expected, *lat_ids], workdir)
     if scale > 1:
         scaled = await scale_out(bootstrap, values, workdir, scale)
         print(f"service, {scale} partitions x {scale} workers on this machine: {n} ids, "
@@ -538,10 +575,10 @@ async def run(
     print(f"service / exactly-once pass-through = {svc_rate / tx_rate:.3f}: what validating, "
           "scheduling and keeping state cost beyond the guarantee")  # fmt: skip
     ratio = svc_rate / raw_rate
-    print(
-        f"service/raw = {ratio:.3f} (goal >= {SERVICE_RAW_GOAL:g}: "
-        f"{verdict(ratio >= SERVICE_RAW_GOAL)})"
-    )
+    print(f"service/raw = {ratio:.3f} (for reference: not a goal)")
+    print(f"bench-notifier: {docs_rate:,.0f} documents/s (seev.031 from a backlog of "
+          f"{len(expected) + len(lat_ids)} schedule events, one partition; goal >= "
+          f"{NOTIFIER_GOAL:,.0f}: {verdict(docs_rate >= NOTIFIER_GOAL)})")  # fmt: skip
     peer = svc_rate / quix_rate
     print(
         f"service/quix = {peer:.3f} (goal >= {SERVICE_QUIX_GOAL:g}: "

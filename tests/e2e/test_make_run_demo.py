@@ -1,5 +1,6 @@
 """`make run`'s command: a newcomer sees the example resolution's schedule event printed,
-then the service's own address and what to try, and no line that looks like a failure."""
+then the ISO 20022 document the notifier agent wrote for it, then the service's own
+address and what to try, and no line that looks like a failure."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from corpactions.broker.local import free_port
+
+GOLDEN = Path(__file__).parents[1] / "unit" / "golden"
 
 pytestmark = pytest.mark.kafka
 
@@ -55,6 +59,11 @@ def test_demo_prints_the_event_then_the_service_url_and_nothing_alarming(
         event, _ = json.JSONDecoder().raw_decode(out.split("<- key JP3152820001:\n", 1)[1])
         assert event["type"] == "DividendScheduled"
         assert event["event_id"] == "JP3152820001-DVCA-FY2016-INTERIM"
+        after = out.split("<- key JP3152820001:\n", 1)[1]
+        assert "notifications.seev031.v1 <- key JP3152820001:\n" in after
+        document = after.split("notifications.seev031.v1 <- key JP3152820001:\n", 1)[1]
+        golden = (GOLDEN / "seev031.iij-fy2016-interim.xml").read_text()
+        assert document.startswith(golden), document[:3000]
 
         # it ends with the service's own address, which answers, and what to try next
         url = f"http://localhost:{port}"

@@ -83,12 +83,15 @@ async def test_metrics_expose_service_counters_lag_and_verdicts(
     assert samples, worker.log()[-3000:]
 
     # the service's own counters
-    assert value(samples, "corpactions_resolutions_total", verdict="scheduled") == 1
-    assert value(samples, "corpactions_events_emitted_total", type="DividendScheduled") == 1
-    assert value(samples, "corpactions_transactions_total") >= 1
-    assert value(samples, "corpactions_transactions_aborted_total") == 0
-    assert value(samples, "corpactions_timer_backlog") is not None
-    assert value(samples, "corpactions_ready") == 1
+    life = {"agent": "lifecycle"}
+    assert value(samples, "corpactions_resolutions_total", verdict="scheduled", **life) == 1
+    assert value(samples, "corpactions_events_emitted_total", type="DividendScheduled", **life) == 1
+    assert value(samples, "corpactions_transactions_total", **life) >= 1
+    assert value(samples, "corpactions_transactions_aborted_total", **life) == 0
+    assert value(samples, "corpactions_timer_backlog", **life) is not None
+    assert value(samples, "corpactions_ready", **life) == 1
+    # the notifier agent, in the same worker by default: its own series
+    assert value(samples, "corpactions_ready", agent="notifier") == 1
 
     # our group: the resolution was consumed and committed; lag 0 everywhere, OK
     ours = {

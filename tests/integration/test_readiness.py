@@ -44,12 +44,14 @@ async def test_ready_turns_false_without_partitions_and_true_when_given_one(
 ) -> None:
     ns = Namespace(kafka_bootstrap, partitions=1)
     await ns.create()
-    first = WorkerProcess(ns, tmp_path).start()
+    # the lifecycle's readiness (with the notifier too, each agent's group may give its one
+    # partition to another worker, and both are then busy: tests/unit/stream/test_health.py)
+    first = WorkerProcess(ns, tmp_path, CORPACTIONS_AGENTS="lifecycle").start()
     second: WorkerProcess | None = None
     try:
         body = await wait_for(first, 200, None, 90)
         assert body["partitions"] == [0]
-        second = WorkerProcess(ns, tmp_path).start()
+        second = WorkerProcess(ns, tmp_path, CORPACTIONS_AGENTS="lifecycle").start()
         # one partition, two workers: whichever the group leaves idle is not ready
         deadline = time.monotonic() + 90
         states: list[tuple[int, dict[str, Any]] | None] = []

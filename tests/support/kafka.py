@@ -122,12 +122,13 @@ class WorkerProcess:
         self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
+        self.command = "worker"  # or "notifier"
 
     def start(self) -> WorkerProcess:
         self.started_at = time.monotonic()
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "corpactions.cli", "worker"],
+                [sys.executable, "-m", "corpactions.cli", self.command],
                 env=self.env,
                 cwd=self.log_path.parent,
                 stdout=log,

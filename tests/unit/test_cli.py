@@ -30,7 +30,7 @@ def _subcommands() -> list[str]:
 
 def test_every_command_is_the_run_function_of_its_own_module() -> None:
     names = _subcommands()
-    assert names == ["broker", "demo", "dlq", "extract", "lag", "schedule", "worker"]
+    assert names == ["broker", "demo", "dlq", "extract", "lag", "notifier", "schedule", "worker"]
     for name in names:
         module = importlib.import_module(f"corpactions.commands.{name}")
         assert callable(module.run), name

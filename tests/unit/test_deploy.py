@@ -100,14 +100,17 @@ def test_what_kustomize_renders_is_valid_and_rolls_pods_on_a_config_change(versi
         kubernetes_validate.validate(doc, version, strict=True)
     kinds = sorted(d["kind"] for d in docs)
     assert kinds == [
-        "ConfigMap", "Deployment", "Namespace", "NetworkPolicy", "PodDisruptionBudget", "Service"
+        "ConfigMap", "Deployment", "Deployment", "Namespace", "NetworkPolicy",
+        "PodDisruptionBudget", "PodDisruptionBudget", "Service",
     ]  # fmt: skip
     [config] = [d for d in docs if d["kind"] == "ConfigMap"]
-    [deploy] = [d for d in docs if d["kind"] == "Deployment"]
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    assert set(deployments) == {"corpactions-worker", "corpactions-notifier"}
     # the generated name carries a hash of the content, and the pods reference that name
     assert re.fullmatch(r"corpactions-[a-z0-9]{10}", config["metadata"]["name"])
-    [ref] = deploy["spec"]["template"]["spec"]["containers"][0]["envFrom"]
-    assert ref["configMapRef"]["name"] == config["metadata"]["name"]
+    for deploy in deployments.values():
+        [ref] = deploy["spec"]["template"]["spec"]["containers"][0]["envFrom"]
+        assert ref["configMapRef"]["name"] == config["metadata"]["name"]
     assert config["data"] == config_env()
     assert {d["metadata"].get("namespace") for d in docs if d["kind"] != "Namespace"} == {
         "corpactions"
@@ -239,6 +242,39 @@ def test_the_worker_pod_passes_pod_security_restricted() -> None:
     assert restricted_violations(deployment()["spec"]["template"]["spec"]) == []
 
 
+def test_the_notifier_pod_passes_pod_security_restricted() -> None:
+    assert restricted_violations(load(K8S / "notifier.yaml")["spec"]["template"]["spec"]) == []
+
+
+def test_the_notifier_runs_in_its_own_deployment_and_the_workers_run_the_lifecycle() -> None:
+    """`corpactions notifier` (group <app id>-notifier) scaled by its own replicas, with
+    the workers' settings and Secrets; the workers run the lifecycle only."""
+    from corpactions.settings import Settings
+
+    notifier = load(K8S / "notifier.yaml")
+    spec = notifier["spec"]["template"]["spec"]
+    [c] = spec["containers"]
+    assert c["args"] == ["notifier"]
+    assert c["readinessProbe"]["httpGet"]["path"] == "/ready/"
+    assert c["envFrom"] == container()["envFrom"]
+    assert spec["volumes"] == deployment()["spec"]["template"]["spec"]["volumes"]
+    # its credentials come from the overlays' components, as the workers' do (checked
+    # per overlay by test_each_mechanism_needs_only_its_own_secret...)
+    assert c["env"] == []
+    labels = notifier["spec"]["template"]["metadata"]["labels"]
+    assert labels["app.kubernetes.io/component"] == "notifier"
+    assert notifier["spec"]["selector"]["matchLabels"] == labels
+    # not behind the Service (it answers no queries), but under the network policy
+    service = load(K8S / "service.yaml")["spec"]["selector"]
+    assert not service.items() <= labels.items()
+    policy = load(K8S / "networkpolicy.yaml")["spec"]["podSelector"]["matchLabels"]
+    assert policy.items() <= labels.items()
+    env = dict(config_env())  # the base's TLS; each overlay's login is checked above
+    for name in ("KAFKA_SSL_CAFILE", "KAFKA_SSL_CERTFILE", "KAFKA_SSL_KEYFILE"):
+        env[name] = __file__
+    assert Settings.from_env(env).running_agents == ("lifecycle",)
+
+
 def test_the_namespace_enforces_restricted() -> None:
     labels = load(K8S / "namespace.yaml")["metadata"]["labels"]
     assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
@@ -309,13 +345,26 @@ def test_each_mechanism_needs_only_its_own_secret_and_starts_with_what_it_mounts
     its mechanism (a cluster without the other one's Secret starts it), and whose
     settings are valid with exactly what the pod gets: the ConfigMap, the Secrets'
     variables, and every file named mounted from a Secret that holds it."""
-    from corpactions.settings import Settings
 
     docs = rendered(overlay)
     config = the(docs, "ConfigMap")["data"]
-    pod = the(docs, "Deployment")["spec"]["template"]["spec"]
+    deployments = [d for d in docs if d["kind"] == "Deployment"]
+    assert {d["metadata"]["name"] for d in deployments} == {
+        "corpactions-worker",
+        "corpactions-notifier",
+    }
+    for deployment in deployments:  # the workers and the notifier alike
+        pod = deployment["spec"]["template"]["spec"]
+        assert secrets_used(pod) == secrets, deployment["metadata"]["name"]
+        _starts_with_what_it_mounts(pod, config, protocol, secrets)
+
+
+def _starts_with_what_it_mounts(
+    pod: dict[str, Any], config: dict[str, str], protocol: str, secrets: set[str]
+) -> None:
+    from corpactions.settings import Settings
+
     [c] = pod["containers"]
-    assert secrets_used(pod) == secrets
     assert config["KAFKA_SECURITY_PROTOCOL"] == protocol
     assert not {"KAFKA_SASL_PASSWORD", "KAFKA_SASL_USERNAME"} & set(config)
     env = dict(config)
@@ -393,11 +442,13 @@ def test_every_alert_selects_the_job_the_scrape_config_gives() -> None:
     assert all('job="' in r["expr"] for r in rules)
 
 
-def test_the_scrape_config_finds_the_worker_pods_on_their_metrics_path() -> None:
+@pytest.mark.parametrize("manifest", ["deployment.yaml", "notifier.yaml"])
+def test_the_scrape_config_finds_the_worker_pods_on_their_metrics_path(manifest: str) -> None:
     [job] = load(SCRAPE)["scrape_configs"]
     assert job["metrics_path"] == "/metrics/"
-    labels = deployment()["spec"]["template"]["metadata"]["labels"]
-    annotations = deployment()["spec"]["template"]["metadata"].get("annotations", {})
+    template = load(K8S / manifest)["spec"]["template"]
+    labels = template["metadata"]["labels"]
+    annotations = template["metadata"].get("annotations", {})
     assert not [a for a in annotations if a.startswith("prometheus.io/")]  # scraped once
     keep = [r for r in job["relabel_configs"] if r.get("action") == "keep"]
     meta = {
@@ -405,7 +456,9 @@ def test_the_scrape_config_finds_the_worker_pods_on_their_metrics_path() -> None
         "__meta_kubernetes_pod_label_app_kubernetes_io_component": labels[
             "app.kubernetes.io/component"
         ],
-        "__meta_kubernetes_pod_container_port_name": container()["ports"][0]["name"],
+        "__meta_kubernetes_pod_container_port_name": template["spec"]["containers"][0]["ports"][0][
+            "name"
+        ],
     }
     for rule in keep:
         value = ";".join(meta[s] for s in rule["source_labels"])
@@ -591,12 +644,17 @@ def test_the_operator_component_renders_a_podmonitor_and_rules_for_the_same_pods
     assert set(spec) == POD_MONITOR_SPEC
     [endpoint] = spec["podMetricsEndpoints"]
     assert set(endpoint) == POD_METRICS_ENDPOINT
-    pod = the(docs, "Deployment")["spec"]["template"]
-    assert spec["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
-    assert endpoint["port"] in {p["name"] for p in pod["spec"]["containers"][0]["ports"]}
-    # the operator names the job after the pods' label: the job every alert selects
     [job] = load(SCRAPE)["scrape_configs"]
-    assert pod["metadata"]["labels"][spec["jobLabel"]] == job["job_name"]
+    for deployment in [d for d in docs if d["kind"] == "Deployment"]:  # workers, notifier
+        pod = deployment["spec"]["template"]
+        labels = pod["metadata"]["labels"]
+        assert spec["selector"]["matchLabels"].items() <= labels.items()
+        for expression in spec["selector"].get("matchExpressions", []):
+            assert expression["operator"] == "In"
+            assert labels[expression["key"]] in expression["values"]
+        assert endpoint["port"] in {p["name"] for p in pod["spec"]["containers"][0]["ports"]}
+        # the operator names the job after the pods' label: the job every alert selects
+        assert labels[spec["jobLabel"]] == job["job_name"]
     assert endpoint["path"] == job["metrics_path"]
     assert rule["spec"]["groups"] == load(ALERTS)["groups"]
 

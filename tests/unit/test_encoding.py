@@ -31,9 +31,11 @@ from corpactions.contracts.events import (
 from corpactions.contracts.schedule import schedule_json, to_view
 from corpactions.contracts.topics import Topics
 from corpactions.domain import DividendHistory, schedule_dividend
+from corpactions.stream.agent import Outgoing
 from corpactions.stream.intake import Source
-from corpactions.stream.lifecycle import Lifecycle, Outgoing
-from corpactions.stream.state import Action, PartitionState
+from corpactions.stream.lifecycle import Lifecycle
+from corpactions.stream.notifier import Notifier, NotifierState
+from corpactions.stream.state import Action, PartitionState, pack, unpack
 from tests.bench.bench_core import synthetic
 from tests.support.kafka import key_of
 from tests.unit.resolutions import iij_dict
@@ -76,13 +78,21 @@ def iij_sequence() -> list[bytes]:
 
 def emitted(raws: list[bytes]) -> list[Outgoing]:
     """Every resolution processed on IIJ's announcement day (so the replacement and the
-    cancellation come before the payment, which would refuse them), then every date."""
-    life, state, out = Lifecycle(Topics(prefix="")), PartitionState(), []
+    cancellation come before the payment, which would refuse them), then every date;
+    and the notifier's documents of the schedule events."""
+    topics = Topics(prefix="")
+    life, state, out = Lifecycle(topics), PartitionState(), []
     for offset, raw in enumerate(raws):
         source = Source("in", 0, offset, 1_478_239_200_000, key_of(raw))
         out += life.on_resolution(state, raw, source, ANNOUNCED).outputs
         out += life.on_tick(state, ANNOUNCED).outputs
-    return out + list(life.on_tick(state, LATER).outputs)
+    out += life.on_tick(state, LATER).outputs
+    notifier, notified = Notifier(topics), NotifierState()
+    events = [o for o in out if o.topic == topics.schedules]
+    for offset, o in enumerate(events):
+        source = Source(o.topic, 0, offset, None, o.key, o.headers)
+        out += notifier.on_record(notified, o.value, source, ANNOUNCED).outputs
+    return out
 
 
 def test_every_event_emitted_is_byte_for_byte_what_its_contract_model_writes() -> None:
@@ -113,11 +123,19 @@ def test_deterministic_id_is_uuid5(parts: list[str]) -> None:
     assert deterministic_id(*parts) == str(uuid.uuid5(ID_NAMESPACE, "\x1f".join(parts)))
 
 
+@given(st.binary(max_size=5000))
+def test_a_held_resolution_unpacks_to_the_same_bytes(raw: bytes) -> None:
+    assert unpack(pack(raw)) == raw
+
+
 def test_action_record_round_trips_with_a_multi_line_resolution() -> None:
     due = dt.datetime(2016, 9, 29, 15, tzinfo=dt.UTC)
     raw = json.dumps(iij_dict(), indent=2, ensure_ascii=False)
-    action = Action("E-1", "JP3152820001", 2, "REPL", ("m1", "m2"), raw, due, None, due, None)
+    held = pack(raw.encode())  # compressed in memory, as received on the changelog
+    action = Action("E-1", "JP3152820001", 2, "REPL", ("m1", "m2"), held, due, None, due, None)
     assert "\n" in raw
+    assert action.encode().endswith(b"\n" + raw.encode())
+    assert action.resolution_json == raw.encode()
     assert Action.decode(action.encode()) == action
     cancelled = Action("E-2", "X:1", 1, "CANC", ("m3",), None)
     assert Action.decode(cancelled.encode()) == cancelled

@@ -13,6 +13,7 @@ a mandatory cash dividend (DVCA), with IIJ's published dates and rate.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import itertools
@@ -53,8 +54,10 @@ from corpactions.notifications.generated import (
 from corpactions.notifications.restrictions import digits, element_order_errors
 from corpactions.notifications.seev import seev031_document, seev039_document, xsdata_xml
 from corpactions.notifications.writer import check, render
+from corpactions.stream.agent import Outcome, Outgoing
 from corpactions.stream.intake import Source, Verdict
-from corpactions.stream.lifecycle import Lifecycle, Outcome, Outgoing
+from corpactions.stream.lifecycle import Lifecycle
+from corpactions.stream.notifier import Notifier, NotifierState
 from corpactions.stream.state import PartitionState
 from tests.bench.bench_core import synthetic
 from tests.support.kafka import key_of
@@ -92,10 +95,30 @@ def strictly_valid(xml: bytes) -> Any:
     return parsed
 
 
+# the notifier's state and the offset of the next schedule event, beside each lifecycle
+# state (kept with it, so that its id is not reused while the test runs)
+_NOTIFIER: dict[int, tuple[PartitionState, NotifierState, list[int]]] = {}
+
+
+def notified(state: PartitionState, outcome: Outcome) -> Outcome:
+    """``outcome`` with what the notifier writes for its schedule events (read from
+    partition 0 of the schedules topic, offsets counted per ``state``), as it was when
+    the lifecycle wrote the documents itself."""
+    _, notifier_state, offset = _NOTIFIER.setdefault(id(state), (state, NotifierState(), [0]))
+    outputs, reason = list(outcome.outputs), outcome.reason
+    for event in [o for o in outcome.outputs if o.topic == TOPICS.schedules]:
+        source = Source(TOPICS.schedules, 0, offset[0], None, event.key, event.headers)
+        offset[0] += 1
+        notice = Notifier(TOPICS).on_record(notifier_state, event.value, source, NOW)
+        outputs += notice.outputs
+        reason = notice.reason or reason
+    return Outcome(outcome.verdict, tuple(outputs), outcome.changes, reason)
+
+
 def feed(life: Lifecycle, state: PartitionState, offset: int, **changes: Any) -> Outcome:
     raw = json.dumps(iij_dict(**changes), ensure_ascii=False).encode()
     source = Source(TOPICS.resolutions, 0, offset, None, key_of(raw))
-    return life.on_resolution(state, raw, source, NOW)
+    return notified(state, life.on_resolution(state, raw, source, NOW))
 
 
 def documents(outcome: Outcome) -> list[Outgoing]:
@@ -223,7 +246,8 @@ def test_duplicates_stale_versions_and_date_events_write_no_document() -> None:
     feed(life, state, 0)
     assert documents(feed(life, state, 1)) == []  # same message_id: duplicate
     assert documents(feed(life, state, 2, message_id="old")) == []  # version 1 again: stale
-    assert documents(life.on_tick(state, dt.datetime(2017, 1, 1, tzinfo=dt.UTC))) == []
+    later = life.on_tick(state, dt.datetime(2017, 1, 1, tzinfo=dt.UTC))
+    assert documents(notified(state, later)) == []
 
 
 def test_same_input_gives_the_same_document() -> None:
@@ -331,9 +355,17 @@ def test_inexpressible_resolution_keeps_its_json_event_and_dead_letters_the_noti
     assert outcome.reason == "iso20022_restriction"
     assert {(e["code"], e["field"]) for e in letter["reason"]["errors"]} == {(code, field)}
     assert field in letter["reason"]["message"]
-    assert letter["source_offset"] == 4
+    # it names the schedule event it came from: where it was read, and its id
+    [event] = [o for o in outcome.outputs if o.topic == TOPICS.schedules]
+    assert (letter["source_topic"], letter["source_partition"], letter["source_offset"]) == (
+        TOPICS.schedules,
+        0,
+        0,
+    )
+    assert json.loads(event.value)["id"] in letter["reason"]["message"]
+    assert base64.b64decode(letter["payload_base64"]) == event.value
     # a distinct, deterministic id: not the id a rejection of the same record would get
-    assert letter["id"] == str(uuid.uuid5(ID_NAMESPACE, f"seev\x1f{TOPICS.resolutions}\x1f0\x1f4"))
+    assert letter["id"] == str(uuid.uuid5(ID_NAMESPACE, f"seev\x1f{TOPICS.schedules}\x1f0\x1f0"))
 
 
 def test_event_id_of_exactly_35_characters_is_expressible() -> None:

@@ -1,5 +1,5 @@
 """`corpactions demo [--seed FILE] [--once]` (`make run`): the local Kafka, one worker,
-the example resolution in, its event printed.
+the example resolution in, its event printed, then its ISO 20022 document (seev.031).
 
 A newcomer's first look at the service. The broker is the project's detached local
 broker (started here when not running, and stopped again on exit if started here); the
@@ -31,6 +31,7 @@ from corpactions.broker import daemon
 from corpactions.broker.local import project_root
 from corpactions.commands import bootstrap_servers
 from corpactions.contracts.board_resolution import BoardResolution
+from corpactions.contracts.events import deterministic_id
 from corpactions.ops.aiokafka_private import cluster_metadata, coordinator_ready, partitions_of
 from corpactions.settings import Settings
 from corpactions.stream.startup import CannotStart, check_kafka
@@ -76,6 +77,10 @@ def run_demo(seed_path: str | None, keep_running: bool = True) -> int:
         value = asyncio.run(_feed_and_wait(settings, seed, key, WAIT_S, worker))
         print(f"\n{settings.topics.schedules} <- key {key.decode()}:")
         print(json.dumps(json.loads(value), indent=2))
+        if "notifier" in settings.running_agents:  # its ISO 20022 document, after the event
+            xml = asyncio.run(_document(settings, key, json.loads(seed), WAIT_S, worker))
+            print(f"\n{settings.topics.notifications} <- key {key.decode()}:")
+            print(xml.decode(), end="")
         if keep_running:
             _wait_ready(settings, WAIT_S, worker)
             print(_next_steps(settings, bootstrap, json.loads(value).get("event_id")))
@@ -176,8 +181,9 @@ async def _settle(settings: Settings, timeout_s: float) -> None:
                 with contextlib.suppress(KafkaError, TimeoutError):
                     remaining = max(deadline - time.monotonic(), 0.1)
                     await asyncio.wait_for(consumer.end_offsets(tps), remaining)
-                    if await coordinator_ready(
-                        consumer, 0, settings.app_id
+                    groups = [settings.app_id, f"{settings.app_id}-notifier"]
+                    if all(
+                        [await coordinator_ready(consumer, 0, group) for group in groups]
                     ) and await coordinator_ready(consumer, 1, f"{settings.app_id}-demo"):
                         return
             await asyncio.sleep(0.25)
@@ -291,3 +297,35 @@ async def _schedule_event(
                 ):
                     return bytes(record.value)
     raise TimeoutError(f"no schedule event within {wait_s:.0f}s")
+
+
+async def _document(
+    settings: Settings, key: bytes, wanted: Any, wait_s: float, worker: subprocess.Popen[bytes]
+) -> bytes:
+    """The seev.031 the notifier agent wrote for ``wanted`` (its ``ce_id`` derives from
+    the message definition, the event id and the version)."""
+    assert settings.bootstrap_servers
+    record_id = deterministic_id(
+        "seev.031.001.14", str(wanted.get("event_id")), str(wanted.get("version"))
+    ).encode()
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        **settings.security.client_options(),
+    )
+    await consumer.start()
+    try:
+        await _read_from_beginning(consumer, settings.topics.notifications)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if worker.poll() is not None:
+                raise RuntimeError(f"the worker exited with code {worker.returncode}")
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                for record in records:
+                    if record.key == key and ("ce_id", record_id) in list(record.headers):
+                        return bytes(record.value)
+        raise TimeoutError(f"no ISO 20022 document within {wait_s:.0f}s")
+    finally:
+        await consumer.stop()

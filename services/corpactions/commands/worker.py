@@ -18,7 +18,18 @@ from corpactions.stream.startup import CannotStart, check_kafka
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    return run_agents(Settings.from_env(), "worker")
+
+
+def run_agents(settings: Settings, command: str) -> int:
+    """Check Kafka, then run the worker with the agents of ``settings``."""
+    if not settings.running_agents:
+        print(
+            f"corpactions {command}: nothing to run: CORPACTIONS_AGENTS names only the "
+            "notifier and CORPACTIONS_ISO20022_NOTIFICATIONS is false",
+            file=sys.stderr,
+        )
+        return 2
     try:
         settings = settings.replace(bootstrap_servers=bootstrap_servers(settings))
         assert settings.bootstrap_servers is not None
@@ -27,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(check_login(settings.bootstrap_servers, settings.security))
         asyncio.run(check_kafka(settings))
     except (CannotStart, BrokerError) as exc:  # BrokerError: no Kafka named, none running
-        print(f"corpactions worker: {exc}", file=sys.stderr)
+        print(f"corpactions {command}: {exc}", file=sys.stderr)
         return 2
     from corpactions.stream.worker import run_worker  # faust: loaded once Kafka is fine
 

@@ -14,12 +14,13 @@ import uuid
 from collections.abc import Mapping
 from enum import StrEnum
 from hashlib import sha1
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import to_json
 
 from corpactions.contracts.schedule import ScheduleView
+from corpactions.domain import EventType
 
 # Namespace for deterministic output ids (uuid5); never change it: ids are contracts.
 ID_NAMESPACE = uuid.UUID("6f1c7f52-8a59-5b8e-9d43-2f0a6c1e9b10")
@@ -66,10 +67,30 @@ class _Event(BaseModel):
     emitted_at: dt.datetime = Field(description="When the service emitted it (UTC).")
 
 
+def _unset(value: Any) -> bool:
+    return value is None
+
+
+# Written only when set (absent, not null, otherwise): events of resolutions without
+# them are the bytes they were before these fields were added.
+OMITTED_WHEN_NULL: Final = frozenset({"official_reference", "cancellation"})
+
+
+def _official_reference() -> Any:
+    return Field(
+        default=None,
+        exclude_if=_unset,
+        description="The resolution's official_reference (the ISO 20022 document's "
+        "OffclCorpActnEvtId); absent when it gives none.",
+        examples=["IIJ-2016-INT"],
+    )
+
+
 class DividendScheduled(_Event):
     """A new dividend's schedule, as soon as its resolution is processed."""
 
     type: Literal["DividendScheduled"] = "DividendScheduled"
+    official_reference: str | None = _official_reference()
     schedule: ScheduleView
 
 
@@ -78,7 +99,25 @@ class DividendScheduleReplaced(_Event):
 
     type: Literal["DividendScheduleReplaced"] = "DividendScheduleReplaced"
     previous_version: int = Field(ge=1, description="The version this one replaces.")
+    official_reference: str | None = _official_reference()
     schedule: ScheduleView
+
+
+class CancellationDetails(BaseModel):
+    """A cancelling (CANC/WITH) resolution's own details, as its seev.039 reads them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    isin: str | None = Field(description="security.isin", examples=["JP3152820001"])
+    local_code: str | None = Field(description="security.local_code", examples=["3774"])
+    mic: str = Field(description="security.mic", examples=["XTKS"])
+    event_type: EventType = Field(
+        description="DVCA cash dividend, CAPD capital distribution (source_of_funds)",
+        examples=["DVCA"],
+    )
+    record_date: dt.date = Field(description="record_date", examples=["2016-09-30"])
+    payment_date: dt.date | None = Field(description="payment_date", examples=["2016-12-06"])
+    subject_to_approval: bool = Field(description="subject_to_approval", examples=[False])
 
 
 class DividendCancelled(_Event):
@@ -86,6 +125,16 @@ class DividendCancelled(_Event):
 
     type: Literal["DividendCancelled"] = "DividendCancelled"
     function: Literal["CANC", "WITH"]
+    official_reference: str | None = _official_reference()
+    cancellation: CancellationDetails | None = Field(
+        default=None,
+        exclude_if=_unset,
+        description="What the cancelling resolution itself states, when the schedule "
+        "does not say it: no schedule was emitted for the action, or the cancellation "
+        "names another security, record date or terms than the cancelled schedule (as "
+        "far as its ISO 20022 cancellation advice reads them). Absent otherwise: the "
+        "schedule's are the cancellation's.",
+    )
     schedule: ScheduleView | None = Field(
         description="The last schedule emitted for this action, null if none was."
     )
@@ -150,8 +199,9 @@ class DeadLetterCode(StrEnum):
     - iso20022_restriction: the resolution was processed (its JSON events were emitted)
       but its ISO 20022 notification cannot express a field (a length, pattern or
       number of digits the standard restricts): the letter replaces the notification.
-      Replaying it changes nothing (its message_id was applied): publish a corrected
-      version instead
+      Written by the notifier, it holds the schedule event (source: the schedules
+      topic's partition and offset; the message names the event's id). Replaying it
+      changes nothing: publish a corrected version instead
     """
 
     PAYLOAD_TOO_LARGE = "payload_too_large"
@@ -233,5 +283,11 @@ def event_json(model: type[_Event], fields: Mapping[str, Any], schedule: bytes |
     service's hot path: no model is built (tested against pydantic).
     """
     names, kind = _layout(model)
-    envelope = to_json({name: kind if name == "type" else fields[name] for name in names})
+    envelope = to_json(
+        {
+            name: kind if name == "type" else fields[name]
+            for name in names
+            if name not in OMITTED_WHEN_NULL or fields.get(name) is not None
+        }
+    )
     return envelope[:-1] + b',"schedule":' + (b"null" if schedule is None else schedule) + b"}"

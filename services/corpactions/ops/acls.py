@@ -37,12 +37,18 @@ class Acl:
 def worker_acls(topics: Topics, app_id: str) -> list[Acl]:
     """What ``corpactions worker`` (group ``app_id``) needs, its lag monitor included."""
     changelog = topics.changelog(app_id)
+    notifier_changelog = topics.changelog(f"{app_id}-notifier")
     out = [
         Acl("Topic", topics.resolutions, "Read", "consume the resolutions"),
         *(Acl("Topic", t, "Write", "produce events and dead letters") for t in topics.outputs()),
         Acl("Topic", changelog, "Read", "restore state"),
         Acl("Topic", changelog, "Write", "write state"),
         Acl("Group", app_id, "Read", "join the group, commit offsets in transactions"),
+        # the notifier agent (group <app id>-notifier): schedule events in, documents out
+        Acl("Topic", topics.schedules, "Read", "the notifier: consume the schedule events"),
+        Acl("Topic", notifier_changelog, "Read", "the notifier: restore its state"),
+        Acl("Topic", notifier_changelog, "Write", "the notifier: write its state"),
+        Acl("Group", f"{app_id}-notifier", "Read", "the notifier: join its group"),
         Acl(
             "TransactionalId",
             f"{app_id}-",
@@ -58,7 +64,7 @@ def worker_acls(topics: Topics, app_id: str) -> list[Acl]:
                 "create the topic when missing",
                 optional="the service cannot create its topics: create them beforehand",
             )
-            for t in (topics.resolutions, *topics.outputs(), changelog)
+            for t in (topics.resolutions, *topics.outputs(), changelog, notifier_changelog)
         ),
         Acl(
             "Topic",

@@ -15,7 +15,8 @@ only) - the same values Burrow's own ``burrow_kafka_consumer_status`` exports.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -87,62 +88,67 @@ class ServiceStats(Protocol):
     def aborted_transactions(self) -> int: ...
 
 
+@dataclass(frozen=True)
+class AgentMetrics:
+    """What one agent's engine exports (the lifecycle's or the notifier's): each series
+    carries its name as the ``agent`` label."""
+
+    agent: str
+    stats: ServiceStats
+    timer_backlog: Callable[[], int] = lambda: 0
+    ready: Callable[[], bool] = lambda: False
+    overdue: Callable[[], tuple[int, float]] = lambda: (0, 0.0)
+    assigned: Callable[[], int] = lambda: 0
+
+
 class ServiceCollector(Collector):
-    def __init__(
-        self,
-        stats: ServiceStats,
-        timer_backlog: Callable[[], int],
-        ready: Callable[[], bool],
-        overdue: Callable[[], tuple[int, float]] = lambda: (0, 0.0),
-        assigned: Callable[[], int] = lambda: 0,
-    ) -> None:
-        self.assigned = assigned
-        self.stats = stats
-        self.timer_backlog = timer_backlog
-        self.ready = ready
-        self.overdue = overdue
+    def __init__(self, agents: Sequence[AgentMetrics]) -> None:
+        self.agents = agents
 
     def collect(self) -> Iterable[Metric]:
-        s = self.stats
-        yield _labelled_counter("corpactions_resolutions", "verdict", s.verdicts)
-        # every reason from 0, so that the first letters of a reason are an increase
-        # (a series born at 3 has no rate, and its alert would never fire)
-        reasons = {code.value: 0 for code in DeadLetterCode} | dict(s.dead_letter_reasons)
-        yield _labelled_counter("corpactions_dead_letters", "reason", reasons)
-        yield _labelled_counter("corpactions_events_emitted", "type", s.emitted)
-        yield CounterMetricFamily(
-            "corpactions_transactions",
-            SERVICE_METRICS["corpactions_transactions_total"],
-            value=s.transactions,
-        )
-        yield CounterMetricFamily(
-            "corpactions_transactions_aborted",
-            SERVICE_METRICS["corpactions_transactions_aborted_total"],
-            value=s.aborted_transactions,
-        )
-        yield GaugeMetricFamily(
-            "corpactions_timer_backlog",
-            SERVICE_METRICS["corpactions_timer_backlog"],
-            value=self.timer_backlog(),
-        )
-        overdue, overdue_s = self.overdue()
-        for name, value in (
-            ("corpactions_timers_overdue", overdue),
-            ("corpactions_timers_overdue_seconds", overdue_s),
-        ):
-            yield GaugeMetricFamily(name, SERVICE_METRICS[name], value=value)
-        yield GaugeMetricFamily(
-            "corpactions_ready", SERVICE_METRICS["corpactions_ready"], value=int(self.ready())
-        )
-        name = "corpactions_partitions_assigned"
-        yield GaugeMetricFamily(name, SERVICE_METRICS[name], value=self.assigned())
+        def counter(name: str, *labels: str) -> CounterMetricFamily:
+            help_text = SERVICE_METRICS[name + "_total"]
+            return CounterMetricFamily(name, help_text, labels=["agent", *labels])
 
-
-def _labelled_counter(name: str, label: str, counts: Mapping[str, int]) -> Metric:
-    family = CounterMetricFamily(name, SERVICE_METRICS[name + "_total"], labels=[label])
-    for key, value in sorted(counts.items()):
-        family.add_metric([key], value)
-    return family
+        verdicts = counter("corpactions_resolutions", "verdict")
+        reasons = counter("corpactions_dead_letters", "reason")
+        emitted = counter("corpactions_events_emitted", "type")
+        transactions = counter("corpactions_transactions")
+        aborted = counter("corpactions_transactions_aborted")
+        gauges = {
+            name: GaugeMetricFamily(name, SERVICE_METRICS[name], labels=["agent"])
+            for name in (
+                "corpactions_timer_backlog",
+                "corpactions_timers_overdue",
+                "corpactions_timers_overdue_seconds",
+                "corpactions_ready",
+                "corpactions_partitions_assigned",
+            )
+        }
+        for a in self.agents:
+            s = a.stats
+            for key, value in sorted(s.verdicts.items()):
+                verdicts.add_metric([a.agent, key], value)
+            # every reason from 0, so that the first letters of a reason are an increase
+            # (a series born at 3 has no rate, and its alert would never fire)
+            counts = {code.value: 0 for code in DeadLetterCode} | dict(s.dead_letter_reasons)
+            for key, value in sorted(counts.items()):
+                reasons.add_metric([a.agent, key], value)
+            for key, value in sorted(s.emitted.items()):
+                emitted.add_metric([a.agent, key], value)
+            transactions.add_metric([a.agent], s.transactions)
+            aborted.add_metric([a.agent], s.aborted_transactions)
+            overdue, overdue_s = a.overdue()
+            values: tuple[tuple[str, float], ...] = (
+                ("corpactions_timer_backlog", a.timer_backlog()),
+                ("corpactions_timers_overdue", overdue),
+                ("corpactions_timers_overdue_seconds", overdue_s),
+                ("corpactions_ready", int(a.ready())),
+                ("corpactions_partitions_assigned", a.assigned()),
+            )
+            for gauge, reading in values:
+                gauges[gauge].add_metric([a.agent], reading)
+        yield from (verdicts, reasons, emitted, transactions, aborted, *gauges.values())
 
 
 class LagCollector(Collector):
@@ -215,11 +221,18 @@ def build_registry(
     monitor: LagMonitor | None = None,
     overdue: Callable[[], tuple[int, float]] = lambda: (0, 0.0),
     assigned: Callable[[], int] = lambda: 0,
+    agents: Sequence[AgentMetrics] = (),
 ) -> CollectorRegistry:
-    """A private registry with the service's and the lag monitor's collectors."""
+    """A private registry with the service's and the lag monitor's collectors: the
+    ``agents``' series, or ``service``'s (and the callables after it) as the lifecycle's."""
     registry = CollectorRegistry(auto_describe=False)
     if service is not None:
-        registry.register(ServiceCollector(service, timer_backlog, ready, overdue, assigned))
+        agents = (
+            AgentMetrics("lifecycle", service, timer_backlog, ready, overdue, assigned),
+            *agents,
+        )
+    if agents:
+        registry.register(ServiceCollector(agents))
     if monitor is not None:
         registry.register(LagCollector(monitor))
     return registry

@@ -17,13 +17,16 @@ from faust.app.base import BootStrategy
 from mode import Service
 
 from corpactions.ops.lag import LagTracker
-from corpactions.ops.metrics import build_registry
+from corpactions.ops.metrics import AgentMetrics, build_registry
 from corpactions.ops.monitor import LagMonitor
 from corpactions.settings import Settings
+from corpactions.stream.agent import placement
 from corpactions.stream.calendar_page import register_calendar
 from corpactions.stream.clock import Clock, system_clock
 from corpactions.stream.engine import Engine
 from corpactions.stream.lifecycle import Lifecycle
+from corpactions.stream.notifier import Notifier
+from corpactions.stream.topics import provision_notifier
 from corpactions.stream.web import register_metrics, register_views
 
 
@@ -35,7 +38,8 @@ class _HostBoot(BootStrategy):
 
 class HostApp(faust.App):
     BootStrategy = _HostBoot
-    corpactions_engine: Engine | None = None
+    corpactions_engine: Engine | None = None  # the lifecycle's (None: not run here)
+    corpactions_engines: dict[str, Engine] | None = None  # every agent's, by name
 
     async def _wait_for_table_recovery_completed(self) -> bool:
         return False  # no faust tables: state lives in the engine's changelog
@@ -50,6 +54,17 @@ def crash(app: Any, exc: BaseException) -> None:
     engine has logged already. Re-check it when upgrading either package.
     """
     app._crash(exc)
+
+
+def _metrics_of(engine: Engine) -> AgentMetrics:
+    return AgentMetrics(
+        engine.agent.name,
+        engine.stats,
+        timer_backlog=lambda: sum(p.state.timer_backlog for p in engine.partitions.values()),
+        ready=lambda: engine.ready,
+        overdue=engine.overdue_timers,
+        assigned=engine.assigned_count,
+    )
 
 
 def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | None = None) -> Any:
@@ -72,39 +87,57 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
         web_graph_enabled=False,
         web_stats_enabled=False,
     )
-    engine = Engine(
-        settings,
-        Lifecycle(
-            settings.topics,
-            settings.record_date_event_time,
-            settings.payment_date_event_time,
-            notifications=settings.iso20022_notifications,
-        ),
-        clock,
-    )
+    # The agents (CORPACTIONS_AGENTS; the notifier only with documents on): one engine
+    # each, side by side in this process, each with its own group, producers, changelog.
+    engines: dict[str, Engine] = {}
+    for name in settings.running_agents:
+        if name == "lifecycle":
+            lifecycle = Lifecycle(
+                settings.topics,
+                settings.record_date_event_time,
+                settings.payment_date_event_time,
+            )
+            engines[name] = Engine(settings, lifecycle, clock)
+        else:
+            engines[name] = Engine(
+                settings, Notifier(settings.topics), clock, provision_topics=provision_notifier
+            )
+    engine = engines.get("lifecycle")
+    first = next(iter(engines.values()))
     app.corpactions_engine = engine
+    app.corpactions_engines = engines
 
     @app.service
     class EngineService(Service):
         async def on_start(self) -> None:
-            await engine.start()
+            for e in engines.values():
+                await e.start()
 
         async def on_stop(self) -> None:
-            await calendar.stop()
-            await engine.stop()
+            if calendar is not None:
+                await calendar.stop()
+            for e in reversed(engines.values()):
+                await e.stop()
 
     def fatal(exc: BaseException) -> None:
         app.loop.call_soon(crash, app, exc)
 
-    engine.on_fatal = fatal
-    register_views(app, engine)
-    calendar = register_calendar(app, engine)  # /calendar, .json, .ics (read-only)
+    for e in engines.values():
+        e.on_fatal = fatal
+    register_views(app, engine, list(engines.values()))
+    # /calendar, .json, .ics (read-only): the lifecycle's state, where its engine runs
+    calendar = register_calendar(app, engine) if engine is not None else None
 
     # Lag and verdicts of our own group plus CORPACTIONS_LAG_GROUPS, sampled in the
     # background by the worker holding input partition 0 only (one per group, not one
     # per replica; handed over with the partition); /metrics/ serves them with the
     # engine's counters (see corpactions.ops).
-    watched = ("*",) if "*" in settings.lag_groups else (settings.app_id, *settings.lag_groups)
+    # the notifier's group too wherever documents are on, so that its lag shows (and its
+    # alert fires) even when no notifier runs at all
+    own = (settings.app_id, *(e.group_id for e in engines.values()))
+    if settings.iso20022_notifications:
+        own += (placement(settings, "notifier").group_id,)
+    watched = ("*",) if "*" in settings.lag_groups else (*dict.fromkeys(own), *settings.lag_groups)
     monitor = LagMonitor(
         LagTracker(
             settings.bootstrap_servers,
@@ -113,7 +146,7 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
             intervals=settings.lag_window,
         ),
         settings.lag_interval_s,
-        active=lambda: any(tp.partition == 0 for tp in engine.partitions),
+        active=lambda: any(tp.partition == 0 for tp in first.partitions),
     )
 
     @app.service
@@ -125,12 +158,8 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
             await monitor.stop()
 
     registry = build_registry(
-        service=engine.stats,
-        timer_backlog=lambda: sum(p.state.timer_backlog for p in engine.partitions.values()),
-        ready=lambda: engine.ready,
+        agents=[_metrics_of(e) for e in engines.values()],
         monitor=monitor,
-        overdue=engine.overdue_timers,
-        assigned=engine.assigned_count,
     )
     register_metrics(app, registry)
     return app

@@ -12,7 +12,7 @@ import datetime as dt
 import html
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from corpactions.stream.calendar_view import (
     DIVIDEND_TYPES,
@@ -29,6 +29,7 @@ from corpactions.stream.calendar_view import (
 
 if TYPE_CHECKING:
     from corpactions.stream.engine import Engine
+    from corpactions.stream.state import PartitionState
 
 REFRESH_S = 60  # the page reloads itself this often (meta refresh)
 
@@ -319,6 +320,11 @@ def render_ics(cal: Calendar, base_url: str) -> str:
 # -- the views ---------------------------------------------------------------------------
 
 
+def _states(engine: Engine) -> dict[int, PartitionState]:
+    """The lifecycle's partition states (the calendar is registered on its engine only)."""
+    return {tp.partition: cast("PartitionState", p.state) for tp, p in engine.partitions.items()}
+
+
 def register_calendar(app: Any, engine: Engine) -> DeadLetterDigest:
     """Add the three calendar views to the worker's web server; the dead-letter digest
     they share is returned (the caller stops it with the worker)."""
@@ -338,7 +344,7 @@ def register_calendar(app: Any, engine: Engine) -> DeadLetterDigest:
         now = engine.clock()
         params = {k: request.query.get(k, "") for k in request.query}
         query = CalendarQuery.parse(params, now.date())
-        mine = {tp.partition: p.state for tp, p in engine.partitions.items()}
+        mine = _states(engine)
         entries, overdue = await local_entries(mine, query, now)
         results = await _ask_peers(engine, f"/calendar.json?{query.query_string()}")
         missing = unavailable(results, engine.members.self_url, local_gap(engine))
@@ -370,7 +376,7 @@ def register_calendar(app: Any, engine: Engine) -> DeadLetterDigest:
         if gap:
             url = engine.members.self_url
             return view.json({"unavailable": [{"url": url, "why": gap}]}, status=503)
-        mine = {tp.partition: p.state for tp, p in engine.partitions.items()}
+        mine = _states(engine)
         entries, overdue = await local_entries(mine, query, now)
         return view.json({"entries": entries, "overdue": overdue})
 

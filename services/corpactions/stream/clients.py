@@ -18,15 +18,16 @@ from corpactions.settings import Settings
 from corpactions.stream.members import GroupMembers, MembersAssignor
 
 
-def group_consumer(settings: Settings, members: GroupMembers) -> Any:
-    """The consumer of the resolutions, in group ``app_id`` (returns `AIOKafkaConsumer`;
-    aiokafka ships no types)."""
+def group_consumer(settings: Settings, members: GroupMembers, group_id: str | None = None) -> Any:
+    """The consumer of an agent's input, in its group (``app_id``: the lifecycle's; returns
+    `AIOKafkaConsumer`, aiokafka ships no types)."""
     s = settings
+    group = group_id or s.app_id
     return AIOKafkaConsumer(
         bootstrap_servers=s.bootstrap_servers,
         **s.security.client_options(),
-        group_id=s.app_id,
-        client_id=f"{s.app_id}-consumer",
+        group_id=group,
+        client_id=f"{group}-consumer",
         enable_auto_commit=False,
         isolation_level="read_committed",
         auto_offset_reset="earliest",
@@ -43,15 +44,19 @@ def group_consumer(settings: Settings, members: GroupMembers) -> Any:
     )
 
 
-def transactional_producer(settings: Settings, tp: TopicPartition) -> Any:
+def transactional_producer(
+    settings: Settings, tp: TopicPartition, transactional_id: str | None = None
+) -> Any:
     """The producer of input partition ``tp``: its ``transactional.id`` names the
-    partition, so the worker that takes it over fences the previous owner."""
+    partition (and the agent: the lifecycle's is ``<app id>-<input topic>-<partition>``),
+    so the worker that takes it over fences the previous owner."""
     s = settings
+    txn_id = transactional_id or f"{s.app_id}-{tp.topic}-{tp.partition}"
     return AIOKafkaProducer(
         bootstrap_servers=s.bootstrap_servers,
         **s.security.client_options(),
-        client_id=f"{s.app_id}-{tp.partition}",
-        transactional_id=f"{s.app_id}-{tp.topic}-{tp.partition}",
+        client_id=f"{txn_id}-producer" if transactional_id else f"{s.app_id}-{tp.partition}",
+        transactional_id=txn_id,
         enable_idempotence=True,
         acks="all",
         linger_ms=s.producer_linger_ms,

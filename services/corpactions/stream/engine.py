@@ -1,4 +1,8 @@
-"""The transactional engine: consume resolutions, apply the lifecycle, emit exactly once.
+"""The transactional engine: consume an agent's input, apply the agent, emit exactly once.
+
+It hosts one agent (stream/agent.py): the lifecycle (resolutions in, group ``app_id``)
+or the notifier (schedule events in, group ``<app id>-notifier``); a worker running both
+runs two engines side by side, each with its own consumer, producers and changelog.
 
 Why not a faust agent: faust-streaming can commit past a message still in flight with
 concurrency > 1 (issue #606), has reported duplicates after rebalances, and its
@@ -6,7 +10,7 @@ per-message consume path costs many times a plain aiokafka loop (``make bench`` 
 the two). This engine keeps faust as the host (worker lifecycle, signals, web server) and
 does the Kafka work itself:
 
-- one consumer in group ``app_id`` with ``read_committed`` and no auto-commit;
+- one consumer in the agent's group with ``read_committed`` and no auto-commit;
 - per assigned input partition, a `PartitionProcessor` (stream/partition.py) with one
   transactional producer whose ``transactional.id`` names that partition, so the worker
   that takes a partition over fences the previous owner (init_transactions aborts its
@@ -51,10 +55,10 @@ from corpactions.domain import configure_calendars, preload
 from corpactions.ops.access import denial, first_denial
 from corpactions.ops.acls import worker_acls
 from corpactions.settings import Settings
+from corpactions.stream.agent import Agent, AgentState, Placement, placement
 from corpactions.stream.clients import changelog_reader, group_consumer, transactional_producer
 from corpactions.stream.clock import Clock
 from corpactions.stream.kafka_tuning import rebalancing, set_concurrent_transactions_backoff
-from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.logs import log_dead_letters
 from corpactions.stream.members import GroupMembers
 from corpactions.stream.partition import (
@@ -62,7 +66,6 @@ from corpactions.stream.partition import (
     Committed,
     PartitionProcessor,
 )
-from corpactions.stream.state import PartitionState
 from corpactions.stream.stats import EngineStats
 from corpactions.stream.topics import provision
 
@@ -73,6 +76,7 @@ T = TypeVar("T")
 RETRY_WINDOW_S = 120.0  # how long start-up and partition set-up retry transient errors
 GROUP_COMMIT_INTERVAL_S = 1.0  # the group's offsets follow the transactions this closely
 GROUP_COMMIT_TIMEOUT_S = 5.0  # best effort: never let a revocation or a stop wait longer
+NO_PARTITIONS = "no partitions assigned"  # idle (more workers than partitions), not down
 
 
 async def retrying(what: str, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -103,7 +107,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         await self.engine.assign(set(assigned))
 
 
-def keep_out_of_gc(states: Iterable[PartitionState]) -> None:
+def keep_out_of_gc(states: Iterable[AgentState]) -> None:
     """Move what exists now, the partitions' state containers among it, to the cyclic
     GC's permanent generation, which its passes never walk.
 
@@ -123,19 +127,33 @@ def keep_out_of_gc(states: Iterable[PartitionState]) -> None:
 class Engine:
     """The service's Kafka loop (see module docstring)."""
 
-    def __init__(self, settings: Settings, lifecycle: Lifecycle, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        agent: Agent,
+        clock: Clock,
+        where: Placement | None = None,
+        provision_topics: Callable[[Settings, dict[str, Any]], Awaitable[None]] = provision,
+    ) -> None:
         if not settings.bootstrap_servers:
             raise ValueError("settings.bootstrap_servers is required")
         self.settings = settings
-        self.lifecycle = lifecycle
+        self.agent = agent
         self.clock = clock
-        self.group_id = settings.app_id
+        self.placement = where or placement(settings, agent.name)
+        self.group_id = self.placement.group_id
+        self.provision_topics = provision_topics
         self.stats = EngineStats()
         self.partitions: dict[TopicPartition, PartitionProcessor] = {}
+        txn_id = self.placement.transactional_id
+
+        def new_producer(tp: TopicPartition) -> Any:
+            return transactional_producer(settings, tp, txn_id(tp.partition))
+
         self.collaborators = Collaborators(
-            lifecycle=lifecycle,
-            changelog_topic=settings.topics.changelog(settings.app_id),
-            new_producer=partial(transactional_producer, settings),
+            agent=agent,
+            changelog_topic=self.placement.changelog_topic,
+            new_producer=new_producer,
             new_changelog_reader=partial(changelog_reader, settings),
             txn_timeout_s=settings.txn_timeout_s,
             while_committing=self.fetch_ahead,
@@ -186,7 +204,7 @@ class Engine:
         if self._busy:
             return f"restoring partitions {sorted(tp.partition for tp in self._busy)}"
         if not self.partitions:
-            return "no partitions assigned"
+            return NO_PARTITIONS
         return None
 
     def assigned_count(self) -> int:
@@ -211,8 +229,9 @@ class Engine:
         # The calendar horizon moves with time: derived from today at every start-up.
         # Trading days from the calendar cache (calendar_cache.py): fourteen markets take
         # tens of seconds to compute at start-up, a few milliseconds to read.
-        configure_calendars(s.calendar_horizon(self.clock().date()), cache_in(s.calendar_cache))
-        preload()  # build the exchange calendars now, not inside the first transaction
+        if self.agent.uses_calendars:  # the lifecycle's; the notifier reads none
+            configure_calendars(s.calendar_horizon(self.clock().date()), cache_in(s.calendar_cache))
+            preload()  # build the exchange calendars now, not inside the first transaction
         # Everything loaded so far (modules, calendars, schemas) lives as long as the
         # process: out of the cyclic GC's full passes, which otherwise walk all of it each
         # time (the state itself is kept untracked, see stream/state.py).
@@ -224,14 +243,14 @@ class Engine:
         try:
             # created, or verified (CORPACTIONS_CREATE_TOPICS=false); the input and the
             # changelog must agree in partitions (stream/topics.py)
-            await retrying("creating topics", partial(provision, s, security))
-            self.consumer = group_consumer(s, self.members)
-            self.consumer.subscribe([s.topics.resolutions], listener=_Rebalance(self))
+            await retrying("creating topics", partial(self.provision_topics, s, security))
+            self.consumer = group_consumer(s, self.members, self.group_id)
+            self.consumer.subscribe([self.placement.input_topic], listener=_Rebalance(self))
             await self.consumer.start()
         except KafkaError as exc:
             self._exit_if_denied(exc)
             raise
-        self._task = asyncio.create_task(self._run(), name="corpactions-engine")
+        self._task = asyncio.create_task(self._run(), name=f"corpactions-{self.agent.name}")
 
     async def stop(self) -> None:
         self._stopping = True
@@ -418,7 +437,7 @@ class Engine:
             raise
         except BaseException as exc:  # a failure with no safe policy: stop the worker
             self._exit_if_denied(exc)
-            log.exception("engine failed; stopping the worker")
+            log.exception("the %s engine failed; stopping the worker", self.agent.name)
             if self.on_fatal is not None:
                 self.on_fatal(exc)
             raise

@@ -24,58 +24,46 @@ When a date is reached (issue 15): the record date at the end of its settlement 
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
+import sys
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from corpactions.contracts.board_resolution import STORED, BoardResolution
 from corpactions.contracts.events import (
-    DeadLetter,
-    DeadLetterCode,
-    DeadLetterReason,
+    CancellationDetails,
     DividendCancelled,
     DividendScheduled,
     DividendScheduleReplaced,
     PaymentDateReached,
     RecordDateReached,
-    SourceHeader,
     _Event,
     deterministic_id,
     event_json,
     event_type,
 )
 from corpactions.contracts.forecast import forecast_entries
-from corpactions.contracts.headers import cloudevent_headers, xml_cloudevent_headers
+from corpactions.contracts.headers import NOTIFIER_MARK, cloudevent_headers
 from corpactions.contracts.inbound import is_forecast
 from corpactions.contracts.schedule import schedule_json, to_history_entry
 from corpactions.contracts.topics import Topics
-from corpactions.domain import DividendHistory, DomainRejected, schedule_dividend
-from corpactions.domain.forecasts import apply_forecasts
-from corpactions.notifications import (
-    Inexpressible,
-    cancellation_advice,
-    notification,
-    replaced_version,
+from corpactions.domain import (
+    DividendHistory,
+    DomainRejected,
+    EventType,
+    SourceOfFunds,
+    schedule_dividend,
 )
+from corpactions.domain.forecasts import apply_forecasts
 from corpactions.stream import instants, intake
+from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter
 from corpactions.stream.intake import (
     CANCELLING,
-    DLQ_KEEP_BYTES,
     Rejection,
     Source,
     Verdict,
 )
-from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    topic: str
-    key: bytes
-    value: bytes
-    headers: tuple[tuple[str, bytes], ...]
-    event_type: str
+from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState, pack
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,24 +90,45 @@ class EncodedSchedule:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    verdict: Verdict | None
-    outputs: tuple[Outgoing, ...] = ()
-    changes: tuple[tuple[bytes, bytes], ...] = ()
-    reason: DeadLetterCode | None = None  # why it was dead-lettered
-
-
-def _b64(data: bytes | None) -> str | None:
-    return None if data is None else base64.b64encode(data).decode()
-
-
 def _encoded_schedule(resolution: BoardResolution, history: DividendHistory) -> EncodedSchedule:
     """The resolution's schedule, or a `Rejection` with every dividend rule it breaks."""
     try:
         return EncodedSchedule.of(resolution, history)
     except DomainRejected as exc:
         raise intake.breaks_rules(exc) from None
+
+
+def _advice_details(resolution: BoardResolution) -> CancellationDetails:
+    """What a seev.039 reads of ``resolution`` besides its ids (notifications/seev.py): the
+    local code only where there is no ISIN, the payment date only as known or not."""
+    security = resolution.security
+    capital = resolution.source_of_funds == SourceOfFunds.CAPITAL_SURPLUS
+    return CancellationDetails(
+        isin=security.isin,
+        local_code=security.local_code if security.isin is None else None,
+        mic=security.mic,
+        event_type=EventType.CAPD if capital else EventType.DVCA,
+        record_date=resolution.record_date,
+        payment_date=resolution.payment_date,
+        subject_to_approval=resolution.subject_to_approval,
+    )
+
+
+def _cancellation_details(
+    resolution: BoardResolution, cancelled: BoardResolution | None
+) -> dict[str, Any] | None:
+    """The cancelling resolution's details for `DividendCancelled.cancellation`: None
+    when the cancelled schedule (``cancelled``'s) states the same to its ISO 20022
+    advice, so that a reader of the event (the notifier) need not be told twice."""
+    own = _advice_details(resolution)
+    if cancelled is not None:
+        theirs = _advice_details(cancelled)
+        known = own.payment_date is not None
+        if own == theirs.model_copy(update={"payment_date": own.payment_date}) and known == (
+            theirs.payment_date is not None
+        ):
+            return None
+    return own.model_dump(mode="json")
 
 
 class Lifecycle:
@@ -130,17 +139,27 @@ class Lifecycle:
         topics: Topics,
         record_date_time: dt.time = dt.time(23, 59, 59),
         payment_date_time: dt.time = dt.time(0, 0),
-        notifications: bool = True,
     ) -> None:
         self.topics = topics
         self.event_times = {RECORD: record_date_time, PAYMENT: payment_date_time}
-        # the ISO 20022 documents (CORPACTIONS_ISO20022_NOTIFICATIONS): off, none is
-        # built or written, and nothing is dead-lettered for what only they cannot express
-        self.notifications = notifications
+
+    # -- the agent the engine hosts (stream/agent.py) ----------------------------------
+    name = "lifecycle"
+    uses_calendars = True
+
+    def new_state(self) -> PartitionState:
+        return PartitionState()
+
+    def restored(self, state: AgentState) -> None:
+        assert isinstance(state, PartitionState)
+        state.rebuild_timers(self.redue)
+
+    def on_record(self, state: AgentState, raw: bytes, source: Source, now: dt.datetime) -> Outcome:
+        return self.on_resolution(cast(PartitionState, state), raw, source, now)
 
     # -- building blocks ---------------------------------------------------------------
-    @staticmethod
     def _emit(
+        self,
         topic: str,
         model: type[_Event],
         fields: dict[str, Any],
@@ -148,13 +167,17 @@ class Lifecycle:
         schedule: EncodedSchedule | None,
     ) -> Outgoing:
         """One output event: its contract JSON (`event_json`, the schedule's JSON spliced
-        in), keyed by the security, with CloudEvents headers."""
+        in), keyed by the security, with CloudEvents headers; a schedule event also with
+        the mark that its ISO 20022 document is the notifier's (NOTIFIER_MARK)."""
         kind = event_type(model)
+        headers = cloudevent_headers(fields["id"], kind, at)
+        if topic == self.topics.schedules:
+            headers = (*headers, NOTIFIER_MARK)
         return Outgoing(
             topic=topic,
             key=fields["security_key"].encode(),
             value=event_json(model, fields, schedule.json if schedule is not None else None),
-            headers=cloudevent_headers(fields["id"], kind, at),
+            headers=headers,
             event_type=kind,
         )
 
@@ -189,9 +212,10 @@ class Lifecycle:
             return action
         mic = action.mic
         if mic is None:  # written before the MIC was kept: the resolution has it
-            if action.resolution is None:
+            held = action.resolution_json
+            if held is None:
                 return action
-            stored = BoardResolution.model_validate_json(action.resolution, context=STORED)
+            stored = BoardResolution.model_validate_json(held, context=STORED)
             mic = stored.security.mic
         changes: dict[str, Any] = {} if mic == action.mic else {"mic": mic}
         record_due, payment_due = action.record_due, action.payment_due
@@ -213,35 +237,8 @@ class Lifecycle:
         now: dt.datetime,
         kind: str = "dlq",
     ) -> Outcome:
-        """The record kept whole on the dead-letter topic, with why it was rejected
-        (``kind`` tells its id from another letter's about the same record)."""
-        truncated = len(raw) > DLQ_KEEP_BYTES
-        reason = DeadLetterReason(
-            code=rejection.code,
-            message=rejection.message[:1000],
-            errors=list(rejection.errors)[:50],
-        )
-        letter = DeadLetter(
-            id=deterministic_id(kind, source.topic, str(source.partition), str(source.offset)),
-            reason=reason,
-            source_topic=source.topic,
-            source_partition=source.partition,
-            source_offset=source.offset,
-            source_timestamp_ms=source.timestamp_ms,
-            source_key_base64=_b64(source.key),
-            source_headers=[SourceHeader(name=n, value_base64=_b64(v)) for n, v in source.headers],
-            payload_base64=base64.b64encode(raw[:DLQ_KEEP_BYTES]).decode(),
-            payload_truncated=truncated,
-            rejected_at=now,
-        )
-        out = Outgoing(
-            topic=self.topics.dead_letters,
-            key=f"{source.topic}:{source.partition}".encode(),
-            value=letter.model_dump_json().encode(),
-            headers=cloudevent_headers(letter.id, letter.type, now),
-            event_type=letter.type,
-        )
-        return Outcome(Verdict.DEAD_LETTER, (out,), reason=rejection.code)
+        """The record kept whole on the dead-letter topic, with why it was rejected."""
+        return dead_letter(self.topics.dead_letters, raw, source, rejection, now, kind)
 
     # -- one input message ---------------------------------------------------------------
     def on_resolution(
@@ -262,64 +259,20 @@ class Lifecycle:
             if action is not None and not action.cancelled and intake.paid(action, now):
                 raise intake.after_payment(resolution, action)
             if resolution.function in CANCELLING:
-                cancelled = self._cancel(state, action, resolution, received, now)
-                return self._notified(cancelled, resolution, None, None, raw, source, now)
+                return self._cancel(state, action, resolution, received, now)
             if action is not None and action.cancelled:
                 raise intake.after_cancellation(resolution, action)
             if action is not None:
                 moved = intake.record_date_moved_after_reached(action, resolution, now)
                 if moved is not None:
                     raise moved
-            history = state.history_of(resolution.security_key)
+            history = state.history_for(
+                resolution.security_key, resolution.fiscal_year_end, resolution.currency
+            )
             schedule = _encoded_schedule(resolution, history)
         except Rejection as rejection:
             return self.dead_letter(raw, source, rejection, now)
-        scheduled = self._schedule(state, action, resolution, raw, history, schedule, received, now)
-        return self._notified(scheduled, resolution, action, schedule, raw, source, now)
-
-    def _notified(
-        self,
-        outcome: Outcome,
-        resolution: BoardResolution,
-        previous: Action | None,
-        schedule: EncodedSchedule | None,
-        raw: bytes,
-        source: Source,
-        now: dt.datetime,
-    ) -> Outcome:
-        """``outcome`` with the ISO 20022 document of its schedule event, in the same
-        transaction: seev.031 NEWM or REPL for a schedule (``schedule`` given), seev.039
-        for a cancellation. What the standard cannot express gets a dead letter naming
-        the field instead, never a malformed document (the JSON events stand). With
-        notifications off, ``outcome`` as it is."""
-        if not self.notifications:
-            return outcome
-        try:
-            if schedule is None:
-                document = cancellation_advice(resolution)
-            else:
-                replaced = None
-                if previous is not None and previous.resolution is not None:
-                    replaced = replaced_version(previous.resolution, previous.version)
-                document = notification(resolution, schedule.ex_date, replaced)
-        except Inexpressible as exc:
-            code = DeadLetterCode.ISO20022_RESTRICTION
-            rejection = Rejection(code, str(exc), exc.errors)
-            letter = self.dead_letter(raw, source, rejection, now, "seev")
-            return replace(outcome, outputs=outcome.outputs + letter.outputs, reason=code)
-        out = Outgoing(
-            topic=self.topics.notifications,
-            key=resolution.security_key.encode(),
-            value=document.xml,
-            headers=xml_cloudevent_headers(
-                deterministic_id(document.message, resolution.event_id, str(resolution.version)),
-                document.message,
-                resolution.event_id,
-                now,
-            ),
-            event_type=document.message,
-        )
-        return replace(outcome, outputs=(*outcome.outputs, out))
+        return self._schedule(state, action, resolution, raw, schedule, received, now)
 
     def _on_forecast(
         self, state: PartitionState, raw: bytes, source: Source, now: dt.datetime
@@ -331,12 +284,17 @@ class Lifecycle:
         except Rejection as rejection:
             return self.dead_letter(raw, source, rejection, now)
         key = forecast.security_key
-        held = state.history_of(key).entries
         entries = forecast_entries(forecast)
+        # a forecast revises only forecasts of its own periods: its fiscal years' entries
+        held = state.entries_of_years(key, {e.fiscal_year_end for e in entries})
         updated = apply_forecasts(held, entries)
         if updated is held:  # nothing newer: the same forecasts again, or older ones
             return Outcome(Verdict.DUPLICATE if set(entries) <= set(held) else Verdict.STALE)
-        return Outcome(Verdict.FORECAST, (), (state.put_history(key, updated),))
+        changes: list[tuple[bytes, bytes | None]] = []
+        for n, entry in enumerate(updated):
+            if n >= len(held) or entry is not held[n]:  # new, or revised
+                changes += state.put_entry(key, entry)
+        return Outcome(Verdict.FORECAST, (), tuple(changes))
 
     def _schedule(
         self,
@@ -344,7 +302,6 @@ class Lifecycle:
         action: Action | None,
         resolution: BoardResolution,
         raw: bytes,
-        history: DividendHistory,
         schedule: EncodedSchedule,
         received: dt.datetime,
         now: dt.datetime,
@@ -353,10 +310,11 @@ class Lifecycle:
         and ``DividendScheduled`` (``DividendScheduleReplaced`` over an earlier version)."""
         state.remember_schedule(resolution.event_id, resolution.version, schedule)
         new = self._scheduled_action(action, resolution, raw)
-        entries = tuple(e for e in history.entries if e.event_id != resolution.event_id)
+        # the entry replaces the event's earlier one: one changelog record, whatever the
+        # history holds
         changes = (
-            state.put_action(new),
-            state.put_history(new.security_key, (*entries, to_history_entry(resolution))),
+            state.put_action(new, raw),
+            *state.put_entry(new.security_key, to_history_entry(resolution), action is not None),
         )
         model: type[DividendScheduled | DividendScheduleReplaced]
         if action is None:
@@ -366,6 +324,7 @@ class Lifecycle:
         fields = self._envelope(model.__name__, new, received, now, str(new.version))
         if action is not None:
             fields["previous_version"] = action.version
+        fields["official_reference"] = resolution.official_reference
         out = self._emit(self.topics.schedules, model, fields, now, schedule)
         return Outcome(verdict, (out,), changes)
 
@@ -375,7 +334,7 @@ class Lifecycle:
         """The action as of ``resolution``: its dates due in the listing market's time
         zone; what already fired stays fired (only a record date not reached yet can move,
         and a paid action is never rescheduled)."""
-        mic = resolution.security.mic
+        mic = sys.intern(resolution.security.mic)  # held by every action of the market
         payment_date = resolution.payment_date
         return Action(
             event_id=resolution.event_id,
@@ -383,7 +342,7 @@ class Lifecycle:
             version=resolution.version,
             function=resolution.function.value,
             message_ids=((action.message_ids if action else ()) + (resolution.message_id,)),
-            resolution=raw.decode(),
+            resolution=pack(raw),
             record_due=self.due_time(resolution.record_date, mic, RECORD),
             payment_due=self.due_time(payment_date, mic, PAYMENT) if payment_date else None,
             record_fired=action.record_fired if action else None,
@@ -400,8 +359,11 @@ class Lifecycle:
         now: dt.datetime,
     ) -> Outcome:
         previous: EncodedSchedule | None = None
-        if action is not None and action.resolution is not None and not action.cancelled:
+        cancelled: BoardResolution | None = None
+        held = None if action is None or action.cancelled else action.resolution_json
+        if action is not None and held is not None:
             previous = self._schedule_of(state, action)
+            cancelled = BoardResolution.model_validate_json(held, context=STORED)
         new = Action(
             event_id=resolution.event_id,
             security_key=resolution.security_key,
@@ -415,13 +377,12 @@ class Lifecycle:
             payment_fired=action.payment_fired if action else None,
             mic=action.mic if action else None,
         )
-        changes = [state.put_action(new)]
-        history = state.history_of(resolution.security_key).entries
-        kept = tuple(e for e in history if e.event_id != resolution.event_id)
-        if kept != history:
-            changes.append(state.put_history(resolution.security_key, kept))
+        changes: list[tuple[bytes, bytes | None]] = [state.put_action(new)]
+        changes += state.drop_event(resolution.security_key, resolution.event_id)
         fields = self._envelope("DividendCancelled", new, received, now, str(new.version))
         fields["function"] = "WITH" if resolution.function.value == "WITH" else "CANC"
+        fields["official_reference"] = resolution.official_reference
+        fields["cancellation"] = _cancellation_details(resolution, cancelled)
         out = self._emit(self.topics.schedules, DividendCancelled, fields, now, previous)
         return Outcome(Verdict.CANCELLED, (out,), tuple(changes))
 
@@ -430,9 +391,13 @@ class Lifecycle:
         cached = state.schedule_cache.get((action.event_id, action.version))
         if cached is not None:
             return cast(EncodedSchedule, cached)
-        assert action.resolution is not None
-        resolution = BoardResolution.model_validate_json(action.resolution, context=STORED)
-        schedule = EncodedSchedule.of(resolution, state.history_of(action.security_key))
+        stored = action.resolution_json
+        assert stored is not None
+        resolution = BoardResolution.model_validate_json(stored, context=STORED)
+        history = state.history_for(
+            action.security_key, resolution.fiscal_year_end, resolution.currency
+        )
+        schedule = EncodedSchedule.of(resolution, history)
         state.remember_schedule(action.event_id, action.version, schedule)
         return schedule
 

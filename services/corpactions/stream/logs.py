@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from corpactions.stream.lifecycle import Outcome
+from corpactions.stream.agent import Outcome
 
 # the record attributes a JSON line carries when a logging call gives them (extra=...)
 CONTEXT_FIELDS = ("event_id", "topic", "partition", "offset", "reason", "dead_letter_id")

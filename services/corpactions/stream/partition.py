@@ -1,7 +1,8 @@
 """One input partition: its transactional producer, its state and timers, its transactions.
 
-A `PartitionProcessor` is given what it works with (`Collaborators`: the lifecycle, the
-changelog topic, client factories, the transaction timeout, what to do while a commit
+A `PartitionProcessor` is given what it works with (`Collaborators`: the agent it runs
+(stream/agent.py: the lifecycle or the notifier), the agent's changelog topic, client
+factories, the transaction timeout, what to do while a commit
 runs, whom to tell of an abort) and reports what it did: `open` returns what it
 restored, `process` and `tick` what they committed. The engine owns the consumer and
 the partitions, and adds the reports up.
@@ -23,9 +24,8 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError
 from aiokafka.partitioner import murmur2
 from aiokafka.structs import TopicPartition
 
+from corpactions.stream.agent import Agent, AgentState, Outcome
 from corpactions.stream.intake import Source
-from corpactions.stream.lifecycle import Lifecycle, Outcome
-from corpactions.stream.state import PartitionState
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -68,7 +68,7 @@ async def bounded(what: str, step: Awaitable[T], timeout_s: float) -> T:
 class Collaborators:
     """What every partition processor of an engine works with."""
 
-    lifecycle: Lifecycle
+    agent: Agent
     changelog_topic: str
     # the partition's transactional producer, and a reader of the changelog (aiokafka
     # clients, see stream/clients.py)
@@ -106,7 +106,7 @@ class PartitionProcessor:
         self.tp = tp
         self.given = given
         self.changelog = TopicPartition(given.changelog_topic, tp.partition)
-        self.state = PartitionState()
+        self.state: AgentState = given.agent.new_state()
         self.producer = given.new_producer(tp)
 
     async def open(self) -> Restored:
@@ -121,7 +121,7 @@ class PartitionProcessor:
 
     async def restore(self) -> Restored:
         t0 = time.monotonic()
-        self.state = PartitionState()
+        self.state = self.given.agent.new_state()
         reader = self.given.new_changelog_reader()
         await reader.start()
         n = 0
@@ -139,14 +139,14 @@ class PartitionProcessor:
                 await asyncio.sleep(0)  # a long restore must not starve the heartbeats
         finally:
             await reader.stop()
-        self.state.rebuild_timers(self.given.lifecycle.redue)
+        self.given.agent.restored(self.state)
         seconds = time.monotonic() - t0
         log.info("restored %s: %d records in %.2fs", self.tp, n, seconds)
         return Restored(n, seconds)
 
     async def process(self, records: Iterable[Any], now: dt.datetime) -> Committed:
         """One transaction: every record's outputs and state, due timers, the offset."""
-        lifecycle = self.given.lifecycle
+        agent = self.given.agent
         tp, state = self.tp, self.state
         outcomes: list[Outcome] = []
         last: int | None = None
@@ -154,9 +154,9 @@ class PartitionProcessor:
             if state.next_offset is not None and r.offset < state.next_offset:
                 continue  # fetched before a reset; already handled
             source = Source(tp.topic, tp.partition, r.offset, r.timestamp, r.key, r.headers)
-            outcomes.append(lifecycle.on_resolution(state, r.value or b"", source, now))
+            outcomes.append(agent.on_record(state, r.value or b"", source, now))
             last = r.offset
-        outcomes.append(lifecycle.on_tick(state, now))
+        outcomes.append(agent.on_tick(state, now))
         if last is not None:
             outcomes.append(Outcome(None, changes=(state.put_next_offset(last + 1),)))
         await self._commit(outcomes)
@@ -167,7 +167,7 @@ class PartitionProcessor:
         due = self.state.next_due()
         if due is None or due > now:
             return None
-        outcomes = [self.given.lifecycle.on_tick(self.state, now)]
+        outcomes = [self.given.agent.on_tick(self.state, now)]
         await self._commit(outcomes)
         return Committed(tuple(outcomes))
 
@@ -197,7 +197,9 @@ class PartitionProcessor:
         partitions: dict[str, list[int]] = {}
         batches: dict[tuple[str, int], list[Any]] = {}
 
-        def append(topic: str, partition: int, key: bytes, value: bytes, headers: Any) -> None:
+        def append(
+            topic: str, partition: int, key: bytes, value: bytes | None, headers: Any
+        ) -> None:
             builders = batches.setdefault((topic, partition), [])
             if builders and builders[-1].append(
                 timestamp=None, key=key, value=value, headers=headers
@@ -206,12 +208,12 @@ class PartitionProcessor:
             builder = producer.create_batch()
             builders.append(builder)
             if builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
-                raise ValueError(f"a {len(value)}-byte record does not fit in a batch")
+                raise ValueError(f"a {len(value or b'')}-byte record does not fit in a batch")
 
         # A state key written several times in one transaction (an action scheduled and
         # its past dates fired at once, or a security's history) goes out once, with its
         # last value: the transaction is atomic, so no restore could see the others.
-        latest: dict[bytes, bytes] = {}
+        latest: dict[bytes, bytes | None] = {}
         for outcome in outcomes:
             for out in outcome.outputs:
                 topic = out.topic
@@ -219,7 +221,9 @@ class PartitionProcessor:
                     partitions[topic] = sorted(await producer.partitions_for(topic))
                 partition = partition_for(out.key, partitions[topic])
                 append(topic, partition, out.key, out.value, list(out.headers))
-            latest.update(outcome.changes)
+            for key, value in outcome.changes:  # a key written again moves to the end:
+                latest.pop(key, None)  # a restore applies them in the order they changed
+                latest[key] = value
         changelog, own = self.changelog.topic, self.changelog.partition
         for key, value in latest.items():
             append(changelog, own, key, value, [])

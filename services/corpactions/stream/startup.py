@@ -29,7 +29,7 @@ from aiokafka.errors import (
 from corpactions.ops.access import refused_login
 from corpactions.ops.aiokafka_private import open_and_close
 from corpactions.settings import Settings
-from corpactions.stream.topics import TopicsError, provision
+from corpactions.stream.topics import TopicsError, provision, provision_notifier
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,15 @@ async def check_kafka(settings: Settings) -> None:
         quiet.setLevel(level)
 
 
+async def _provision(settings: Settings, options: dict[str, Any]) -> None:
+    """The topics of every agent this worker runs."""
+    agents = settings.running_agents
+    if "lifecycle" in agents:
+        await provision(settings, options)
+    if "notifier" in agents:
+        await provision_notifier(settings, options)
+
+
 async def _check(settings: Settings) -> None:
     assert settings.bootstrap_servers
     options = settings.security.client_options()
@@ -69,7 +78,7 @@ async def _check(settings: Settings) -> None:
     while True:
         remaining = deadline - time.monotonic()
         try:
-            await asyncio.wait_for(provision(settings, options), max(remaining, 0.1))
+            await asyncio.wait_for(_provision(settings, options), max(remaining, 0.1))
             return
         except TopicsError as exc:
             raise CannotStart(str(exc)) from None

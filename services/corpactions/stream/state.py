@@ -17,21 +17,67 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import sys
+import zlib
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from pydantic_core import from_json, to_json
 
 from corpactions.domain import DividendHistory, DividendType, EntryStatus, PastDividend
+from corpactions.domain.fiscal import fiscal_quarter, one_year_earlier
 
 ACTION_PREFIX = "a:"
+# A security's dividend history, one record per entry: ``h:<security>\x00e<event id>`` for
+# a resolved dividend, ``h:<security>\x00f<fiscal year end>/<type>/<quarter>`` for the
+# forecast of a period (one a period is held). v0.1.0 wrote the whole history as one
+# record, ``h:<security>``: still read; the first change to that security after it
+# supersedes it (a tombstone for it, then a record for each entry).
 HISTORY_PREFIX = "h:"
+ENTRY_SEPARATOR = "\x00"
 OFFSET_KEY = b"o:"  # the next input offset to process, written with the outputs it led to
 RECORD = "record"
 PAYMENT = "payment"
+
+
+# What a held resolution is compressed against (in memory only: the changelog keeps the
+# JSON as received, so this may change from one version to the next): the contract's
+# field names and common values. A resolution of ~520 bytes keeps ~115.
+_ZDICT = (
+    b'"eligible_shares": "declared_total": {"amount": "unit": 1000000, "rounding": "truncate"}'
+    b'"book_closure": {"first_day": "last_day": "forecast_per_share": {"amount": '
+    b'"disclosed_on": "other_listings": [{"mic": "XNAS", "symbol": "ADS", "shares_per_unit":'
+    b' "0.5"}], "source_of_funds": "retained_earnings"}, "official_reference": "isin": '
+    b'"currency": "JPY", "USD", "EUR", "GBP", "gross_amount_per_share": "record_date": '
+    b'"payment_date": "dividend_type": "interim", "year_end", "quarterly", "regular", '
+    b'"fiscal_year_end": "security": {"local_code": "mic": "XTKS"}, "XNYS"}, "issuer": '
+    b'{"name": "Issuer "}, "resolved_on": "2026-"function": "NEWM", "REPL", "version": 1, '
+    b'{"message_id": "event_id": "'
+)
+
+
+# Raw deflate, a 2 KiB window (a resolution is ~500 bytes, the dictionary ~600) and a
+# small hash: the same size as the defaults here, for less to set up each time. The
+# packer is primed with the dictionary once and copied for each resolution.
+_WBITS = -11
+# Fixed Huffman codes: ~3% larger than dynamic ones here, for about half the time.
+_PACKER = zlib.compressobj(1, zlib.DEFLATED, _WBITS, 2, zlib.Z_FIXED, _ZDICT)
+
+
+def pack(resolution: bytes) -> bytes:
+    """A resolution's JSON as a held `Action` keeps it (raw deflate against `_ZDICT`)."""
+    packer = _PACKER.copy()
+    return packer.compress(resolution) + packer.flush()
+
+
+def unpack(packed: bytes) -> bytes:
+    """The resolution's JSON, byte for byte, from what `pack` made of it."""
+    return zlib.decompressobj(_WBITS, _ZDICT).decompress(packed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +89,9 @@ class Action:
     version: int
     function: str
     message_ids: tuple[str, ...]
-    resolution: str | None  # the latest valid resolution, JSON as received
+    # the latest valid resolution, JSON as received, `pack`ed (a worker holds millions of
+    # actions: compressed, it costs a fifth of its size); read through `resolution_json`
+    resolution: bytes | None
     record_due: dt.datetime | None = None
     payment_due: dt.datetime | None = None
     record_fired: dt.datetime | None = None  # the due time whose event was emitted
@@ -51,6 +99,11 @@ class Action:
     # the primary market (its time zone places the dates); None in records written before
     # it was kept (read from the resolution then, see `Lifecycle.redue`)
     mic: str | None = None
+
+    @property
+    def resolution_json(self) -> bytes | None:
+        """The latest valid resolution, JSON as received."""
+        return None if self.resolution is None else unpack(self.resolution)
 
     @property
     def cancelled(self) -> bool:
@@ -100,7 +153,7 @@ class Action:
             return replace(self, record_fired=due)
         return replace(self, payment_fired=due)
 
-    def encode(self) -> bytes:
+    def encode(self, resolution_json: bytes | None = None) -> bytes:
         """The changelog value: the action's fields as one line of JSON, a newline, then
         the resolution exactly as received (JSON never holds a raw newline, so the first
         one ends the header; the resolution is not escaped into a JSON string, which
@@ -123,7 +176,9 @@ class Action:
         )
         if self.resolution is None:
             return header + b"\n"
-        return header + b"\n" + self.resolution.encode()
+        if resolution_json is None:  # the caller may have it at hand (see `put_action`)
+            resolution_json = unpack(self.resolution)
+        return header + b"\n" + resolution_json
 
     @classmethod
     def decode(cls, raw: bytes) -> Action:
@@ -137,14 +192,15 @@ class Action:
             :10
         ]
         mic = fields[10] if len(fields) > 10 else None
+        mic = None if mic is None else sys.intern(mic)
         record_due, payment_due, record_fired, payment_fired = map(ts, dues)
         return cls(
             event_id=event_id,
-            security_key=security_key,
+            security_key=sys.intern(security_key),  # the history's key is this string
             version=version,
-            function=function,
+            function=sys.intern(function),
             message_ids=tuple(message_ids),
-            resolution=body.decode() if has_resolution else None,
+            resolution=pack(body) if has_resolution else None,
             record_due=record_due,
             payment_due=payment_due,
             record_fired=record_fired,
@@ -191,6 +247,38 @@ def decode_history(raw: bytes) -> tuple[PastDividend, ...]:
     )
 
 
+_DAY_TEXTS: dict[str, dt.date] = {}
+
+
+def _day_text(text: str | None) -> dt.date | None:
+    """The (shared) day an ISO date names."""
+    if not text:
+        return None
+    day = _DAY_TEXTS.get(text)
+    if day is None:
+        day = _day(dt.date.fromisoformat(text))
+        assert day is not None
+        if len(_DAY_TEXTS) < _DAYS_HELD:
+            _DAY_TEXTS[text] = day
+    return day
+
+
+def _entry_row(raw: bytes) -> tuple[Any, ...]:
+    """The history row of a per-entry record (what `_history_row` makes of
+    ``decode_history(raw)[0]``, without building the entry)."""
+    (d,) = from_json(raw)
+    return (
+        _day_text(d["fiscal_year_end"]),
+        _KINDS[d["dividend_type"]].value,
+        Decimal(d["amount_per_share"]),
+        sys.intern(d["currency"]),
+        _STATUSES[d["status"]].value,
+        _day_text(d["record_date"]),
+        d["event_id"],
+        _day_text(d["disclosed_on"]),
+    )
+
+
 class ActionTable(MutableMapping[str, Action]):
     """event_id -> Action, stored as `Action.row` tuples (invisible to the cyclic GC)."""
 
@@ -222,14 +310,88 @@ class ActionTable(MutableMapping[str, Action]):
         return f"ActionTable({len(self)} actions)"
 
 
+# Days and currency codes held once, however many rows name them (a worker holds a row
+# per dividend; they share a few thousand days and a few dozen currencies)
+_DAYS: dict[dt.date, dt.date] = {}
+_DAYS_HELD = 200_000  # the contract's date range is far smaller; a bound all the same
+
+
+def _day(day: dt.date | None) -> dt.date | None:
+    if day is None:
+        return None
+    held = _DAYS.get(day)
+    if held is None:
+        if len(_DAYS) >= _DAYS_HELD:
+            return day
+        held = _DAYS[day] = day
+    return held
+
+
 def _history_row(e: PastDividend) -> tuple[Any, ...]:
     # enum members are GC-tracked objects: their values keep the tuple untracked
-    return (*e[:1], e.dividend_type.value, *e[2:4], e.status.value, *e[5:])
+    fy, kind, amount, currency, status, record_date, event_id, disclosed_on = e
+    return (
+        _day(fy),
+        kind.value,
+        amount,
+        sys.intern(currency),
+        status.value,
+        _day(record_date),
+        event_id,
+        _day(disclosed_on),
+    )
+
+
+_KINDS = DividendType._value2member_map_
+_STATUSES = EntryStatus._value2member_map_
 
 
 def _past_dividend(row: tuple[Any, ...]) -> PastDividend:
     fy, kind, amount, currency, status, *rest = row
-    return PastDividend(fy, DividendType(kind), amount, currency, EntryStatus(status), *rest)
+    return PastDividend(fy, _KINDS[kind], amount, currency, _STATUSES[status], *rest)  # type: ignore[arg-type]
+
+
+_FYE = itemgetter(0)  # a history row's fiscal year end
+_CURRENCY = itemgetter(3)
+_EVENT_ID = itemgetter(6)
+_PER_TYPE = frozenset({DividendType.INTERIM.value, DividendType.YEAR_END.value})
+_PRIOR_YEAR_WINDOW = 7  # as domain/fiscal.py looks for the prior year
+
+
+def entry_key(row: tuple[Any, ...]) -> str:
+    """What names a history entry within its security: the event of a resolved dividend;
+    the period of a forecast (a later forecast of the period replaces it)."""
+    event_id: str | None = row[6]
+    if event_id is not None:
+        return "e" + event_id
+    fye, kind, record_date = row[0], row[1], row[5]
+    quarter = None
+    if kind not in _PER_TYPE and record_date is not None:
+        quarter = fiscal_quarter(fye, record_date)
+    return f"f{fye.isoformat()}/{kind}/{quarter}"
+
+
+def _find(rows: tuple[tuple[Any, ...], ...], key: str) -> int | None:
+    """The index of the row named ``key`` in ``rows`` (see `entry_key`), or None."""
+    if key[0] == "e":
+        try:
+            return list(map(_EVENT_ID, rows)).index(key[1:])  # a C-speed scan
+        except ValueError:
+            return None
+    for n, row in enumerate(rows):
+        if row[6] is None and entry_key(row) == key:
+            return n
+    return None
+
+
+def _placed(rows: tuple[tuple[Any, ...], ...], row: tuple[Any, ...]) -> tuple[tuple[Any, ...], ...]:
+    """``rows`` (ordered by fiscal year end, then as entered) with ``row`` last of its year."""
+    at = bisect_right(rows, row[0], key=_FYE)
+    return (*rows[:at], row, *rows[at:])
+
+
+def _entry_record_key(security: str, key: str) -> bytes:
+    return (HISTORY_PREFIX + security + ENTRY_SEPARATOR + key).encode()
 
 
 _NO_HISTORY = DividendHistory(())
@@ -246,8 +408,15 @@ class PartitionState:
     """
 
     actions: ActionTable = field(default_factory=ActionTable)
-    # security -> its dividends as `_history_row` tuples; read through `history_of`
+    # security -> its dividends as `_history_row` tuples, ordered by fiscal year end and,
+    # within a year, as entered (the roll-up's order); read through `history_for`
     history: dict[str, tuple[tuple[Any, ...], ...]] = field(default_factory=dict)
+    # security -> the currencies of its history, for the few holding more than one (the
+    # roll-up warns of the others); every other security's entries share one currency
+    history_currencies: dict[str, frozenset[str]] = field(default_factory=dict)
+    # securities whose history was restored from a v0.1.0 whole-history record, not yet
+    # superseded by per-entry records
+    legacy_history: set[str] = field(default_factory=set)
     _heap: list[tuple[dt.datetime, str, str]] = field(default_factory=list)
     # Where processing of the input partition resumes: the state, the outputs and this
     # offset commit in one transaction, so a new owner restores all three together.
@@ -265,7 +434,11 @@ class PartitionState:
         full collection then walks every entry. A tracked value put in and taken out
         tracks it; frozen, it is never walked, however large it grows."""
         tracked: list[str] = []  # a list is always GC-tracked
-        tables: tuple[dict[str, Any], ...] = (self.actions._rows, self.history)
+        tables: tuple[dict[str, Any], ...] = (
+            self.actions._rows,
+            self.history,
+            self.history_currencies,
+        )
         for table in tables:
             table[_TRACK] = tracked
             del table[_TRACK]
@@ -289,30 +462,154 @@ class PartitionState:
             else:  # timers are rebuilt once restore is complete (rebuild_timers)
                 self.actions[event_id] = Action.decode(value)
         elif k.startswith(HISTORY_PREFIX):
-            security = k[len(HISTORY_PREFIX) :]
-            if value is None:
+            security, per_entry, name = k[len(HISTORY_PREFIX) :].partition(ENTRY_SEPARATOR)
+            security = sys.intern(security)  # as the security's actions hold it
+            if per_entry:
+                self._restore_entry(security, name, value)
+            elif value is None:  # a v0.1.0 record superseded: its entries go with it
                 self.history.pop(security, None)
+                self.legacy_history.discard(security)
+            else:  # a v0.1.0 record: the whole history (sorted stably by year)
+                rows = sorted(map(_history_row, decode_history(value)), key=_FYE)
+                self.history_currencies[security] = frozenset()  # walked once, in _store
+                self._store(security, tuple(rows), None)
+                self.legacy_history.add(security)
+
+    def _restore_entry(self, security: str, key: str, value: bytes | None) -> None:
+        held = self.history.get(security)
+        row = None if value is None else _entry_row(value)
+        if held is None:  # most securities: their first entry
+            if row is not None:
+                self.history[security] = (row,)
+            return
+        rows = held
+        at = _find(rows, key)
+        if at is not None:
+            rows = (*rows[:at], *rows[at + 1 :])
+        if row is not None:
+            rows = _placed(rows, row)
+        self._store(security, rows, row)
+
+    def _store(
+        self, security: str, rows: tuple[tuple[Any, ...], ...], added: tuple[Any, ...] | None
+    ) -> None:
+        """Hold ``rows`` as the security's history (``added`` the row just entered, if
+        any), keeping `history_currencies` without walking the rows unless the security
+        holds, or now gets, a second currency."""
+        if not rows:
+            self.history.pop(security, None)
+            self.history_currencies.pop(security, None)
+            return
+        self.history[security] = rows
+        mixed = security in self.history_currencies
+        if added is not None and not mixed:  # the others share one currency
+            mixed = rows[0][3] != added[3] or rows[-1][3] != added[3]
+        if mixed:
+            currencies = frozenset(map(_CURRENCY, rows))
+            if len(currencies) > 1:
+                self.history_currencies[security] = currencies
             else:
-                self.history[security] = tuple(map(_history_row, decode_history(value)))
+                self.history_currencies.pop(security, None)
 
     # -- mutations (each returns the changelog record that makes it durable) -------------
-    def put_action(self, action: Action) -> tuple[bytes, bytes]:
+    def put_action(
+        self, action: Action, resolution_json: bytes | None = None
+    ) -> tuple[bytes, bytes]:
+        """``resolution_json``: the action's resolution as received, when the caller has
+        it (else it is unpacked from the action)."""
         self.actions[action.event_id] = action
         for due, kind in action.pending():
             heapq.heappush(self._heap, (due, action.event_id, kind))
-        return (ACTION_PREFIX + action.event_id).encode(), action.encode()
+        return (ACTION_PREFIX + action.event_id).encode(), action.encode(resolution_json)
 
-    def put_history(self, security: str, entries: tuple[PastDividend, ...]) -> tuple[bytes, bytes]:
-        self.history[security] = tuple(map(_history_row, entries))
-        return (HISTORY_PREFIX + security).encode(), encode_history(entries)
+    def put_entry(
+        self, security: str, entry: PastDividend, replaces: bool = True
+    ) -> list[tuple[bytes, bytes | None]]:
+        """Enter ``entry`` in the security's history, replacing the entry it names (the same
+        event, or the forecast of the same period), last of its fiscal year. The changelog
+        record is the entry's alone: its size does not grow with the history.
+        ``replaces=False``: the caller knows none is held (an event's first version)."""
+        row = _history_row(entry)
+        key = entry_key(row)
+        rows = self.history.get(security, ())
+        at = _find(rows, key) if replaces else None
+        if at is not None:
+            rows = (*rows[:at], *rows[at + 1 :])
+        rows = _placed(rows, row)
+        self._store(security, rows, row)
+        if security in self.legacy_history:
+            return self._superseded(security, rows)
+        return [(_entry_record_key(security, key), encode_history((entry,)))]
+
+    def drop_event(self, security: str, event_id: str) -> list[tuple[bytes, bytes | None]]:
+        """Remove the event's entry from the security's history (a tombstone), if held."""
+        rows = self.history.get(security, ())
+        at = _find(rows, "e" + event_id)
+        if at is None:
+            return []
+        rows = (*rows[:at], *rows[at + 1 :])
+        self._store(security, rows, None)
+        if security in self.legacy_history:
+            return self._superseded(security, rows)
+        return [(_entry_record_key(security, "e" + event_id), None)]
+
+    def _superseded(
+        self, security: str, rows: tuple[tuple[Any, ...], ...]
+    ) -> list[tuple[bytes, bytes | None]]:
+        """The records replacing a v0.1.0 whole-history record: its tombstone first (a
+        restore drops what it held), then one record for each entry, in order."""
+        self.legacy_history.discard(security)
+        out: list[tuple[bytes, bytes | None]] = [((HISTORY_PREFIX + security).encode(), None)]
+        for row in rows:
+            out.append(
+                (
+                    _entry_record_key(security, entry_key(row)),
+                    encode_history((_past_dividend(row),)),
+                )
+            )
+        return out
 
     def put_next_offset(self, offset: int) -> tuple[bytes, bytes]:
         self.next_offset = offset
         return OFFSET_KEY, str(offset).encode()
 
     def history_of(self, security: str) -> DividendHistory:
+        """The security's whole history (ordered by fiscal year end)."""
         rows = self.history.get(security)
         return DividendHistory(tuple(map(_past_dividend, rows))) if rows else _NO_HISTORY
+
+    def history_for(
+        self, security: str, fiscal_year_end: dt.date, currency: str
+    ) -> DividendHistory:
+        """What the fiscal roll-up of a dividend of ``fiscal_year_end`` in ``currency`` reads
+        of the security's history, found without walking it in Python: the entries of that
+        year and of the prior year's window (domain/fiscal.py `_split_history`), each year's
+        in the order entered; one entry in another currency if the history holds any (the
+        roll-up warns of it); and, so that the roll-up takes the same path, one entry when
+        the history holds entries but none of these years. The roll-up of this and of the
+        whole history are the same."""
+        rows = self.history.get(security)
+        if not rows:
+            return _NO_HISTORY
+        prior_end = one_year_earlier(fiscal_year_end).toordinal()
+        start = dt.date.fromordinal(prior_end - _PRIOR_YEAR_WINDOW)
+        picked = rows[
+            bisect_left(rows, start, key=_FYE) : bisect_right(rows, fiscal_year_end, key=_FYE)
+        ]
+        if security in self.history_currencies or rows[0][3] != currency:
+            picked = (*picked, next(r for r in rows if r[3] != currency))
+        elif not picked:
+            picked = rows[:1]
+        return DividendHistory(tuple(map(_past_dividend, picked)))
+
+    def entries_of_years(self, security: str, years: set[dt.date]) -> tuple[PastDividend, ...]:
+        """The security's entries of those fiscal years (ends), each year's in order."""
+        rows = self.history.get(security, ())
+        out: list[PastDividend] = []
+        for year in sorted(years):
+            lo, hi = bisect_left(rows, year, key=_FYE), bisect_right(rows, year, key=_FYE)
+            out += map(_past_dividend, rows[lo:hi])
+        return tuple(out)
 
     # -- timers ------------------------------------------------------------------------
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from corpactions.stream.lifecycle import Outcome
+from corpactions.stream.agent import Outcome
 from corpactions.stream.partition import Committed, Restored
 
 

@@ -84,9 +84,39 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     ]
 
 
-async def provision(settings: Settings, client_options: dict[str, Any] | None = None) -> None:
-    """Create (or with ``create_topics`` false, verify) the service's topics; raise
-    :class:`TopicsError` when one cannot serve, and always when the input and the
+def notifier_topic_specs(settings: Settings) -> list[TopicSpec]:
+    """The topics of the notifier (stream/notifier.py), its input (the schedule events)
+    first and its own changelog last: partitioned like the schedules topic, whose
+    partition p's notifier state it holds in partition p."""
+    t = settings.topics
+    specs = topic_specs(settings)
+    [schedules] = [s for s in specs if s.name == t.schedules]
+    group = f"{settings.app_id}-notifier"
+    changelog = TopicSpec(
+        t.changelog(group),
+        "notifier state changelog",
+        "the schedules partition and the action",
+        None,
+        {**specs[-1].configs},
+    )
+    return [schedules, *[s for s in specs[:-1] if s is not schedules], changelog]
+
+
+async def provision_notifier(
+    settings: Settings, client_options: dict[str, Any] | None = None
+) -> None:
+    """`provision` for the notifier: the schedules topic is its input."""
+    await provision(settings, client_options, notifier_topic_specs(settings))
+
+
+async def provision(
+    settings: Settings,
+    client_options: dict[str, Any] | None = None,
+    specs: list[TopicSpec] | None = None,
+) -> None:
+    """Create (or with ``create_topics`` false, verify) the service's topics (``specs``:
+    an agent's, its input first and its changelog last; the lifecycle's by default);
+    raise :class:`TopicsError` when one cannot serve, and always when the input and the
     changelog differ in partitions."""
     assert settings.bootstrap_servers
     admin = AIOKafkaAdminClient(
@@ -94,7 +124,7 @@ async def provision(settings: Settings, client_options: dict[str, Any] | None = 
     )
     await admin.start()
     try:
-        specs = topic_specs(settings)
+        specs = specs or topic_specs(settings)
         counts = await _partition_counts(admin, [s.name for s in specs])
         if settings.create_topics:
             if await _create_missing(admin, settings, specs, counts):

@@ -13,18 +13,22 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.parse
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
 from faust import web
 
+from corpactions.stream.engine import NO_PARTITIONS
+
 if TYPE_CHECKING:
     from corpactions.stream.engine import Engine
+    from corpactions.stream.state import PartitionState
 
 
 def _action_view(engine: Engine, event_id: str) -> dict[str, Any] | None:
     for tp, proc in engine.partitions.items():
-        action = proc.state.actions.get(event_id)
+        action = _lifecycle_state(proc.state).actions.get(event_id)
         if action is not None:
             return {
                 "event_id": action.event_id,
@@ -34,10 +38,15 @@ def _action_view(engine: Engine, event_id: str) -> dict[str, Any] | None:
                 "status": "cancelled" if action.cancelled else "active",
                 "partition": tp.partition,
                 "message_ids": list(action.message_ids),
-                "resolution": json.loads(action.resolution) if action.resolution else None,
+                "resolution": json.loads(action.resolution_json) if action.resolution else None,
                 "dates": _dates(action),
             }
     return None
+
+
+def _lifecycle_state(state: Any) -> PartitionState:
+    """The queries read the lifecycle's state (they are registered on its engine only)."""
+    return cast("PartitionState", state)
 
 
 def _dates(action: Any) -> list[dict[str, Any]]:
@@ -117,7 +126,57 @@ def _quote(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
 
 
-def register_views(app: Any, engine: Engine) -> None:
+def not_ready_because(engines: Sequence[Engine]) -> str | None:
+    """Why this worker is not ready, or None. With two agents: an agent starting,
+    restoring or stopping makes it not ready (named, after the first: the notifier
+    beside the lifecycle); an agent the group gives no partition is idle, and the worker
+    is ready while the other holds some."""
+    if len(engines) == 1:
+        return engines[0].not_ready_because()
+    for n, engine in enumerate(engines):
+        why = engine.not_ready_because()
+        if why is not None and why != NO_PARTITIONS:
+            return why if n == 0 else f"{engine.agent.name}: {why}"
+    if not any(engine.partitions for engine in engines):
+        return NO_PARTITIONS
+    return None
+
+
+def register_views(app: Any, engine: Engine | None, engines: Sequence[Engine] = ()) -> None:
+    """The queries on the lifecycle's state (``engine``: None in a worker running only the
+    notifier) and the health views, which cover every agent of ``engines``."""
+    running = list(engines) or ([engine] if engine is not None else [])
+    primary = engine or running[0]
+    if engine is not None:
+        _register_queries(app, engine)
+
+    @app.page("/health/")  # type: ignore[untyped-decorator]
+    async def health(self: web.View, request: web.Request) -> web.Response:
+        return self.json({"status": "ok"})
+
+    @app.page("/ready/")  # type: ignore[untyped-decorator]
+    async def ready(self: web.View, request: web.Request) -> web.Response:
+        why = not_ready_because(running)
+        ok = why is None
+        body = {
+            "ready": ok,
+            **({"why": why} if why else {}),
+            "partitions": sorted(tp.partition for tp in primary.partitions),
+            "url": primary.members.self_url,
+            "group": {url: list(p) for url, p in sorted(primary.members.by_url.items())},
+            "agents": {
+                e.agent.name: {
+                    "ready": e.not_ready_because() is None,
+                    "group_id": e.group_id,
+                    "partitions": sorted(tp.partition for tp in e.partitions),
+                }
+                for e in running
+            },
+        }
+        return self.json(body, status=200 if ok else 503)
+
+
+def _register_queries(app: Any, engine: Engine) -> None:
     @app.page("/actions/{event_id}/")  # type: ignore[untyped-decorator]
     async def action(self: web.View, request: web.Request, event_id: str) -> web.Response:
         found = _action_view(engine, event_id)
@@ -147,7 +206,7 @@ def register_views(app: Any, engine: Engine) -> None:
     async def dates(self: web.View, request: web.Request, security_key: str) -> web.Response:
         items = []
         for proc in engine.partitions.values():
-            for a in proc.state.actions.values():
+            for a in _lifecycle_state(proc.state).actions.values():
                 if a.security_key == security_key:
                     items += [{"event_id": a.event_id, **d} for d in _dates(a)]
         results: list[tuple[str, int, Any]] = []
@@ -167,23 +226,6 @@ def register_views(app: Any, engine: Engine) -> None:
                 "past": [d for d in items if d["state"] != "pending"],
             }
         )
-
-    @app.page("/health/")  # type: ignore[untyped-decorator]
-    async def health(self: web.View, request: web.Request) -> web.Response:
-        return self.json({"status": "ok"})
-
-    @app.page("/ready/")  # type: ignore[untyped-decorator]
-    async def ready(self: web.View, request: web.Request) -> web.Response:
-        why = engine.not_ready_because()
-        ok = why is None
-        body = {
-            "ready": ok,
-            **({"why": why} if why else {}),
-            "partitions": sorted(tp.partition for tp in engine.partitions),
-            "url": engine.members.self_url,
-            "group": {url: list(p) for url, p in sorted(engine.members.by_url.items())},
-        }
-        return self.json(body, status=200 if ok else 503)
 
 
 def register_metrics(app: Any, registry: Any) -> None:

@@ -48,13 +48,14 @@ def test_service_counters_and_lag_figures_render_with_burrow_codes() -> None:
     )
     m = _parse(render(registry).decode())
 
-    assert m[("corpactions_resolutions_total", (("verdict", "scheduled"),))] == 3
-    assert m[("corpactions_dead_letters_total", (("reason", "schema_violation"),))] == 1
-    assert m[("corpactions_events_emitted_total", (("type", "DividendScheduled"),))] == 3
-    assert m[("corpactions_transactions_total", ())] == 4
-    assert m[("corpactions_transactions_aborted_total", ())] == 1
-    assert m[("corpactions_timer_backlog", ())] == 42
-    assert m[("corpactions_ready", ())] == 1
+    life = ("agent", "lifecycle")
+    assert m[("corpactions_resolutions_total", (life, ("verdict", "scheduled")))] == 3
+    assert m[("corpactions_dead_letters_total", (life, ("reason", "schema_violation")))] == 1
+    assert m[("corpactions_events_emitted_total", (life, ("type", "DividendScheduled")))] == 3
+    assert m[("corpactions_transactions_total", (("agent", "lifecycle"),))] == 4
+    assert m[("corpactions_transactions_aborted_total", (("agent", "lifecycle"),))] == 1
+    assert m[("corpactions_timer_backlog", (("agent", "lifecycle"),))] == 42
+    assert m[("corpactions_ready", (("agent", "lifecycle"),))] == 1
 
     p1 = (("group", "g"), ("partition", "1"), ("topic", "t"))
     assert m[("kafka_consumergroup_group_lag", p1)] == 7
@@ -83,8 +84,8 @@ def test_overdue_timers_and_every_dead_letter_reason_from_zero() -> None:
     stats = EngineStats(dead_letter_reasons=Counter({"wrong_key": 2}))
     registry = build_registry(service=stats, overdue=lambda: (4, 90.5))
     m = _parse(render(registry).decode())
-    assert m[("corpactions_timers_overdue", ())] == 4
-    assert m[("corpactions_timers_overdue_seconds", ())] == 90.5
+    assert m[("corpactions_timers_overdue", (("agent", "lifecycle"),))] == 4
+    assert m[("corpactions_timers_overdue_seconds", (("agent", "lifecycle"),))] == 90.5
     reasons = {
         dict(labels)["reason"]: v
         for (name, labels), v in m.items()

@@ -122,7 +122,7 @@ def test_configured_times_are_used() -> None:
 def _old_version_record(action: Action) -> bytes:
     """The changelog value the version before issue 15 wrote: 10 header fields (no MIC)."""
     header = json.loads(action.encode().partition(b"\n")[0])[:10]
-    return json.dumps(header).encode() + b"\n" + (action.resolution or "").encode()
+    return json.dumps(header).encode() + b"\n" + (action.resolution_json or b"")
 
 
 def test_a_state_written_by_the_old_version_restores_and_moves_its_pending_dates() -> None:

@@ -40,11 +40,16 @@ def test_a_forecast_enters_the_history_and_the_interim_rolls_up_to_27_00() -> No
     life, state = Lifecycle(TOPICS), PartitionState()
     out = life.on_resolution(state, *forecast(0), ANNOUNCED)
     assert (out.verdict, out.outputs) == (Verdict.FORECAST, ())
-    [(_key, value)] = out.changes  # the history, on the changelog
-    assert [(e.dividend_type.value, str(e.amount_per_share)) for e in decode_history(value)] == [
-        ("interim", "13.50"),
-        ("year_end", "13.50"),
+    # the history, on the changelog: one record for each forecast entry
+    assert [key.split(b"\x00")[1] for key, _ in out.changes] == [
+        b"f2017-03-31/interim/None",
+        b"f2017-03-31/year_end/None",
     ]
+    assert [
+        (e.dividend_type.value, str(e.amount_per_share))
+        for _, value in out.changes
+        for e in decode_history(value or b"")
+    ] == [("interim", "13.50"), ("year_end", "13.50")]
     # The same message again changes nothing.
     assert life.on_resolution(state, *forecast(1), ANNOUNCED).verdict is Verdict.DUPLICATE
     # An older disclosure arriving late changes nothing either.

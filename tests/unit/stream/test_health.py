@@ -11,7 +11,9 @@ from aiokafka.structs import TopicPartition
 from corpactions.settings import Settings
 from corpactions.stream.engine import Engine
 from corpactions.stream.lifecycle import Lifecycle
+from corpactions.stream.notifier import Notifier
 from corpactions.stream.state import Action, PartitionState
+from corpactions.stream.web import not_ready_because
 
 T0 = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
 HOUR = dt.timedelta(hours=1)
@@ -81,3 +83,19 @@ async def test_overdue_timers_sum_over_held_partitions() -> None:
     b.put_action(_action("B", T0 - 2 * HOUR, T0 - HOUR))
     engine.partitions = {TopicPartition("in", 0): Held(a), TopicPartition("in", 1): Held(b)}  # type: ignore[dict-item]
     assert engine.overdue_timers() == (3, 7200.0)
+
+
+async def test_with_two_agents_an_idle_one_is_fine_a_restoring_one_is_not() -> None:
+    settings = Settings.from_env({"KAFKA_BOOTSTRAP_SERVERS": "unused:9092"})
+    life = Engine(settings, Lifecycle(settings.topics), lambda: T0)
+    notifier = Engine(settings, Notifier(settings.topics), lambda: T0)
+    both = [life, notifier]
+    assert not_ready_because(both) == "starting: no partitions assigned yet"
+    life.assigned_once.set()
+    notifier.assigned_once.set()
+    assert not_ready_because(both) == "no partitions assigned"  # neither holds any
+    notifier.partitions[TopicPartition("schedules", 0)] = object()  # type: ignore[assignment]
+    assert not_ready_because(both) is None  # the lifecycle is idle, the notifier busy
+    notifier._busy.add(TopicPartition("schedules", 1))
+    assert not_ready_because(both) == "notifier: restoring partitions [1]"
+    assert not_ready_because([life]) == "no partitions assigned"  # one agent: as before
