@@ -176,6 +176,7 @@ bench-secured: setup tools kafka ## Worker throughput over SASL_SSL against PLAI
 
 bench-timers: setup kafka ## A million pending timers: worker memory, restart-to-ready, tick cost
 	$(BIN)/python tests/bench/bench_timers.py
+	$(BIN)/python tests/bench/bench_calendar.py
 
 faults: setup kafka ## Fault suite at full size (kill -9, broker loss, rebalances, hostile input), then the mutations it must catch
 	$(BIN)/python tests/faults/run.py

@@ -106,6 +106,10 @@ def _next_steps(settings: Settings, bootstrap: str, event_id: str | None) -> str
         lines.append("Next, in another terminal, after `source .venv/bin/activate`:")
         if event_id:
             lines.append(f"  curl -s {url}/actions/{event_id}/")
+        # the example's dates are in 2016: the calendar's default (this week) is empty
+        span = "from=2016-09-01&to=2016-12-31"
+        lines.append(f"  curl -s '{url}/calendar.json?{span}'")
+        lines.append(f"  (the calendar, in a browser: {url}/calendar?{span})")
     else:
         lines.append(f"corpactions is running (Kafka at {bootstrap}; its HTTP server is off)")
         lines.append("Next, in another terminal, after `source .venv/bin/activate`:")

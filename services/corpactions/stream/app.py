@@ -21,6 +21,7 @@ from corpactions.ops.metrics import AgentMetrics, build_registry
 from corpactions.ops.monitor import LagMonitor
 from corpactions.settings import Settings
 from corpactions.stream.agent import placement
+from corpactions.stream.calendar_page import register_calendar
 from corpactions.stream.clock import Clock, system_clock
 from corpactions.stream.engine import Engine
 from corpactions.stream.lifecycle import Lifecycle
@@ -113,6 +114,8 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
                 await e.start()
 
         async def on_stop(self) -> None:
+            if calendar is not None:
+                await calendar.stop()
             for e in reversed(engines.values()):
                 await e.stop()
 
@@ -122,6 +125,8 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
     for e in engines.values():
         e.on_fatal = fatal
     register_views(app, engine, list(engines.values()))
+    # /calendar, .json, .ics (read-only): the lifecycle's state, where its engine runs
+    calendar = register_calendar(app, engine) if engine is not None else None
 
     # Lag and verdicts of our own group plus CORPACTIONS_LAG_GROUPS, sampled in the
     # background by the worker holding input partition 0 only (one per group, not one
