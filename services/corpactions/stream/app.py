@@ -25,6 +25,7 @@ from corpactions.stream.clock import Clock, system_clock
 from corpactions.stream.engine import Engine
 from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.notifier import Notifier
+from corpactions.stream.schema_registry import SchemaRegistry, SchemaVerdicts
 from corpactions.stream.topics import provision_notifier
 from corpactions.stream.web import register_metrics, register_views
 
@@ -66,6 +67,18 @@ def _metrics_of(engine: Engine) -> AgentMetrics:
     )
 
 
+def schema_verdicts(settings: Settings) -> SchemaVerdicts | None:
+    """The registry's verdicts on framed input (CORPACTIONS_SCHEMA_REGISTRY_URL), or None."""
+    if settings.schema_registry_url is None:
+        return None
+    registry = SchemaRegistry(
+        settings.schema_registry_url,
+        settings.schema_registry_username,
+        settings.schema_registry_password,
+    )
+    return SchemaVerdicts(registry)
+
+
 def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | None = None) -> Any:
     """Build the faust app hosting the engine (returns ``faust.App``; faust ships no types)."""
     if not settings.bootstrap_servers:
@@ -95,6 +108,7 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
                 settings.topics,
                 settings.record_date_event_time,
                 settings.payment_date_event_time,
+                schemas=schema_verdicts(settings),
             )
             engines[name] = Engine(settings, lifecycle, clock)
         else:

@@ -150,6 +150,10 @@ class PartitionProcessor:
         tp, state = self.tp, self.state
         outcomes: list[Outcome] = []
         last: int | None = None
+        prepare = getattr(agent, "prepare", None)  # e.g. schema ids to learn first
+        if prepare is not None:
+            records = list(records)
+            await prepare(records)
         for r in records:
             if state.next_offset is not None and r.offset < state.next_offset:
                 continue  # fetched before a reset; already handled
