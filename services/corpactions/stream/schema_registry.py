@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+from base64 import b64encode
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
