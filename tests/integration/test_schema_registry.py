@@ -1,11 +1,12 @@
-"""Framed input through a real broker and a real worker, written by confluent-kafka's own
-JSON serializer.
+"""Framed input and output through a real broker and a real worker, against
+confluent-kafka's own JSON serializer (producer) and deserializer (consumer).
 
 The registry: confluent-kafka's built-in mock registry (``MockSchemaRegistryClient``, what
-its ``mock://`` URLs give), served over HTTP by the test on 127.0.0.1 with the two calls
-of the Confluent REST API the worker makes (``GET /subjects``, ``GET /schemas/ids/<id>``)
-and basic auth. A real registry was not run: Apicurio Registry's app on Maven Central is a
-Quarkus application, not a jar that starts as a plain Java process.
+its ``mock://`` URLs give), served over HTTP by the test on 127.0.0.1 with the three calls
+of the Confluent REST API the worker makes (``GET /subjects``, ``GET /schemas/ids/<id>``,
+``POST /subjects/<subject>/versions``) and basic auth. No real registry was run: the
+Apicurio Registry app on Maven Central is a Quarkus application's thin jar, not one that
+starts as a plain Java process.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from confluent_kafka.schema_registry._sync.mock_schema_registry_client import (
     MockSchemaRegistryClient,
 )
 from confluent_kafka.schema_registry.error import SchemaRegistryError
-from confluent_kafka.schema_registry.json_schema import JSONSerializer
+from confluent_kafka.schema_registry.json_schema import JSONDeserializer, JSONSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from corpactions.stream.schema_registry import frame
@@ -58,8 +59,14 @@ async def registry() -> AsyncIterator[tuple[str, MockSchemaRegistryClient]]:
             return web.json_response({"error_code": 40403, "message": "not found"}, status=404)
         return web.json_response({"schema": schema.schema_str, "schemaType": schema.schema_type})
 
+    async def register(request: web.Request) -> web.Response:
+        body = await request.json()
+        schema = Schema(body["schema"], body.get("schemaType", "AVRO"))
+        return web.json_response({"id": client.register_schema(request.match_info["s"], schema)})
+
     app = web.Application(middlewares=[auth])
     app.router.add_get("/subjects", subjects)
+    app.router.add_post("/subjects/{s}/versions", register)
     app.router.add_get("/schemas/ids/{id}", by_id)
     runner = web.AppRunner(app)
     await runner.setup()
@@ -105,11 +112,28 @@ async def test_framed_resolutions_are_read_and_unknown_or_foreign_schemas_dead_l
             (key, frame(foreign_id, body)),  # registered, but another contract's schema
         ],
     )
-    outs = await consume(namespace.bootstrap, [t.schedules, t.dead_letters], 3, settle=1.5)
-    scheduled = [r.json() for r in outs if r.topic == t.schedules]
-    letters = [r.json() for r in outs if r.topic == t.dead_letters]
+    topics = [t.schedules, t.record_dates, t.dead_letters, t.notifications]
+    outs = await consume(namespace.bootstrap, topics, 5, settle=1.5)
+    # the JSON outputs are framed, their schemas registered under <topic>-value: Confluent's
+    # deserializer reads them, validating each against the schema the worker registered
+    deserialize = JSONDeserializer(None, schema_registry_client=client)
+
+    def read(topic: str) -> list[dict[str, object]]:
+        ctx = SerializationContext(topic, MessageField.VALUE)
+        return [deserialize(r.value, ctx) for r in outs if r.topic == topic]
+
+    scheduled, record, letters = read(t.schedules), read(t.record_dates), read(t.dead_letters)
     assert [e["type"] for e in scheduled] == ["DividendScheduled"], worker.log()[-3000:]
-    assert [d["reason"]["code"] for d in letters] == ["unknown_schema_id", "incompatible_schema"]
+    assert [e["type"] for e in record] == ["RecordDateReached"]
+    assert [d["reason"]["code"] for d in letters] == [  # type: ignore[index]
+        "unknown_schema_id",
+        "incompatible_schema",
+    ]
+    subjects = {f"{topic}-value" for topic in (t.schedules, t.record_dates, t.dead_letters)}
+    assert subjects <= set(client.get_subjects())
+    # the notifier read the framed schedule event; its ISO 20022 document is XML, unframed
+    [document] = [r.value for r in outs if r.topic == t.notifications]
+    assert document.startswith(b"<?xml")
     assert PASSWORD not in worker.log()
 
 

@@ -42,6 +42,7 @@ from corpactions.domain import SourceOfFunds
 from corpactions.notifications import Document, Inexpressible, cancellation_advice, notification
 from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter
 from corpactions.stream.intake import Rejection, Source
+from corpactions.stream.schema_registry import unframe
 
 NOTIFIED_PREFIX = b"n:"  # n:<event_id> -> "<version> <1 if its document was written, else 0>"
 OFFSET_KEY = b"o:"
@@ -212,6 +213,8 @@ class Notifier:
     def on_record(self, state: AgentState, raw: bytes, source: Source, now: dt.datetime) -> Outcome:
         """The document of one schedule event, or a dead letter saying why there is none."""
         assert isinstance(state, NotifierState)
+        if raw[:1] == b"\x00":  # framed: the lifecycle's with a Schema Registry
+            raw = unframe(raw)[1]
         try:
             event = from_json(raw)
             kind = event["type"]

@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -80,6 +80,8 @@ class Collaborators:
     while_committing: Callable[[], Awaitable[None]]
     # told of every aborted transaction (the abort's error propagates: nothing returns)
     on_abort: Callable[[], None]
+    # with a Schema Registry: each framed output topic's frame (stream/schema_registry.py)
+    frames: Callable[[], Awaitable[Mapping[str, bytes]]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,13 +220,16 @@ class PartitionProcessor:
         # its past dates fired at once, or a security's history) goes out once, with its
         # last value: the transaction is atomic, so no restore could see the others.
         latest: dict[bytes, bytes | None] = {}
+        frames = {} if self.given.frames is None else await self.given.frames()
         for outcome in outcomes:
             for out in outcome.outputs:
                 topic = out.topic
                 if topic not in partitions:
                     partitions[topic] = sorted(await producer.partitions_for(topic))
                 partition = partition_for(out.key, partitions[topic])
-                append(topic, partition, out.key, out.value, list(out.headers))
+                framed = frames.get(topic) if frames else None
+                body = out.value if framed is None else framed + out.value
+                append(topic, partition, out.key, body, list(out.headers))
             for key, value in outcome.changes:  # a key written again moves to the end:
                 latest.pop(key, None)  # a restore applies them in the order they changed
                 latest[key] = value

@@ -29,6 +29,7 @@ import aiohttp
 
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.forecast import DividendForecast
+from corpactions.contracts.topics import Topics
 
 log = logging.getLogger(__name__)
 
@@ -96,13 +97,17 @@ class SchemaRegistry:
     def __repr__(self) -> str:
         return f"SchemaRegistry({self.url!r})"
 
-    async def _get(self, path: str) -> tuple[int, Any]:
+    def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 headers=self._headers, timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)
             )
+        return self._session
+
+    async def _get(self, path: str) -> tuple[int, Any]:
+        session = self._open()
         try:
-            async with self._session.get(self.url + path) as resp:
+            async with session.get(self.url + path) as resp:
                 body = await resp.read()
                 status = resp.status
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -147,6 +152,31 @@ class SchemaRegistry:
             return Fit.INCOMPATIBLE
         return Fit.READABLE if isinstance(schema, dict) and readable(schema) else Fit.INCOMPATIBLE
 
+    async def register(self, subject: str, schema: str) -> int:
+        """The id of ``schema`` under ``subject``, registering it if new (a registry
+        returns the existing id for a schema it holds)."""
+        session = self._open()
+        body = {"schema": schema, "schemaType": "JSON"}
+        try:
+            async with session.post(
+                f"{self.url}/subjects/{subject}/versions",
+                json=body,
+                headers={"Content-Type": "application/vnd.schemaregistry.v1+json"},
+            ) as resp:
+                status = resp.status
+                answer = await resp.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
+            raise RegistryError(
+                f"cannot register {subject} in the Schema Registry at {self.url}: "
+                f"{type(exc).__name__}: {exc or 'timed out'}"
+            ) from None
+        if status != 200 or not isinstance(answer, dict) or not isinstance(answer.get("id"), int):
+            raise RegistryError(
+                f"the Schema Registry at {self.url} refused {subject} (HTTP {status}): "
+                f"{answer.get('message') if isinstance(answer, dict) else answer}"
+            )
+        return int(answer["id"])
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
@@ -175,3 +205,69 @@ class SchemaVerdicts:
     def fit(self, schema_id: int) -> Fit:
         """The verdict learnt before the batch; an id never learnt is unknown."""
         return self.known.get(schema_id, Fit.UNKNOWN)
+
+
+def output_schemas(topics: Topics) -> dict[str, str]:
+    """The JSON Schema registered for each JSON output topic (TopicNameStrategy: the
+    subject is ``<topic>-value``). The schedules topic carries three event types: its
+    schema is their union (``oneOf``). The ISO 20022 documents are XML: not framed."""
+    from corpactions.contracts.events import (
+        DeadLetter,
+        DividendCancelled,
+        DividendScheduled,
+        DividendScheduleReplaced,
+        PaymentDateReached,
+        RecordDateReached,
+    )
+
+    return {
+        topics.schedules: _union(
+            "ScheduleEvent", (DividendScheduled, DividendScheduleReplaced, DividendCancelled)
+        ),
+        topics.record_dates: json.dumps(RecordDateReached.model_json_schema()),
+        topics.payment_dates: json.dumps(PaymentDateReached.model_json_schema()),
+        topics.dead_letters: json.dumps(DeadLetter.model_json_schema()),
+    }
+
+
+def _union(title: str, models: Iterable[type[Any]]) -> str:
+    """One schema accepting any of ``models``: their definitions side by side in one
+    ``$defs`` (a name the models share must mean the same schema)."""
+    defs: dict[str, Any] = {}
+    choices = []
+    for model in models:
+        schema = dict(model.model_json_schema())
+        for name, sub in schema.pop("$defs", {}).items():
+            if defs.setdefault(name, sub) != sub:
+                raise ValueError(f"{title}: two different definitions named {name}")
+        name = schema.get("title", model.__name__)
+        defs[name] = schema
+        choices.append({"$ref": f"#/$defs/{name}"})
+    return json.dumps(
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": title,
+            "oneOf": choices,
+            "$defs": defs,
+        }
+    )
+
+
+class OutputFrames:
+    """The frame (magic byte, schema id) of each JSON output topic: its schema is
+    registered once, on the first batch written, and the ids kept."""
+
+    def __init__(self, registry: SchemaRegistry, topics: Topics) -> None:
+        self.registry = registry
+        self.topics = topics
+        self._prefixes: dict[str, bytes] | None = None
+
+    async def prefixes(self) -> Mapping[str, bytes]:
+        if self._prefixes is None:
+            prefixes = {}
+            for topic, schema in output_schemas(self.topics).items():
+                schema_id = await self.registry.register(f"{topic}-value", schema)
+                prefixes[topic] = frame(schema_id, b"")
+            log.info("output schemas registered: %s", {t: p[1:] for t, p in prefixes.items()})
+            self._prefixes = prefixes
+        return self._prefixes
