@@ -260,7 +260,7 @@ def _replayed(item: StoredLetter, dlq_topic: str, rekey: bool) -> _Record | str:
     key = _b64(x.source_key_base64)
     if rekey:
         try:
-            key = BoardResolution.model_validate_json(value).security_key.encode()
+            key = BoardResolution.model_validate_json(unframe(value)[1]).security_key.encode()
         except ValidationError:
             return "not_a_resolution"
     headers = [(h.name, _b64(h.value_base64)) for h in x.source_headers]
