@@ -568,6 +568,21 @@ class Settings(_FromEnvironment):
         default=None,
         repr=False,
     )
+
+    @model_validator(mode="after")
+    def _registry_login(self) -> Settings:
+        if self.schema_registry_password and not self.schema_registry_username:
+            raise ValueError(
+                "CORPACTIONS_SCHEMA_REGISTRY_PASSWORD is set without "
+                "CORPACTIONS_SCHEMA_REGISTRY_USERNAME: name the registry's user"
+            )
+        if self.schema_registry_username and self.schema_registry_url is None:
+            raise ValueError(
+                "CORPACTIONS_SCHEMA_REGISTRY_USERNAME is set without "
+                "CORPACTIONS_SCHEMA_REGISTRY_URL: name the registry"
+            )
+        return self
+
     # -- files and folders ----------------------------------------------------------------
     clock_file: Annotated[Path | None, BeforeValidator(_optional)] = _var(
         "CORPACTIONS_CLOCK_FILE",

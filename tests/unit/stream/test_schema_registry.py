@@ -16,6 +16,7 @@ import pytest
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.forecast import DividendForecast
 from corpactions.contracts.topics import Topics
+from corpactions.settings import Settings
 from corpactions.stream.intake import Source, Verdict
 from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.schema_registry import (
@@ -137,3 +138,41 @@ async def test_an_unreachable_registry_is_one_line_naming_the_variable() -> None
     assert "\n" not in line
     assert "s3cret-pw" not in line
     assert "s3cret-pw" not in repr(registry)
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        (
+            {"CORPACTIONS_SCHEMA_REGISTRY_URL": "htp://registry:8081"},
+            "CORPACTIONS_SCHEMA_REGISTRY_URL='htp://registry:8081' is not an http(s)://host:port",
+        ),
+        (
+            {
+                "CORPACTIONS_SCHEMA_REGISTRY_URL": "http://registry:8081",
+                "CORPACTIONS_SCHEMA_REGISTRY_PASSWORD": "s3cret-pw",
+            },
+            "CORPACTIONS_SCHEMA_REGISTRY_PASSWORD is set without "
+            "CORPACTIONS_SCHEMA_REGISTRY_USERNAME",
+        ),
+    ],
+)
+def test_a_bad_registry_setting_is_refused_naming_the_variable_not_the_password(
+    env: dict[str, str], says: str
+) -> None:
+    with pytest.raises(ValueError, match=r".") as caught:
+        Settings.from_env(env)
+    assert says in str(caught.value)
+    assert "s3cret-pw" not in str(caught.value)
+
+
+def test_the_password_is_not_in_the_settings_repr() -> None:
+    settings = Settings.from_env(
+        {
+            "CORPACTIONS_SCHEMA_REGISTRY_URL": "http://registry:8081",
+            "CORPACTIONS_SCHEMA_REGISTRY_USERNAME": "svc",
+            "CORPACTIONS_SCHEMA_REGISTRY_PASSWORD": "s3cret-pw",
+        }
+    )
+    assert settings.schema_registry_password == "s3cret-pw"  # noqa: S105 (a test value)
+    assert "s3cret-pw" not in repr(settings)
