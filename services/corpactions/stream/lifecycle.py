@@ -58,7 +58,7 @@ from corpactions.domain import (
 )
 from corpactions.domain.forecasts import apply_forecasts
 from corpactions.stream import instants, intake
-from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter
+from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter, with_trace
 from corpactions.stream.intake import (
     CANCELLING,
     Rejection,
@@ -165,9 +165,11 @@ class Lifecycle:
             if schema_id is not None and self.schemas is not None:
                 fit = self.schemas.fit(schema_id)
                 if fit is not Fit.READABLE:
-                    return self.dead_letter(raw, source, _unfit(schema_id, fit), now)
+                    letter = self.dead_letter(raw, source, _unfit(schema_id, fit), now)
+                    return with_trace(letter, source)
             raw = payload  # later dead letters hold the JSON, which replays as it is
-        return self.on_resolution(cast(PartitionState, state), raw, source, now)
+        outcome = self.on_resolution(cast(PartitionState, state), raw, source, now)
+        return with_trace(outcome, source) if source.headers else outcome
 
     async def prepare(self, records: Iterable[Any]) -> None:
         """Learn, before a batch, the schema ids of its framed records the registry

@@ -40,7 +40,7 @@ from corpactions.contracts.headers import xml_cloudevent_headers
 from corpactions.contracts.topics import Topics
 from corpactions.domain import SourceOfFunds
 from corpactions.notifications import Document, Inexpressible, cancellation_advice, notification
-from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter
+from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter, with_trace
 from corpactions.stream.intake import Rejection, Source
 from corpactions.stream.schema_registry import unframe
 
@@ -211,7 +211,13 @@ class Notifier:
         return _NOTHING
 
     def on_record(self, state: AgentState, raw: bytes, source: Source, now: dt.datetime) -> Outcome:
-        """The document of one schedule event, or a dead letter saying why there is none."""
+        """The document of one schedule event, or a dead letter saying why there is none;
+        with the event's trace context (``traceparent``, ``tracestate``), the
+        resolution's, on it."""
+        outcome = self._on_event(state, raw, source, now)
+        return with_trace(outcome, source) if source.headers else outcome
+
+    def _on_event(self, state: AgentState, raw: bytes, source: Source, now: dt.datetime) -> Outcome:
         assert isinstance(state, NotifierState)
         if raw[:1] == b"\x00":  # framed: the lifecycle's with a Schema Registry
             raw = unframe(raw)[1]
