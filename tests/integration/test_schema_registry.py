@@ -11,6 +11,7 @@ starts as a plain Java process.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import subprocess
@@ -153,3 +154,32 @@ def test_an_unreachable_registry_at_start_up_is_one_line_and_exit_2(namespace: N
         "corpactions worker: cannot reach the Schema Registry at http://127.0.0.1:1 "
         "(CORPACTIONS_SCHEMA_REGISTRY_URL)"
     )
+
+
+async def test_refused_registry_credentials_at_start_up_are_one_line_without_the_password(
+    namespace: Namespace, registry: tuple[str, MockSchemaRegistryClient]
+) -> None:
+    url, _ = registry
+    env = namespace.env(
+        CORPACTIONS_SCHEMA_REGISTRY_URL=url,
+        CORPACTIONS_SCHEMA_REGISTRY_USERNAME=USER,
+        CORPACTIONS_SCHEMA_REGISTRY_PASSWORD="wrong-pw-e41c",  # noqa: S106 (a test value)
+    )
+    # the registry is served by this event loop: the worker runs beside it, not blocking it
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "corpactions.cli",
+        "worker",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 90)
+    assert proc.returncode == 2, err
+    [line] = err.decode().strip().splitlines()
+    assert line == (
+        f"corpactions worker: the Schema Registry at {url} refused the credentials (HTTP 401; "
+        "CORPACTIONS_SCHEMA_REGISTRY_USERNAME, CORPACTIONS_SCHEMA_REGISTRY_PASSWORD)"
+    )
+    assert b"wrong-pw-e41c" not in out + err
