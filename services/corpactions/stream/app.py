@@ -26,6 +26,7 @@ from corpactions.stream.engine import Engine
 from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.notifier import Notifier
 from corpactions.stream.schema_registry import SchemaRegistry, SchemaVerdicts
+from corpactions.stream.schema_registry import close_all as close_registries
 from corpactions.stream.topics import provision_notifier
 from corpactions.stream.web import register_metrics, register_views
 
@@ -129,6 +130,7 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
         async def on_stop(self) -> None:
             for e in reversed(engines.values()):
                 await e.stop()
+            await close_registries()
 
     def fatal(exc: BaseException) -> None:
         app.loop.call_soon(crash, app, exc)

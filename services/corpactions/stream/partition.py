@@ -17,7 +17,7 @@ import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from aiokafka.errors import KafkaError, KafkaTimeoutError
@@ -227,9 +227,9 @@ class PartitionProcessor:
                 if topic not in partitions:
                     partitions[topic] = sorted(await producer.partitions_for(topic))
                 partition = partition_for(out.key, partitions[topic])
-                framed = frames.get(topic) if frames else None
-                body = out.value if framed is None else framed + out.value
-                append(topic, partition, out.key, body, list(out.headers))
+                if frames and topic in frames:  # a Schema Registry's frame first
+                    out = replace(out, value=frames[topic] + out.value)
+                append(topic, partition, out.key, out.value, list(out.headers))
             for key, value in outcome.changes:  # a key written again moves to the end:
                 latest.pop(key, None)  # a restore applies them in the order they changed
                 latest[key] = value

@@ -102,6 +102,7 @@ class SchemaRegistry:
             self._session = aiohttp.ClientSession(
                 headers=self._headers, timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)
             )
+            _OPEN.add(self)
         return self._session
 
     async def _get(self, path: str) -> tuple[int, Any]:
@@ -178,9 +179,19 @@ class SchemaRegistry:
         return int(answer["id"])
 
     async def close(self) -> None:
+        _OPEN.discard(self)
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+_OPEN: set[SchemaRegistry] = set()  # clients with a session, for `close_all`
+
+
+async def close_all() -> None:
+    """Close every registry client's session (the worker's stop)."""
+    for registry in list(_OPEN):
+        await registry.close()
 
 
 class SchemaVerdicts:
