@@ -582,6 +582,43 @@ class Settings(_FromEnvironment):
         "commits per partition window (Burrow's `intervals`)",
         default=10,
     )
+    # -- a Schema Registry (Confluent wire format; docs/integrations.md) --------------------
+    schema_registry_url: Annotated[str | None, BeforeValidator(_url)] = _var(
+        "CORPACTIONS_SCHEMA_REGISTRY_URL",
+        "a Confluent-compatible Schema Registry: a framed input message's schema id must be "
+        "registered there as a BoardResolution or DividendForecast, else it is dead-lettered; "
+        "unset: the frame is stripped and the JSON validated as usual",
+        "unset",
+        default=None,
+    )
+    schema_registry_username: Text = _var(
+        "CORPACTIONS_SCHEMA_REGISTRY_USERNAME",
+        "the registry's basic-auth user",
+        "unset",
+        default=None,
+    )
+    schema_registry_password: Text = _var(
+        "CORPACTIONS_SCHEMA_REGISTRY_PASSWORD",
+        "its password (from a Secret, never logged)",
+        "unset",
+        default=None,
+        repr=False,
+    )
+
+    @model_validator(mode="after")
+    def _registry_login(self) -> Settings:
+        if self.schema_registry_password and not self.schema_registry_username:
+            raise ValueError(
+                "CORPACTIONS_SCHEMA_REGISTRY_PASSWORD is set without "
+                "CORPACTIONS_SCHEMA_REGISTRY_USERNAME: name the registry's user"
+            )
+        if self.schema_registry_username and self.schema_registry_url is None:
+            raise ValueError(
+                "CORPACTIONS_SCHEMA_REGISTRY_USERNAME is set without "
+                "CORPACTIONS_SCHEMA_REGISTRY_URL: name the registry"
+            )
+        return self
+
     # -- files and folders ----------------------------------------------------------------
     clock_file: Annotated[Path | None, BeforeValidator(_optional)] = _var(
         "CORPACTIONS_CLOCK_FILE",

@@ -34,6 +34,7 @@ from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.events import deterministic_id
 from corpactions.ops.aiokafka_private import cluster_metadata, coordinator_ready, partitions_of
 from corpactions.settings import Settings
+from corpactions.stream.schema_registry import unframe
 from corpactions.stream.startup import CannotStart, check_kafka
 from corpactions.stream.topics import topic_specs
 
@@ -290,12 +291,12 @@ async def _schedule_event(
             for record in records:
                 if record.key != key or record.value is None:
                     continue
-                event = json.loads(record.value)
+                event = json.loads(unframe(record.value)[1])  # framed: a registry's
                 if (event.get("event_id"), event.get("version")) == (
                     wanted.get("event_id"),
                     wanted.get("version"),
                 ):
-                    return bytes(record.value)
+                    return unframe(bytes(record.value))[1]
     raise TimeoutError(f"no schedule event within {wait_s:.0f}s")
 
 
@@ -325,7 +326,7 @@ async def _document(
             for records in batch.values():
                 for record in records:
                     if record.key == key and ("ce_id", record_id) in list(record.headers):
-                        return bytes(record.value)
+                        return unframe(bytes(record.value))[1]
         raise TimeoutError(f"no ISO 20022 document within {wait_s:.0f}s")
     finally:
         await consumer.stop()

@@ -46,8 +46,9 @@ from corpactions.contracts.headers import notifier_marked, xml_cloudevent_header
 from corpactions.contracts.topics import Topics
 from corpactions.domain import SourceOfFunds
 from corpactions.notifications import Document, Inexpressible, cancellation_advice, notification
-from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter
+from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter, with_trace
 from corpactions.stream.intake import Rejection, Source
+from corpactions.stream.schema_registry import unframe
 
 NOTIFIED_PREFIX = b"n:"  # n:<event_id> -> "<version> <1 if its document was written, else 0>"
 OFFSET_KEY = b"o:"
@@ -216,8 +217,16 @@ class Notifier:
         return _NOTHING
 
     def on_record(self, state: AgentState, raw: bytes, source: Source, now: dt.datetime) -> Outcome:
-        """The document of one schedule event, or a dead letter saying why there is none."""
+        """The document of one schedule event, or a dead letter saying why there is none;
+        with the event's trace context (``traceparent``, ``tracestate``), the
+        resolution's, on it."""
+        outcome = self._on_event(state, raw, source, now)
+        return with_trace(outcome, source) if source.headers else outcome
+
+    def _on_event(self, state: AgentState, raw: bytes, source: Source, now: dt.datetime) -> Outcome:
         assert isinstance(state, NotifierState)
+        if raw[:1] == b"\x00":  # framed: the lifecycle's with a Schema Registry
+            raw = unframe(raw)[1]
         try:
             event = from_json(raw)
             kind = event["type"]

@@ -29,6 +29,7 @@ from aiokafka.errors import (
 from corpactions.ops.access import refused_login
 from corpactions.ops.aiokafka_private import coordinator_ready, open_and_close
 from corpactions.settings import Settings
+from corpactions.stream.schema_registry import RegistryError, SchemaRegistry
 from corpactions.stream.topics import TopicsError, provision, provision_notifier
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,25 @@ async def check_kafka(settings: Settings) -> None:
         await _check(settings)
     finally:
         quiet.setLevel(level)
+    await check_registry(settings)
+
+
+async def check_registry(settings: Settings) -> None:
+    """With CORPACTIONS_SCHEMA_REGISTRY_URL set: the registry answers and accepts the
+    credentials; else :class:`CannotStart` (one line, never the password)."""
+    if settings.schema_registry_url is None:
+        return
+    registry = SchemaRegistry(
+        settings.schema_registry_url,
+        settings.schema_registry_username,
+        settings.schema_registry_password,
+    )
+    try:
+        await registry.check()
+    except RegistryError as exc:
+        raise CannotStart(str(exc)) from None
+    finally:
+        await registry.close()
 
 
 async def _provision(settings: Settings, options: dict[str, Any]) -> None:
