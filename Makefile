@@ -98,6 +98,20 @@ test: setup tools kafka bench-setup ## Run the tests: unit on every supported Py
 test-broker: setup tools kafka bench-setup ## Run the integration, end-to-end and short fault suites and the bench smoke runs (real Kafka; BROKER_WORKERS processes)
 	$(BIN)/pytest -q -p no:cacheprovider -n $(BROKER_WORKERS) --dist loadfile tests/integration tests/e2e tests/faults tests/bench
 
+# The Kafka versions the project supports (CORPACTIONS_KAFKA_VERSION; `make test` runs the
+# default, 4.1.1): the end-to-end suite and the short fault suite against each in turn.
+.PHONY: test-matrix
+MATRIX_KAFKA_VERSIONS ?= 3.9.1 4.1.1 4.4.0
+test-matrix: setup tools ## The end-to-end suite and the short fault suite against each supported Kafka (MATRIX_KAFKA_VERSIONS)
+	@failed=""; for v in $(MATRIX_KAFKA_VERSIONS); do \
+	  echo "== Kafka $$v: tests/e2e tests/faults/test_faults.py"; \
+	  CORPACTIONS_KAFKA_VERSION=$$v $(BIN)/corpactions broker fetch && \
+	  CORPACTIONS_KAFKA_VERSION=$$v $(BIN)/pytest -q -p no:cacheprovider tests/e2e tests/faults/test_faults.py \
+	    || failed="$$failed $$v"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-matrix: failed on Kafka$$failed"; exit 1; fi; \
+	echo "test-matrix: passed on Kafka $(MATRIX_KAFKA_VERSIONS)"
+
 unit: setup tools ## Run only the unit tests (no broker; the deploy tests use kustomize and promtool)
 	$(BIN)/pytest -q tests/unit
 
@@ -162,15 +176,32 @@ bench-secured: setup tools kafka ## Worker throughput over SASL_SSL against PLAI
 
 bench-timers: setup kafka ## A million pending timers: worker memory, restart-to-ready, tick cost
 	$(BIN)/python tests/bench/bench_timers.py
+	$(BIN)/python tests/bench/bench_calendar.py
 
 faults: setup kafka ## Fault suite at full size (kill -9, broker loss, rebalances, hostile input), then the mutations it must catch
 	$(BIN)/python tests/faults/run.py
 	$(BIN)/python tests/faults/mutations.py
 
+# The soak: two workers, a real broker, steady load with dates firing, for SOAK_MINUTES;
+# its plot needs matplotlib, in a venv of its own (requirements-soak.lock, the `soak` extra).
+.PHONY: soak
+SOAK_MINUTES ?= 120
+SOAK_VENV := .venv-soak
+SOAK_STAMP := $(SOAK_VENV)/.installed
+$(SOAK_STAMP): $(STAMP) pyproject.toml requirements-soak.lock
+	test -x $(SOAK_VENV)/bin/python || $(PYTHON) -m venv $(SOAK_VENV)
+	$(BIN)/uv pip sync -q --python $(SOAK_VENV)/bin/python requirements-soak.lock
+	$(BIN)/uv pip install -q --python $(SOAK_VENV)/bin/python --no-deps -e .
+	touch $(SOAK_STAMP)
+
+soak: setup kafka $(SOAK_STAMP) ## Two workers for SOAK_MINUTES (120) at 200 resolutions/s, a day a minute, one restarted; a PNG of RSS, lag, overdue timers
+	$(SOAK_VENV)/bin/python tests/soak/soak.py --minutes $(SOAK_MINUTES)
+
 lock: ## Re-resolve requirements.lock (dev), requirements-runtime.lock (the image's) and requirements-bench.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements-runtime.lock
 	$(BIN)/uv pip compile pyproject.toml --extra bench --python-version 3.11 --generate-hashes -o requirements-bench.lock
+	$(BIN)/uv pip compile pyproject.toml --extra soak --python-version 3.11 --generate-hashes -c requirements-runtime.lock -o requirements-soak.lock
 
 clean: ## Remove the venv and caches (keeps nothing running)
-	rm -rf $(VENV) $(VENV)-3.* $(BENCH_VENV) .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-3.* $(BENCH_VENV) $(SOAK_VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
     BaseModel,
@@ -59,6 +59,11 @@ MAX_HORIZON_YEARS = 50
 # Kafka's limit on a topic name (kafka.common.internals.Topic: 249 characters)
 _TOPIC_NAME_MAX = 249
 _TOPIC_CHARS = re.compile(r"[A-Za-z0-9._-]*")
+# The Apache Kafka versions the local broker can run (`corpactions broker`, `demo`, the
+# tests; `make test-matrix` runs the end-to-end and fault suites on each), the default first
+KafkaVersion = Literal["4.1.1", "3.9.1", "4.4.0"]
+KAFKA_VERSIONS: tuple[str, ...] = get_args(KafkaVersion)
+KAFKA_VERSION: KafkaVersion = "4.1.1"
 RETIRED = {
     # refused rather than mapped: it set both dates to one time, and its usual value
     # (00:00) fired the record-date event a day early for a snapshot
@@ -325,6 +330,37 @@ class KafkaSecurity(_FromEnvironment):
             )
         if self.ssl_keyfile and not self.ssl_certfile:
             raise ValueError("KAFKA_SSL_KEYFILE is set without KAFKA_SSL_CERTFILE")
+        # credentials the protocol would not use: the service would connect without them
+        # (a protocol left out, or misspelt, must not downgrade it to PLAINTEXT silently)
+        unused = []
+        if not self.protocol.startswith("SASL_"):
+            unused += [
+                variable
+                for variable, value in (
+                    ("KAFKA_SASL_MECHANISM", self.sasl_mechanism),
+                    ("KAFKA_SASL_USERNAME", self.sasl_username),
+                    ("KAFKA_SASL_PASSWORD", self.sasl_password),
+                )
+                if value
+            ]
+        if not self.protocol.endswith("SSL"):
+            unused += [
+                variable
+                for variable, value in (
+                    ("KAFKA_SSL_CAFILE", self.ssl_cafile),
+                    ("KAFKA_SSL_CERTFILE", self.ssl_certfile),
+                    ("KAFKA_SSL_KEYFILE", self.ssl_keyfile),
+                )
+                if value
+            ]
+        if unused:
+            wanted = "SASL_SSL or SASL_PLAINTEXT" if "SASL" in unused[0] else "SSL or SASL_SSL"
+            raise ValueError(
+                f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} set but "
+                f"KAFKA_SECURITY_PROTOCOL is {self.protocol}, which does not use "
+                f"{'it' if len(unused) == 1 else 'them'}: set KAFKA_SECURITY_PROTOCOL "
+                f"({wanted}), or unset {'it' if len(unused) == 1 else 'them'}"
+            )
         return self
 
     def client_options(self) -> dict[str, Any]:
@@ -546,6 +582,43 @@ class Settings(_FromEnvironment):
         "commits per partition window (Burrow's `intervals`)",
         default=10,
     )
+    # -- a Schema Registry (Confluent wire format; docs/integrations.md) --------------------
+    schema_registry_url: Annotated[str | None, BeforeValidator(_url)] = _var(
+        "CORPACTIONS_SCHEMA_REGISTRY_URL",
+        "a Confluent-compatible Schema Registry: a framed input message's schema id must be "
+        "registered there as a BoardResolution or DividendForecast, else it is dead-lettered; "
+        "unset: the frame is stripped and the JSON validated as usual",
+        "unset",
+        default=None,
+    )
+    schema_registry_username: Text = _var(
+        "CORPACTIONS_SCHEMA_REGISTRY_USERNAME",
+        "the registry's basic-auth user",
+        "unset",
+        default=None,
+    )
+    schema_registry_password: Text = _var(
+        "CORPACTIONS_SCHEMA_REGISTRY_PASSWORD",
+        "its password (from a Secret, never logged)",
+        "unset",
+        default=None,
+        repr=False,
+    )
+
+    @model_validator(mode="after")
+    def _registry_login(self) -> Settings:
+        if self.schema_registry_password and not self.schema_registry_username:
+            raise ValueError(
+                "CORPACTIONS_SCHEMA_REGISTRY_PASSWORD is set without "
+                "CORPACTIONS_SCHEMA_REGISTRY_USERNAME: name the registry's user"
+            )
+        if self.schema_registry_username and self.schema_registry_url is None:
+            raise ValueError(
+                "CORPACTIONS_SCHEMA_REGISTRY_USERNAME is set without "
+                "CORPACTIONS_SCHEMA_REGISTRY_URL: name the registry"
+            )
+        return self
+
     # -- files and folders ----------------------------------------------------------------
     clock_file: Annotated[Path | None, BeforeValidator(_optional)] = _var(
         "CORPACTIONS_CLOCK_FILE",
@@ -560,6 +633,15 @@ class Settings(_FromEnvironment):
         "and `demo`",
         "the source checkout",
         default=None,
+    )
+    kafka_version: Annotated[
+        KafkaVersion,
+        BeforeValidator(lambda v: v.strip() if isinstance(v, str) else v),
+    ] = _var(
+        "CORPACTIONS_KAFKA_VERSION",
+        "the Apache Kafka the local broker runs (`broker`, `demo`, the tests), fetched from "
+        "Maven Central: " + ", ".join(KAFKA_VERSIONS[1:]) + " or " + KAFKA_VERSIONS[0],
+        default=KAFKA_VERSION,
     )
     cache_dir: Annotated[Path | None, BeforeValidator(_optional)] = _var(
         "CORPACTIONS_CACHE",
@@ -667,16 +749,50 @@ class Settings(_FromEnvironment):
 # <NAME>_SERVICE_HOST, <NAME>_PORT, <NAME>_PORT_6066_TCP_ADDR, ... (the Deployment turns
 # them off, enableServiceLinks: false; other deployments may not)
 _SERVICE_LINK = re.compile(r"CORPACTIONS_(SERVICE_(HOST|PORT)\w*|PORT(_\d+_\w+)?)")
+# How near a name must be to a setting's to be taken for a typo of it (difflib's ratio:
+# KAFKA_BOOTSTRAP_SERVER 0.98, KAFKA_SASL_USER 0.88, KAFKA_SSL_CA 0.86; the nearest names
+# Kafka's own images read, KAFKA_SASL_ENABLED_MECHANISMS and
+# KAFKA_LISTENER_SECURITY_PROTOCOL_MAP, are 0.82 and 0.78).
+TYPO_CUTOFF = 0.85
+# Variables Kafka's own scripts (kafka-run-class.sh) and its container images read: never
+# taken for a typo, however near (a shell that runs Kafka tools may well set them).
+KAFKA_TOOL_VARIABLES = frozenset(
+    {
+        "KAFKA_HEAP_OPTS",
+        "KAFKA_OPTS",
+        "KAFKA_JMX_OPTS",
+        "KAFKA_JMX_PORT",
+        "KAFKA_JMX_HOSTNAME",
+        "KAFKA_LOG4J_OPTS",
+        "KAFKA_LOG_DIR",
+        "KAFKA_JVM_PERFORMANCE_OPTS",
+        "KAFKA_GC_LOG_OPTS",
+        "KAFKA_DEBUG",
+        "KAFKA_HOME",
+        "KAFKA_CLUSTER_ID",
+        "KAFKA_NODE_ID",
+    }
+)
 
 
 def _refuse_misspelt(env: Mapping[str, str]) -> None:
-    """A ``CORPACTIONS_*`` variable that is not a setting but nearly spells one is a typo
-    whose setting silently keeps its default: refused, with the name it resembles."""
+    """A ``CORPACTIONS_*`` or ``KAFKA_*`` variable that is not a setting but nearly spells
+    one is a typo whose setting silently keeps its default (``KAFKA_SECURITY_PROTOCAL``
+    would leave the service on PLAINTEXT): refused, with the name it resembles.
+
+    The rule: a variable whose name starts with either prefix (in any case) is refused
+    when, upper-cased, it is a setting's name (``kafka_security_protocol``) or within
+    `TYPO_CUTOFF` of one, unless it is a setting itself, a Kubernetes service link, or
+    one of `KAFKA_TOOL_VARIABLES`. Any other ``KAFKA_*`` variable (``KAFKA_HEAP_OPTS``,
+    a broker image's ``KAFKA_LISTENERS``) is someone else's and left alone."""
     known = {name for name, _ in variables()} | set(RETIRED)
     for name in sorted(env):
-        if not name.startswith("CORPACTIONS_") or name in known or _SERVICE_LINK.fullmatch(name):
+        upper = name.upper()
+        if not upper.startswith(("CORPACTIONS_", "KAFKA_")) or name in known:
             continue
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+        if _SERVICE_LINK.fullmatch(upper) or upper in KAFKA_TOOL_VARIABLES:
+            continue
+        close = difflib.get_close_matches(upper, known, n=1, cutoff=TYPO_CUTOFF)
         if close:
             raise SettingsError(f"{name} is not a setting: did you mean {close[0]}?")
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from corpactions.broker.local import probe_metadata
+from corpactions.broker.local import KAFKA_VERSIONS, probe_metadata
+from corpactions.settings import Settings
 
 pytestmark = pytest.mark.kafka
 
@@ -69,6 +70,20 @@ def test_broker_start_status_stop_via_cli(tmp_path: Path) -> None:
     assert "kafka stopped" in stopped.stdout
     assert _wait_dead(pid, 10)
     assert cli("broker", "status").returncode == 3
+    # the broker that ran is the version asked for (CORPACTIONS_KAFKA_VERSION, the matrix's)
+    version = Settings.from_env().kafka_version
+    log = (tmp_path / "cache" / "kafka" / "local" / "broker.log").read_text()
+    assert f"Kafka version: {version}" in log
+    # and its data is not handed to another version
+    other = next(v for v in KAFKA_VERSIONS if v != version)
+    env["CORPACTIONS_KAFKA_VERSION"] = other
+    refused = cli("broker", "start")
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == (
+        f"corpactions: the local broker's data ({tmp_path / 'cache' / 'kafka' / 'local'}) was "
+        f"written by Kafka {version}, not {other} (CORPACTIONS_KAFKA_VERSION): set "
+        f"CORPACTIONS_KAFKA_VERSION={version}, or remove that folder to start afresh"
+    )
 
 
 def test_broker_dies_with_a_test_run_killed_by_sigkill(tmp_path: Path) -> None:

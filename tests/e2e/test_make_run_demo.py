@@ -71,6 +71,7 @@ def test_demo_prints_the_event_then_the_service_url_and_nothing_alarming(
         closing = out.split("corpactions is running:", 1)[1]
         assert f"curl -s {url}/actions/JP3152820001-DVCA-FY2016-INTERIM/" in closing
         assert "corpactions schedule" in closing
+        assert f"{url}/calendar?from=2016-09-01&to=2016-12-31" in closing
         assert "corpactions lag" in closing
         action = f"{url}/actions/JP3152820001-DVCA-FY2016-INTERIM/"
         with urllib.request.urlopen(action) as r:  # noqa: S310 (http, our own)

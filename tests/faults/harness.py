@@ -9,11 +9,25 @@ future of the workers' injected clock (CORPACTIONS_CLOCK_FILE), which moves on a
 fault and past every date at the end, so timers are pending across every fault and fire
 on whichever worker then owns the partition.
 
+Among the inputs, later versions cross the faults: replacements (REPL) and cancellations
+and withdrawals (CANC, WITH) of pending dividends, and REPLs of dividends already paid,
+which must be dead-lettered (tests/faults/inputs.py, `with_later_versions`). Each clock
+step before a fault makes payment dates fall due as it strikes.
+
+kill -9 strikes inside a transaction: the victim, once busy, is watched until a
+transaction of its own is open (an output or changelog partition whose last stable
+offset is behind its high watermark), then frozen (SIGSTOP), seen still open, and
+killed; the time from seeing it open to the kill is printed, and a kill that cannot be
+made inside a transaction is a miss, which fails the scenario.
+
 After each scenario the workers stop and the outputs are read (``read_committed``) to
-their end offsets; every record must match one expected output, exactly once, with the
-schedule `corpactions schedule` gives for its input; every bad payload must be
-dead-lettered once, with its reason, key and bytes (tests/faults/inputs.py). The same
-code runs short in ``make test`` (tests/faults/test_faults.py) and long in ``make faults``
+their end offsets; every record must match one expected output, exactly once. The
+expected schedules are printed by `corpactions schedule --jsonl` run as a separate
+process over every version; the ISO 20022 notifications of a sample of new and
+cancelled dividends are compared byte for byte with `corpactions schedule --format
+seev031`, also separate processes, and every other one must name its event. Every bad
+payload must be dead-lettered once, with its reason, key and bytes. The same code runs
+short in ``make test`` (tests/faults/test_faults.py) and long in ``make faults``
 (tests/faults/run.py).
 """
 
@@ -24,6 +38,10 @@ import contextlib
 import datetime as dt
 import json
 import os
+import random
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -39,18 +57,17 @@ from tests.faults.inputs import (
     CLOCK_END,
     CLOCK_START,
     DATE_TYPES,
-    EXPECTED_TYPES,
     SEEV031,
+    SEEV039,
     Message,
     arrival,
+    clock_steps,
     generated_messages,
     hostile_messages,
     interleave,
     letter_problems,
-    notification_cli,
-    schedule_cli,
-    schedule_subprocess,
     valid_messages,
+    with_later_versions,
 )
 from tests.support.kafka import Namespace, Record, WorkerProcess
 
@@ -302,26 +319,65 @@ async def _partitions(consumer: AIOKafkaConsumer, topics: Sequence[str]) -> list
     return tps
 
 
-async def until_transaction_open(bootstrap: str, topic: str, within: float) -> float | None:
-    """Poll ``topic``'s last stable offsets against its high watermarks until one lags (a
-    transaction holding records there is open right now); seconds waited, or None."""
+async def kill_in_transaction(
+    bootstrap: str, worker: WorkerProcess, topics: Sequence[str], within: float
+) -> tuple[float | None, str]:
+    """SIGKILL ``worker`` while a transaction of its own is open on ``topics``.
+
+    Freeze it (SIGSTOP: it can neither commit nor abort now) on seeing a transaction open
+    (a partition's last stable offset behind its high watermark read just before), or
+    every third look even without (a busy worker's transactions last milliseconds, often
+    less than one look), let requests already sent land (0.3 s: an EndTxn in flight
+    completes at the broker), and read again: a transaction still open now is held by
+    the frozen worker, so SIGKILL; none, let it go on (SIGCONT) and look again. Returns
+    the seconds from first seeing the transaction open to the kill and how it went, or
+    (None, why) when no kill inside a transaction was made within ``within`` seconds."""
+    assert worker.proc is not None
+    pid = worker.proc.pid
     rc = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_committed")
     ru = AIOKafkaConsumer(bootstrap_servers=bootstrap, isolation_level="read_uncommitted")
     await rc.start()
     await ru.start()
-    t0 = time.monotonic()
+    t0, looks, freezes, seen_open = time.monotonic(), 0, 0, 0
+    rng = random.Random(pid)
     try:
-        tps = await _partitions(rc, [topic])
-        while time.monotonic() - t0 < within:
-            lso, hw = await rc.end_offsets(tps), await ru.end_offsets(tps)
+        tps = await _partitions(rc, topics)
+        while time.monotonic() - t0 < within and worker.proc.poll() is None:
+            hw = await ru.end_offsets(tps)
+            lso = await rc.end_offsets(tps)
+            looks += 1
+            seen: float | None = None
             if any(lso[tp] < hw[tp] for tp in tps):
-                return time.monotonic() - t0
-    except KafkaError:
-        return None
+                seen, seen_open = time.monotonic(), seen_open + 1
+            elif looks % 3:
+                continue
+            os.killpg(pid, signal.SIGSTOP)
+            freezes += 1
+            await asyncio.sleep(0.3)
+            hw2, lso2 = await ru.end_offsets(tps), await rc.end_offsets(tps)
+            if any(lso2[tp] < hw2[tp] for tp in tps):
+                seen = seen or time.monotonic()
+                os.killpg(pid, signal.SIGKILL)
+                killed = time.monotonic()
+                worker.kill()  # reaps it
+                how = "after seeing it open" if seen_open and seen < killed - 0.05 else "blind"
+                return killed - seen, (
+                    f"frozen (SIGSTOP) {how}, seen open while frozen, killed; freeze "
+                    f"{freezes} of {looks} looks"
+                )
+            os.killpg(pid, signal.SIGCONT)
+            await asyncio.sleep(rng.uniform(0, 0.05))
+    except KafkaError as exc:
+        return None, f"watching for an open transaction failed: {exc!r}"
     finally:
+        if worker.proc is not None and worker.proc.poll() is None:
+            os.killpg(pid, signal.SIGCONT)
         await rc.stop()
         await ru.stop()
-    return None
+    return None, (
+        f"no kill inside a transaction in {within:.0f}s ({looks} looks, {seen_open} saw one "
+        f"open, {freezes} freezes found none open)"
+    )
 
 
 async def _open_transactions(bootstrap: str, topics: Sequence[str]) -> list[str]:
@@ -358,6 +414,10 @@ class Hit:
     open_txn: list[str] = field(default_factory=list)  # partitions with a transaction open
     clock: str = ""
     note: str = ""
+    # kill -9 of a worker: it must strike inside one of its transactions
+    txn_required: bool = False
+    seen_to_kill_s: float | None = None  # from seeing the transaction open to the kill
+    payments_due: int = 0  # payment dates falling due at the clock step before it
 
     @property
     def busy(self) -> bool:
@@ -367,15 +427,23 @@ class Hit:
             and self.emitted > 0
             and self.outputs_at > self.outputs_before
             and self.stream_running
+            and (not self.txn_required or (bool(self.open_txn) and self.seen_to_kill_s is not None))
         )
 
     def line(self) -> str:
         txn = f"open transaction in {','.join(self.open_txn)}" if self.open_txn else "no open txn"
+        if self.txn_required:
+            txn += (
+                f", killed {self.seen_to_kill_s:.3f}s after seeing it open"
+                if self.seen_to_kill_s is not None
+                else ", never killed inside a transaction"
+            )
         return (
             f"{self.what} -> {self.victim}: {'BUSY' if self.busy else 'MISSED'} "
             f"(had committed {self.transactions} txns, {self.emitted} events incl. "
             f"{self.dates_emitted} dates; outputs {self.outputs_before}->{self.outputs_at}; "
-            f"{txn}; clock {self.clock}{'; ' + self.note if self.note else ''})"
+            f"{txn}; clock {self.clock}, {self.payments_due} payment dates due at its step"
+            f"{'; ' + self.note if self.note else ''})"
         )
 
 
@@ -410,6 +478,7 @@ class Report:
             and self.wrong == 0
             and self.dead_lettered == self.bad_total
             and self.missed == 0
+            and all(h.payments_due > 0 for h in self.faults)
             and self.fired_by_survivors == self.fired_after_last_fault
             and not self.problems
         )
@@ -466,13 +535,14 @@ class Scenario:
         self.t0 = time.monotonic()
         self.workers: list[WorkerProcess] = []
         self.timeline: list[str] = []
-        # `corpactions schedule` as a process on one input, from the start (it takes
-        # seconds on a busy machine), to check the in-process command against
-        first = next((m for m in self.messages if m.event_id is not None), None)
-        self.cli_sample: tuple[Message, dict[str, Any]] | None = None
-        self._cli_task: asyncio.Task[tuple[Message, dict[str, Any]]] | None = None
-        if first is not None:
-            self._cli_task = asyncio.create_task(_printed(first))
+        self.expect = expectations(self.messages)
+        self.window_payments = 0  # payment dates due at the last clock step
+        # what `corpactions schedule` prints, as separate processes, from the start (they
+        # take seconds on a busy machine)
+        self.printed: Printed | None = None
+        self._cli_task: asyncio.Task[Printed] | None = asyncio.create_task(
+            asyncio.to_thread(print_expected, self.expect)
+        )
 
     def lap(self, what: str) -> None:
         self.timeline.append(f"[{time.monotonic() - self.t0:.0f}s {what}]")
@@ -536,9 +606,15 @@ class Scenario:
 
     def step_clock(self, j: int, faults: int) -> None:
         """Before fault j: move "now" a step through the dates, so some timers fall due
-        (and fire while the fault strikes) and the rest stay pending."""
-        span = CLOCK_END - CLOCK_START
-        self.clock.set(CLOCK_START + span * (j + 1) / (faults + 2))
+        (payment dates among them, which fire while the fault strikes) and the rest stay
+        pending."""
+        before, after = self.clock.now, clock_steps(faults)[j]
+        self.window_payments = sum(
+            1
+            for e in self.expect.values()
+            if not e.cancelled and before < arrival(e.payment_date, DATE_TYPES[1]) <= after
+        )
+        self.clock.set(after)
 
     async def until_busy(
         self, victim: WorkerProcess, what: str, extra: Callable[[], Awaitable[bool]] | None = None
@@ -561,6 +637,7 @@ class Scenario:
                 break
             await asyncio.sleep(0.1)
         hit.clock = self.clock.now.date().isoformat()
+        hit.payments_due = self.window_payments
         self.mark = hit.outputs_at
         return hit
 
@@ -587,15 +664,14 @@ class Scenario:
             await self.wait_ready(w)
         # everything due by the last clock step committed; only then the survivors' counts
         last_step = self.clock.now
-        valid = [m for m, _, _ in self.placed if m.event_id is not None]
-        bad = len(self.placed) - len(valid)
-        due = sum(1 for m in valid for due in m.date_events_due() if due <= last_step)
-        scheduled = 2 * len(valid)  # each schedule event and its notification
-        await self.reader.wait_for(scheduled + bad + due, DRAIN_TIMEOUT_S, STALL_S)
+        bad = sum(1 for m, _, _ in self.placed if m.event_id is None)
+        by_step = sum(e.outputs(last_step) for e in self.expect.values())
+        await self.reader.wait_for(by_step + bad, DRAIN_TIMEOUT_S, STALL_S)
         self.lap("all due by the last step read")
         before = {id(w): await scrape(w) for w in survivors}
         self.clock.set(CLOCK_END)
-        await self.reader.wait_for(len(valid) * len(EXPECTED_TYPES) + bad, DRAIN_TIMEOUT_S, STALL_S)
+        every = sum(e.outputs(None) for e in self.expect.values())
+        await self.reader.wait_for(every + bad, DRAIN_TIMEOUT_S, STALL_S)
         self.lap("all dates read")
         after = {id(w): await scrape(w) for w in survivors}
         fired = 0
@@ -613,7 +689,7 @@ class Scenario:
         await self.reader.finish()
         self.lap("read to the end")
         if self._cli_task is not None:
-            self.cli_sample = await self._cli_task
+            self.printed = await self._cli_task
         self.check(last_step)
         self.lap("checked")
         self.report.notes.append(" ".join(self.timeline))
@@ -634,19 +710,24 @@ class Scenario:
     def check(self, last_step: dt.datetime) -> None:
         """Every record read against what the inputs must give (module docstring)."""
         r, t = self.report, self.ns.topics
-        valid = {m.event_id: m for m, _, _ in self.placed if m.event_id is not None}
+        expect = self.expect
+        printed = self.printed
+        assert printed is not None
         bad: dict[tuple[Any, Any], Message] = {
             (p, o): m for m, p, o in self.placed if m.event_id is None
         }
-        r.expected, r.bad_total, r.outputs = len(valid), len(bad), self.reader.count
+        r.expected, r.bad_total, r.outputs = len(expect), len(bad), self.reader.count
         seen: Counter[tuple[str, str]] = Counter()
         ce_ids: Counter[bytes] = Counter()
         letters: Counter[tuple[Any, Any]] = Counter()
-        schedules: dict[str, dict[str, Any]] = {}
-        if self.cli_sample is not None:  # the in-process command is the command
-            m, printed = self.cli_sample
-            if schedule_cli(m.value) != printed:
-                r.problems.append(f"{m.event_id}: in-process schedule differs from the CLI's")
+        r.problems += printed.problems
+        topic_of = {
+            "DividendScheduled": t.schedules,
+            "DividendScheduleReplaced": t.schedules,
+            "DividendCancelled": t.schedules,
+            "RecordDateReached": t.record_dates,
+            "PaymentDateReached": t.payment_dates,
+        }
         for rec in self.reader.records:
             ce_ids[rec.headers.get("ce_id", b"")] += 1
             if rec.topic == t.notifications:
@@ -654,17 +735,16 @@ class Scenario:
                     rec.headers.get("ce_subject", b"").decode(),
                     rec.headers.get("ce_type", b"").decode(),
                 )
-                input_of = valid.get(key[0])
-                if input_of is None or key[1] != SEEV031:
+                e = expect.get(key[0])
+                if e is None or not e.counts[key[1]]:
                     r.unexpected += 1
                     r.problems.append(f"unexpected notification {key}")
                     continue
                 seen[key] += 1
-                if seen[key] == 1 and rec.value != notification_cli(input_of.value):
+                problems = _notification_problems(e, key[1], seen[key], rec.value, printed)
+                if problems:
                     r.wrong += 1
-                    r.problems.append(
-                        f"{key}: differs from `corpactions schedule --format seev031`"
-                    )
+                    r.problems.append(f"{key}: {problems}")
                 continue
             try:
                 event = rec.json()
@@ -680,7 +760,10 @@ class Scenario:
                 letter_of = bad.get(pos)
                 if letter_of is None:
                     r.unexpected += 1
-                    r.problems.append(f"dead letter for {pos}, which is no bad input")
+                    r.problems.append(
+                        f"dead letter for {pos}, which is no bad input: "
+                        f"{event.get('reason', {}).get('code')}"
+                    )
                     continue
                 if letters[pos] == 1:
                     problems = letter_problems(letter_of, event, t.resolutions)
@@ -689,33 +772,28 @@ class Scenario:
                         r.problems.append(f"{letter_of.kind} at {pos}: {'; '.join(problems)}")
                 continue
             key = (event.get("event_id"), event.get("type"))
-            topic_of = {
-                "DividendScheduled": t.schedules,
-                "RecordDateReached": t.record_dates,
-                "PaymentDateReached": t.payment_dates,
-            }
-            input_of = valid.get(key[0])
-            if input_of is None or key[1] not in EXPECTED_TYPES or topic_of[key[1]] != rec.topic:
+            e = expect.get(key[0])
+            if e is None or not e.counts[key[1]] or topic_of[key[1]] != rec.topic:
                 r.unexpected += 1
                 r.problems.append(f"unexpected {key} on {rec.topic}")
                 continue
             seen[key] += 1
             if seen[key] > 1:
                 continue
-            problems = self._output_problems(input_of, event, rec, schedules, last_step)
+            problems = _output_problems(e, event, rec, printed, last_step)
             if problems:
                 r.wrong += 1
                 r.problems.append(f"{key}: {'; '.join(problems)}")
-        for event_id in valid:
-            for kind in EXPECTED_TYPES:
+        for event_id, e in expect.items():
+            for kind, wanted in e.counts.items():
                 n = seen[(event_id, kind)]
-                if n == 0:
-                    r.lost += 1
+                if n < wanted:
+                    r.lost += wanted - n
                     if r.lost <= 5:
-                        r.problems.append(f"lost {kind} of {event_id}")
-                elif n > 1:
-                    r.duplicated += n - 1
-                    r.problems.append(f"{kind} of {event_id} read {n} times")
+                        r.problems.append(f"lost {kind} of {event_id} ({e.story})")
+                elif n > wanted:
+                    r.duplicated += n - wanted
+                    r.problems.append(f"{kind} of {event_id} read {n} times ({e.story})")
         r.duplicated += sum(n - 1 for pos, n in letters.items() if n > 1 and pos in bad)
         r.dead_lettered = sum(1 for pos in bad if letters[pos] == 1)
         missing = [bad[pos].kind for pos in bad if letters[pos] == 0]
@@ -725,43 +803,15 @@ class Scenario:
         if dup_ids and not r.duplicated:
             r.duplicated += dup_ids
         r.fired_after_last_fault = sum(
-            1 for m in valid.values() for due in m.date_events_due() if due > last_step
+            e.outputs(None) - e.outputs(last_step) for e in expect.values()
         )
-
-    def _output_problems(
-        self,
-        m: Message,
-        event: dict[str, Any],
-        rec: Record,
-        schedules: dict[str, dict[str, Any]],
-        last_step: dt.datetime,
-    ) -> list[str]:
-        out = []
-        if rec.key != m.key:
-            out.append(f"key {rec.key!r}, input's {m.key!r}")
-        if rec.headers.get("ce_id", b"").decode() != event.get("id"):
-            out.append("ce_id header differs from the event's id")
-        expected = schedules.get(m.event_id or "")
-        if expected is None:
-            expected = schedules[m.event_id or ""] = schedule_cli(m.value)
-        if event.get("schedule") != expected:
-            out.append("schedule differs from `corpactions schedule`")
-        kind = event["type"]
-        emitted = dt.datetime.fromisoformat(event["emitted_at"])
-        if kind in DATE_TYPES:
-            day = m.record_date if kind == "RecordDateReached" else m.payment_date
-            assert day is not None
-            name = "record_date" if kind == "RecordDateReached" else "payment_date"
-            if event.get(name) != day.isoformat():
-                out.append(f"{name} {event.get(name)}, input's {day}")
-            due = dt.datetime.fromisoformat(event["due_at"])
-            if due != arrival(day, kind):
-                out.append(f"due_at {due}, expected {arrival(day, kind)}")
-            if emitted < due:
-                out.append(f"fired at {emitted}, before it was due ({due})")
-            if due > last_step and emitted != CLOCK_END:
-                out.append(f"due after the last clock step yet fired at {emitted}")
-        return out
+        versions = Counter(e.story for e in expect.values())
+        r.notes.append(
+            "inputs: "
+            + ", ".join(f"{n} {story}" for story, n in sorted(versions.items()))
+            + f"; {sum(1 for m in bad.values() if m.kind == 'repl_after_payment')} REPL of a "
+            f"paid dividend; checked by `corpactions schedule` processes: {printed.summary}"
+        )
 
     async def close(self) -> None:
         for w in self.workers:
@@ -771,8 +821,181 @@ class Scenario:
             self._cli_task.cancel()
 
 
-async def _printed(m: Message) -> tuple[Message, dict[str, Any]]:
-    return m, await asyncio.to_thread(schedule_subprocess, m.value)
+# -- what each event must give, and what `corpactions schedule` prints for it ---------------
+
+
+@dataclass
+class Expect:
+    """An event's versions in the stream and the outputs they must give."""
+
+    first: Message
+    last: Message  # the version that stands (a REPL, CANC or WITH, else the first)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.last.function in {"CANC", "WITH"}
+
+    @property
+    def replaced(self) -> bool:
+        return self.last.function == "REPL"
+
+    @property
+    def story(self) -> str:
+        return {"NEWM": "new", "REPL": "replaced", "CANC": "cancelled", "WITH": "withdrawn"}[
+            self.last.function
+        ]
+
+    @property
+    def record_date(self) -> dt.date:
+        assert self.last.record_date is not None
+        return self.last.record_date
+
+    @property
+    def payment_date(self) -> dt.date:
+        assert self.last.payment_date is not None
+        return self.last.payment_date
+
+    @property
+    def counts(self) -> Counter[str]:
+        c: Counter[str] = Counter({"DividendScheduled": 1, SEEV031: 1})
+        if self.replaced:
+            c.update({"DividendScheduleReplaced": 1, SEEV031: 1})
+        if self.cancelled:
+            c.update({"DividendCancelled": 1, SEEV039: 1})
+        else:
+            c.update({"RecordDateReached": 1, "PaymentDateReached": 1})
+        return c
+
+    def outputs(self, by: dt.datetime | None) -> int:
+        """How many outputs it gives once "now" is ``by`` (None: past every date)."""
+        n = sum(self.counts.values())
+        if self.cancelled or by is None:
+            return n
+        due = (arrival(self.record_date, DATE_TYPES[0]), arrival(self.payment_date, DATE_TYPES[1]))
+        return n - sum(1 for d in due if d > by)
+
+
+def expectations(messages: Sequence[Message]) -> dict[str, Expect]:
+    out: dict[str, Expect] = {}
+    for m in messages:
+        if m.event_id is None:
+            continue
+        if m.event_id in out:
+            out[m.event_id].last = m
+        else:
+            out[m.event_id] = Expect(m, m)
+    return out
+
+
+SAMPLE = 6  # notifications compared byte for byte, of new and of cancelled dividends each
+
+
+@dataclass
+class Printed:
+    """What `corpactions schedule` printed, each run as its own process."""
+
+    schedules: dict[tuple[str, int], Any]  # (event id, version) -> the schedule
+    notifications: dict[tuple[str, int], bytes]  # a sample: (event id, version) -> document
+    problems: list[str]
+    summary: str
+
+
+def _corpactions(*args: str, stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "corpactions.cli", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def print_expected(expect: dict[str, Expect]) -> Printed:
+    """`corpactions schedule --jsonl -` over every first version and REPL (one process);
+    `corpactions schedule --format seev031 -` for a sample of new and cancelled ones (a
+    process each: a REPL's notification links to one only the service knows it sent)."""
+    versions = [e.first for e in expect.values()] + [e.last for e in expect.values() if e.replaced]
+    problems: list[str] = []
+    done = _corpactions("schedule", "--jsonl", "-", stdin=b"\n".join(m.value for m in versions))
+    schedules: dict[tuple[str, int], Any] = {}
+    for line in done.stdout.splitlines():
+        row = json.loads(line)
+        m = versions[row["line"] - 1]
+        if row["ok"]:
+            schedules[(m.event_id or "", m.version)] = row["schedule"]
+        else:
+            problems.append(f"`corpactions schedule` refused {m.event_id} v{m.version}: {row}")
+    if done.returncode != 0 or len(schedules) != len(versions):
+        problems.append(
+            f"`corpactions schedule --jsonl` exit {done.returncode}, "
+            f"{len(schedules)}/{len(versions)} schedules: {done.stderr[-500:]!r}"
+        )
+    news = [e.first for e in expect.values() if not e.cancelled and not e.replaced][:SAMPLE]
+    cancels = [e.last for e in expect.values() if e.cancelled][:SAMPLE]
+    notifications: dict[tuple[str, int], bytes] = {}
+    for m in news + cancels:
+        one = _corpactions("schedule", "--format", "seev031", "-", stdin=m.value)
+        if one.returncode != 0:
+            problems.append(f"`corpactions schedule --format seev031` {m.event_id}: {one.stderr!r}")
+        notifications[(m.event_id or "", m.version)] = one.stdout
+    summary = (
+        f"{len(schedules)} schedules (--jsonl), {len(notifications)} notifications "
+        f"({len(news)} new, {len(cancels)} cancelled) byte for byte"
+    )
+    return Printed(schedules, notifications, problems, summary)
+
+
+def _notification_problems(
+    e: Expect, kind: str, nth: int, value: bytes, printed: Printed
+) -> str | None:
+    """The nth notification of type ``kind`` for ``e`` against what it must be."""
+    version = 2 if (kind == SEEV039 or nth == 2) else 1
+    exact = printed.notifications.get((e.first.event_id or "", version))
+    if exact is not None:
+        return None if value == exact else "differs from `corpactions schedule --format seev031`"
+    if (e.first.event_id or "").encode() not in value:
+        return "does not name its event"
+    return None
+
+
+def _output_problems(
+    e: Expect, event: dict[str, Any], rec: Record, printed: Printed, last_step: dt.datetime
+) -> list[str]:
+    out = []
+    if rec.key != e.first.key:
+        out.append(f"key {rec.key!r}, input's {e.first.key!r}")
+    if rec.headers.get("ce_id", b"").decode() != event.get("id"):
+        out.append("ce_id header differs from the event's id")
+    kind = event["type"]
+    version = {"DividendScheduled": 1, "DividendCancelled": 2, "DividendScheduleReplaced": 2}.get(
+        kind, e.last.version
+    )
+    if event.get("version") != version:
+        out.append(f"version {event.get('version')}, expected {version}")
+    if kind == "DividendScheduleReplaced" and event.get("previous_version") != 1:
+        out.append(f"previous_version {event.get('previous_version')}")
+    if kind == "DividendCancelled" and event.get("function") != e.last.function:
+        out.append(f"function {event.get('function')}, input's {e.last.function}")
+    # a cancellation carries the last schedule emitted, the first version's
+    wanted = printed.schedules.get(
+        (e.first.event_id or "", 1 if kind == "DividendCancelled" else version)
+    )
+    if wanted is None or event.get("schedule") != wanted:
+        out.append("schedule differs from `corpactions schedule`")
+    emitted = dt.datetime.fromisoformat(event["emitted_at"])
+    if kind in DATE_TYPES:
+        day = e.record_date if kind == "RecordDateReached" else e.payment_date
+        name = "record_date" if kind == "RecordDateReached" else "payment_date"
+        if event.get(name) != day.isoformat():
+            out.append(f"{name} {event.get(name)}, input's {day}")
+        due = dt.datetime.fromisoformat(event["due_at"])
+        if due != arrival(day, kind):
+            out.append(f"due_at {due}, expected {arrival(day, kind)}")
+        if emitted < due:
+            out.append(f"fired at {emitted}, before it was due ({due})")
+        if due > last_step and emitted != CLOCK_END:
+            out.append(f"due after the last clock step yet fired at {emitted}")
+    return out
 
 
 async def _with_scenario(
@@ -791,10 +1014,12 @@ async def _with_scenario(
         await sc.close()
 
 
-def mixed_stream(n: int, tag: str) -> list[Message]:
-    """``n`` valid resolutions with one bad payload (light kinds) per 20 among them: a
-    worker that replays input after a fault dead-letters those twice."""
-    return interleave(valid_messages(n, tag), hostile_messages(max(1, n // 20), heavy=False))
+def mixed_stream(n: int, tag: str, faults: int = 1) -> list[Message]:
+    """``n`` valid resolutions with one bad payload (light kinds) per 20 among them (a
+    worker that replays input after a fault dead-letters those twice), and later versions
+    of some that cross the ``faults`` (inputs.py, `with_later_versions`)."""
+    bad = hostile_messages(max(1, n // 20), heavy=False)
+    return with_later_versions(valid_messages(n, tag), bad, faults)
 
 
 # -- scenarios -------------------------------------------------------------------------------
@@ -813,22 +1038,22 @@ async def kill9(bootstrap: str, workdir: Path, n: int, kills: int, rate: float) 
             sc.step_clock(j, kills)
             gates[j].set()
             hit = await sc.until_busy(worker, f"kill -9 #{j + 1}")
-            # busy; now aim for the inside of a transaction (seen on the changelog), briefly
-            waited = await until_transaction_open(bootstrap, sc.changelog, 5.0)
-            worker.kill()
-            sc.lap(f"kill {j + 1}")
-            hit.note = (
-                f"struck {waited:.2f}s later, on seeing a transaction open"
-                if waited is not None
-                else "no open transaction seen within 5 s; struck anyway"
+            hit.txn_required = True
+            # busy; now strike inside one of its transactions
+            struck = await kill_in_transaction(
+                bootstrap, worker, [*sc.outputs, sc.changelog], BUSY_TIMEOUT_S
             )
+            worker.kill()  # (when no transaction was seen open: a miss, killed all the same)
+            sc.lap(f"kill {j + 1}")
+            hit.seen_to_kill_s, hit.note = struck
             await asyncio.sleep(1.0)  # a commit's markers land in ms; an open txn stays
             hit.open_txn = await open_transactions(bootstrap, sc.written)
             sc.report.faults.append(hit)
             worker = sc.spawn(**FAST_GROUP)
         return [worker]
 
-    report = await _with_scenario("kill-9", ns, workdir, mixed_stream(n, f"k9{ns.token}"), body)
+    stream = mixed_stream(n, f"k9{ns.token}", kills)
+    report = await _with_scenario("kill-9", ns, workdir, stream, body)
     report.notes.append(f"{kills} kill -9 of a busy worker")
     return report
 
@@ -870,7 +1095,8 @@ async def rebalance(bootstrap: str, workdir: Path, n: int, rate: float) -> Repor
         await sc.wait_ready(c)
         return [a, c]
 
-    report = await _with_scenario("rebalance", ns, workdir, mixed_stream(n, f"rb{ns.token}"), body)
+    stream = mixed_stream(n, f"rb{ns.token}", 2)
+    report = await _with_scenario("rebalance", ns, workdir, stream, body)
     report.notes.append("two workers -> one -> two, each hand-over from a busy worker")
     return report
 
@@ -993,7 +1219,7 @@ async def broker_loss(
             return [worker]
 
         report = await _with_scenario(
-            "broker-loss", ns, workdir, mixed_stream(n, f"bl{ns.token}"), body
+            "broker-loss", ns, workdir, mixed_stream(n, f"bl{ns.token}", len(strikes)), body
         )
         report.notes.append("3-node cluster, each broker killed -9 while its role was in use")
         return report

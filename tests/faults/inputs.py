@@ -62,6 +62,8 @@ class Message:
     field: str | None = None  # ... reported on this field (prefix; None: not checked)
     record_date: dt.date | None = None
     payment_date: dt.date | None = None
+    function: str = "NEWM"  # NEWM, or a later version: REPL, CANC, WITH
+    version: int = 1
 
     def date_events_due(self) -> list[dt.datetime]:
         """When each of its date events is due, in UTC."""
@@ -383,6 +385,91 @@ def interleave(*groups: Sequence[Message], seed: int = 3) -> list[Message]:
     merged = [m for g in groups for m in g]
     random.Random(seed).shuffle(merged)
     return merged
+
+
+# -- later versions: replacements, cancellations, withdrawals -----------------------------
+
+SEEV039 = "seev.039.001.12"  # the cancellation advice (CANC, WITH)
+
+
+def clock_steps(faults: int) -> list[dt.datetime]:
+    """The workers' "now" before each fault (the scenarios step it so), then CLOCK_END."""
+    span = CLOCK_END - CLOCK_START
+    return [CLOCK_START + span * (j + 1) / (faults + 2) for j in range(faults)] + [CLOCK_END]
+
+
+def later_version(m: Message, function: str, **changes: Any) -> Message:
+    """Version 2 of ``m``'s event: a REPL (with ``changes``), a CANC or a WITH."""
+    doc = {**json.loads(m.value), "function": function, "version": 2, **changes}
+    doc["message_id"] = f"{doc['message_id']}-{function.lower()}"
+    payment = dt.date.fromisoformat(doc["payment_date"])
+    return Message(
+        m.key,
+        json.dumps(doc).encode(),
+        m.event_id,
+        kind=function.lower(),
+        record_date=m.record_date,
+        payment_date=payment,
+        function=function,
+        version=2,
+    )
+
+
+def with_later_versions(
+    firsts: Sequence[Message], others: Sequence[Message], faults: int, seed: int = 5
+) -> list[Message]:
+    """``firsts`` (version 1 of each event) and ``others`` shuffled, with version 2 of
+    some events placed so that they cross the faults (the stream is held at
+    (j+1)/(faults+1) of its length until fault j, after the clock's step j):
+
+    - REPL moving the payment date a week later, of events whose dates all lie after the
+      last clock step (pending throughout): spread over the whole stream;
+    - CANC and WITH of such events, before the last fault, so a restore must keep them
+      cancelled;
+    - REPL of events whose payment date is due by the first clock step, after the first
+      fault's hold: the dividend is paid by then, so each must be dead-lettered
+      (``event_already_paid``) and change nothing.
+
+    Each version 2 comes after its version 1 (same key, hence same partition: in order).
+    """
+    rng = random.Random(seed)
+    steps = clock_steps(faults)
+    first_step, last_step = steps[0], steps[-2]
+    base = interleave(firsts, others, seed=seed)
+    where = {id(m): i for i, m in enumerate(base)}
+    early = [m for m in firsts if where[id(m)] < len(base) // (2 * (faults + 1))]
+    pending = [
+        m for m in early if m.record_date and arrival(m.record_date, DATE_TYPES[0]) > last_step
+    ]
+    paid = [
+        m for m in early if m.payment_date and arrival(m.payment_date, DATE_TYPES[1]) <= first_step
+    ]
+    rng.shuffle(pending)
+    rng.shuffle(paid)
+    k = max(3, len(firsts) // 100)
+    repl, canc, wdrw = pending[:k], pending[k : k + k // 2], pending[k + k // 2 : 2 * k]
+    paid = paid[: max(2, k // 2)]
+    last_hold = faults / (faults + 1)
+    placed: list[tuple[float, Message]] = []
+    for m in repl:
+        assert m.payment_date is not None
+        later = m.payment_date + dt.timedelta(days=7)
+        placed.append((rng.uniform(0.55, 0.98), later_version(m, "REPL", payment_date=str(later))))
+    for m, function in [(m, "CANC") for m in canc] + [(m, "WITH") for m in wdrw]:
+        placed.append(
+            (rng.uniform(0.5 / (faults + 1), last_hold - 0.02), later_version(m, function))
+        )
+    for m in paid:
+        assert m.payment_date is not None
+        later = m.payment_date + dt.timedelta(days=7)
+        v2 = later_version(m, "REPL", payment_date=str(later))
+        # a bad input now: it must be dead-lettered, its event untouched
+        letter = Message(m.key, v2.value, None, "repl_after_payment", "event_already_paid")
+        placed.append((rng.uniform(1 / (faults + 1) + 0.02, 0.98), letter))
+    out = list(base)
+    for fraction, m in sorted(placed, key=lambda p: p[0], reverse=True):
+        out.insert(int(fraction * len(base)), m)
+    return out
 
 
 # -- what `corpactions schedule` gives ------------------------------------------------------

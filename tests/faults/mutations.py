@@ -77,6 +77,21 @@ def _offset_outside(match: re.Match[str], indent: str) -> str:
     return f"{indent}{obj}.next_offset = {arg}  # MUTATION: offset not in the transaction\n"
 
 
+def _repl_after_payment(match: re.Match[str], indent: str) -> str:
+    guard = re.sub(r"\bintake\.paid\([^()]*\)", "False", match.group(0).strip())
+    return f"{indent}{guard}  # MUTATION: updates of a paid dividend applied\n"
+
+
+def _cancellation_lost(match: re.Match[str], indent: str) -> str:
+    target = match.group("target")
+    return (
+        f"{indent}_restored = Action.decode(value)  # MUTATION: cancellation lost on restore\n"
+        f"{indent}{target} = (\n"
+        f"{indent}    replace(_restored, function='NEWM') if _restored.cancelled else _restored\n"
+        f"{indent})\n"
+    )
+
+
 MUTATIONS = [
     Mutation(
         "restore-skips-changelog",
@@ -109,6 +124,18 @@ MUTATIONS = [
         r"^\s*\w+\.append\(\s*Outcome\(\s*None,\s*changes=\(\s*(?P<obj>\w+)\.put_next_offset"
         r"\((?P<arg>[^()]*)\),?\s*\)\s*\)\s*\)\s*$",
         _offset_outside,
+    ),
+    Mutation(
+        "repl-applied-to-paid",
+        "a REPL (or CANC, WITH) of a dividend already paid is applied, not dead-lettered",
+        r"^\s*if .*\bintake\.paid\(\w+, \w+\):\s*$",
+        _repl_after_payment,
+    ),
+    Mutation(
+        "cancellation-lost-on-restore",
+        "a cancelled or withdrawn dividend is restored from the changelog as a new one",
+        r"^\s*(?P<target>self\.actions\[\w+\]) = Action\.decode\(value\)\s*$",
+        _cancellation_lost,
     ),
 ]
 

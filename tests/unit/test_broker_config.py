@@ -65,3 +65,36 @@ def test_probe_of_a_closed_port_raises_oserror() -> None:
         port = s.getsockname()[1]
     with pytest.raises(ConnectionRefusedError):
         probe_metadata(f"127.0.0.1:{port}", timeout=0.5)
+
+
+@pytest.mark.parametrize("version", ["3.9.1", "4.1.1", "4.4.0"])
+def test_each_version_gets_only_the_settings_it_knows(tmp_path: Path, version: str) -> None:
+    dist = KafkaDistribution(tmp_path, version)
+    broker = LocalKafka(dist, tmp_path, port=19092, controller_port=19093)
+    props = broker.properties()
+    # share groups (KIP-932) came in 4.0: 3.9 would log their settings as unknown
+    assert ("share.coordinator.state.topic.replication.factor" in props) == (version >= "4")
+    # KRaft either way, with a static controller quorum both understand
+    assert props["process.roles"] == "broker,controller"
+    assert props["controller.quorum.voters"] == "1@127.0.0.1:19093"
+    assert "zookeeper.connect" not in props
+    # 3.9 logs through reload4j (log4j 1), 4.x through log4j 2: both are configured
+    broker._write_config()
+    assert "log4j.rootLogger=INFO, out" in (tmp_path / "log4j.properties").read_text()
+    assert "rootLogger.level = INFO" in (tmp_path / "log4j2.properties").read_text()
+    java = broker._java("kafka.Kafka")
+    assert f"-Dlog4j.configuration=file:{tmp_path / 'log4j.properties'}" in java
+
+
+def test_an_unsupported_version_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(local.BrokerError, match=r"^Kafka 3\.7\.0 is not one this project runs"):
+        KafkaDistribution.ensure(tmp_path, version="3.7.0")
+
+
+def test_the_setting_names_the_supported_versions() -> None:
+    from corpactions.settings import Settings, SettingsError
+
+    assert Settings.from_env({}).kafka_version == "4.1.1"
+    assert Settings.from_env({"CORPACTIONS_KAFKA_VERSION": " 3.9.1"}).kafka_version == "3.9.1"
+    with pytest.raises(SettingsError, match=r"CORPACTIONS_KAFKA_VERSION='3\.8\.0'"):
+        Settings.from_env({"CORPACTIONS_KAFKA_VERSION": "3.8.0"})

@@ -27,6 +27,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from corpactions.contracts.headers import NOTIFIER_MARK
 from corpactions.contracts.topics import Topics
 from corpactions.stream.intake import Source
 from corpactions.stream.lifecycle import Lifecycle
@@ -58,7 +59,10 @@ def run(notifier: Notifier | None = None) -> tuple[list[str], list[str]]:
     schedules = 0  # the offset of the next schedule event on the schedules topic
 
     def line(step: str, o: object) -> str:
-        headers = b"".join(k.encode() + b"=" + v + b";" for k, v in o.headers)  # type: ignore[attr-defined]
+        # the notifier's mark on schedule events (0.2) is held apart: the digests are those
+        # of the bytes 0.1.0 wrote (test_every_schedule_event_and_no_other_carries_the_mark)
+        kept = [(k, v) for k, v in o.headers if (k, v) != NOTIFIER_MARK]  # type: ignore[attr-defined]
+        headers = b"".join(k.encode() + b"=" + v + b";" for k, v in kept)
         return (f"{step} out {o.topic} {o.event_type} "  # type: ignore[attr-defined]
                 f"{_digest(o.key, o.value, headers)}")  # type: ignore[attr-defined]  # fmt: skip
 
@@ -118,3 +122,49 @@ def test_the_notifiers_state_lines_are_separate() -> None:
     assert state
     assert not expected & set(state)
     assert all(" notifier-state " in line for line in state)
+
+
+def test_every_schedule_event_and_no_other_output_carries_the_notifiers_mark() -> None:
+    """The one header 0.2 adds to the lifecycle's outputs (held apart from the digests
+    above): on each schedule event, whose ISO 20022 document the notifier writes."""
+    topics = Topics(prefix="")
+    life, state = Lifecycle(topics), PartitionState()
+    outputs = []
+    for offset, raw in enumerate(iij_sequence() + synthetic(60, seed=5)):
+        source = Source("in", 0, offset, 1_478_239_200_000, key_of(raw))
+        outputs += life.on_resolution(state, raw, source, ANNOUNCED).outputs
+    outputs += life.on_tick(state, LATER).outputs
+    assert {o.topic for o in outputs} >= {topics.schedules, topics.record_dates}
+    for o in outputs:
+        assert (NOTIFIER_MARK in o.headers) == (o.topic == topics.schedules), o.event_type
+
+
+def test_a_schedule_event_of_010_gets_no_document_but_its_replacement_links_to_it() -> None:
+    """0.1.x wrote each document in its event's transaction, with no mark: after an
+    upgrade the notifier, reading from the start, writes none for those events (no
+    custodian gets a document twice), and a later REPL still names the notification it
+    replaces."""
+    topics = Topics(prefix="")
+    life, state = Lifecycle(topics), PartitionState()
+    notifier, notified = Notifier(topics), NotifierState()
+    documents = []
+    for offset, raw in enumerate(iij_sequence()):
+        source = Source("in", 0, offset, 1_478_239_200_000, key_of(raw))
+        for o in life.on_resolution(state, raw, source, ANNOUNCED).outputs:
+            if o.topic != topics.schedules:
+                continue
+            old = offset < 3  # the first three came from a 0.1.0 worker: no mark
+            headers = [h for h in o.headers if h != NOTIFIER_MARK] if old else list(o.headers)
+            read = Source(o.topic, 0, offset, None, o.key, headers)
+            outcome = notifier.on_record(notified, o.value, read, ANNOUNCED)
+            documents.append((old, o.event_type, outcome))
+    assert len(documents) > 2
+    for old, _kind, outcome in documents:
+        assert (outcome.outputs == ()) == old  # nothing written for 0.1.0's events
+    for old, kind, outcome in documents:
+        if old and kind != "DividendCancelled":
+            assert outcome.changes  # but what it would have written is remembered
+    # the REPL of FY2016's interim, whose NEWM 0.1.0 notified, links to that notification
+    [replaced] = [o for old, k, o in documents if not old and k == "DividendScheduleReplaced"]
+    [doc] = [d for d in replaced.outputs if d.topic == topics.notifications]
+    assert b"<PrvsNtfctnId>" in doc.value

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from corpactions.settings import RETIRED, Settings, SettingsError, in_readme, variables
+from corpactions.settings import (
+    KAFKA_TOOL_VARIABLES,
+    RETIRED,
+    Settings,
+    SettingsError,
+    in_readme,
+    variables,
+)
 
 
 def test_defaults_name_the_published_topics() -> None:
@@ -166,7 +173,8 @@ def test_files_named_must_exist(tmp_path: Path) -> None:
         )
     ca = tmp_path / "ca.pem"
     ca.write_text("-----BEGIN CERTIFICATE-----\n")
-    assert Settings.from_env({"KAFKA_SSL_CAFILE": str(ca)}).security.ssl_cafile == str(ca)
+    env = {"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CAFILE": str(ca)}
+    assert Settings.from_env(env).security.ssl_cafile == str(ca)
 
 
 def test_topic_settings_default_to_a_dlq_kept_until_deleted() -> None:
@@ -250,7 +258,19 @@ def test_every_variable_named_in_the_code_is_a_setting() -> None:
         for m in re.findall(r"\b((?:CORPACTIONS|KAFKA)_[A-Z][A-Z0-9_]*[A-Z0-9])\b", p.read_text())
     }
     # names that are not variables: prefixes written in prose, and Kafka's own constants
-    not_variables = {"KAFKA_VERSION"}
+    # the variables of Kafka's own tools that are never taken for typos, and the typos
+    # and broker-image names settings.py's comments give as examples of its rule
+    not_variables = {"KAFKA_VERSION", "KAFKA_VERSIONS", "KAFKA_TOOL_VARIABLES"}
+    not_variables |= KAFKA_TOOL_VARIABLES
+    not_variables |= {
+        "KAFKA_BOOTSTRAP_SERVER",
+        "KAFKA_SECURITY_PROTOCAL",
+        "KAFKA_SASL_USER",
+        "KAFKA_SSL_CA",
+        "KAFKA_SASL_ENABLED_MECHANISMS",
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+        "KAFKA_LISTENERS",
+    }
     assert sorted(named - known - not_variables) == []
 
 
@@ -342,3 +362,124 @@ def test_keyword_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPa
     assert Settings().security.protocol == "SSL"  # the nested model reads its own variables
     assert Settings(partitions=5).partitions == 5
     assert Settings(CORPACTIONS_PARTITIONS="7").partitions == 7  # by variable name too
+
+
+# -- a misspelt or incomplete security setting never downgrades the connection -------------
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        # each KAFKA_* variable the service reads, misspelt as people do
+        ("KAFKA_BOOTSTRAP_SERVER", "KAFKA_BOOTSTRAP_SERVERS"),
+        ("KAFKA_SECURITY_PROTOCAL", "KAFKA_SECURITY_PROTOCOL"),
+        ("KAFKA_SASL_MECHANISMS", "KAFKA_SASL_MECHANISM"),
+        ("KAFKA_SASL_USER", "KAFKA_SASL_USERNAME"),
+        ("KAFKA_SASL_PASS", "KAFKA_SASL_PASSWORD"),
+        ("KAFKA_SSL_CA_FILE", "KAFKA_SSL_CAFILE"),
+        ("KAFKA_SSL_CERT", "KAFKA_SSL_CERTFILE"),
+        ("KAFKA_SSL_KEY_FILE", "KAFKA_SSL_KEYFILE"),
+        # the right name in the wrong case is not read either (the environment is
+        # case-sensitive)
+        ("kafka_security_protocol", "KAFKA_SECURITY_PROTOCOL"),
+        ("Corpactions_Partitions", "CORPACTIONS_PARTITIONS"),
+        ("CORPACTIONS_TOPIC_PREFX", "CORPACTIONS_TOPIC_PREFIX"),
+    ],
+)
+def test_a_misspelt_kafka_variable_is_refused_with_the_name_it_resembles(
+    typo: str, meant: str
+) -> None:
+    with pytest.raises(SettingsError, match=f"^{typo} is not a setting: did you mean {meant}\\?$"):
+        Settings.from_env({typo: "SASL_SSL"})
+
+
+def test_kafka_variables_of_kafkas_own_tools_and_images_are_left_alone() -> None:
+    s = Settings.from_env(
+        {
+            # kafka-run-class.sh and the JVM
+            "KAFKA_HEAP_OPTS": "-Xmx1g",
+            "KAFKA_OPTS": "-Djava.security.auth.login.config=/etc/jaas.conf",
+            "KAFKA_JMX_OPTS": "-Dcom.sun.management.jmxremote",
+            "KAFKA_LOG4J_OPTS": "-Dlog4j2.configurationFile=x",
+            "KAFKA_JVM_PERFORMANCE_OPTS": "-XX:+UseG1GC",
+            "KAFKA_GC_LOG_OPTS": "",
+            "KAFKA_DEBUG": "y",
+            # broker images' settings, however near a name the service reads
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "PLAINTEXT:PLAINTEXT",
+            "KAFKA_SASL_ENABLED_MECHANISMS": "SCRAM-SHA-512",
+            "KAFKA_SECURITY_INTER_BROKER_PROTOCOL": "SSL",
+            "KAFKA_NODE_ID": "1",
+            "KAFKA_CLUSTER_ID": "abc",
+            "KAFKA_VERSION": "4.1.1",
+        }
+    )
+    assert s.security.protocol == "PLAINTEXT"
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        (
+            {"KAFKA_SASL_USERNAME": "svc", "KAFKA_SASL_PASSWORD": "pw"},
+            "KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD are set but KAFKA_SECURITY_PROTOCOL "
+            "is PLAINTEXT, which does not use them",
+        ),
+        (
+            {"KAFKA_SASL_MECHANISM": "SCRAM-SHA-256"},
+            "KAFKA_SASL_MECHANISM is set but KAFKA_SECURITY_PROTOCOL is PLAINTEXT",
+        ),
+        (
+            {"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SASL_USERNAME": "svc"},
+            "KAFKA_SASL_USERNAME is set but KAFKA_SECURITY_PROTOCOL is SSL",
+        ),
+        (
+            {"KAFKA_SSL_CAFILE": __file__},
+            "KAFKA_SSL_CAFILE is set but KAFKA_SECURITY_PROTOCOL is PLAINTEXT",
+        ),
+        (
+            {
+                "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+                "KAFKA_SASL_USERNAME": "svc",
+                "KAFKA_SASL_PASSWORD": "pw",
+                "KAFKA_SSL_CERTFILE": __file__,
+            },
+            "KAFKA_SSL_CERTFILE is set but KAFKA_SECURITY_PROTOCOL is SASL_PLAINTEXT",
+        ),
+        # and the other way round: a protocol without its credentials
+        (
+            {"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_USERNAME": "svc"},
+            "KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT needs KAFKA_SASL_USERNAME and "
+            "KAFKA_SASL_PASSWORD",
+        ),
+        (
+            {"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_KEYFILE": __file__},
+            "KAFKA_SSL_KEYFILE is set without KAFKA_SSL_CERTFILE",
+        ),
+    ],
+)
+def test_credentials_and_protocol_must_go_together(env: dict[str, str], says: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        Settings.from_env(env)
+    assert says in str(err.value)
+    assert "\n" not in str(err.value)
+    assert "pw" not in str(err.value).replace("KAFKA_SASL_PASSWORD", "")
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"KAFKA_SECURITY_PROTOCOL": "SSL"},  # the system's CAs, no client certificate
+        {"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CAFILE": __file__},
+        {
+            "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "KAFKA_SASL_USERNAME": "svc",
+            "KAFKA_SASL_PASSWORD": "pw",
+            "KAFKA_SSL_CAFILE": __file__,
+        },
+        # blank values (a ConfigMap key left empty) are unset ones
+        {"KAFKA_SASL_USERNAME": "", "KAFKA_SASL_PASSWORD": "", "KAFKA_SSL_CAFILE": ""},
+    ],
+)
+def test_consistent_security_settings_are_accepted(env: dict[str, str]) -> None:
+    Settings.from_env(env)

@@ -32,12 +32,24 @@ BAD = [
     ({"CORPACTIONS_WEB_ENABLED": "nope"}, "CORPACTIONS_WEB_ENABLED='nope' is not a boolean"),
     ({"CORPACTIONS_APP_ID": ""}, "CORPACTIONS_APP_ID='' is empty"),
     ({"KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"),
+    (
+        {"KAFKA_SECURITY_PROTOCAL": "SASL_SSL"},
+        "KAFKA_SECURITY_PROTOCAL is not a setting: did you mean KAFKA_SECURITY_PROTOCOL?",
+    ),
+    (
+        {"KAFKA_SASL_USERNAME": "svc", "KAFKA_SASL_PASSWORD": "pw"},
+        "are set but KAFKA_SECURITY_PROTOCOL is PLAINTEXT",
+    ),
 ]
+# a typo of a KAFKA_* variable through every command too
+TYPO = BAD[4]
 
 
 # every bad setting through the worker, and one through each other command
 CASES = [("worker", 2, env, says) for env, says in BAD] + [
-    (command, code, *BAD[0]) for command, code in (("demo", 2), ("dlq", 2), ("lag", 3))
+    (command, code, *bad)
+    for command, code in (("demo", 2), ("dlq", 2), ("lag", 3))
+    for bad in (BAD[0], TYPO)
 ]
 
 

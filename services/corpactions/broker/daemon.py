@@ -84,6 +84,16 @@ def start(cache_dir: Path | None = None) -> tuple[DaemonState, bool]:
         # alive but not answering: a hung broker; replace it.
         stop(cache_dir)
     dist = KafkaDistribution.ensure(cache_dir)
+    # KRaft data written by one Kafka version is not for another to guess at (a newer
+    # metadata version is unreadable to an older broker): one line, not a broker crash
+    written_by = home(cache_dir) / "kafka-version"
+    if written_by.exists() and written_by.read_text().strip() != dist.version:
+        raise BrokerError(
+            f"the local broker's data ({home(cache_dir)}) was written by Kafka "
+            f"{written_by.read_text().strip()}, not {dist.version} (CORPACTIONS_KAFKA_VERSION): "
+            f"set CORPACTIONS_KAFKA_VERSION={written_by.read_text().strip()}, or remove that "
+            "folder to start afresh"
+        )
     # Reuse the ports of the formatted data dir when free, so clients' configs stay valid.
     port = old.port if old and _port_free(old.port) else None
     cport = old.controller_port if old and port and _port_free(old.controller_port) else None
@@ -91,6 +101,7 @@ def start(cache_dir: Path | None = None) -> tuple[DaemonState, bool]:
         dist, home(cache_dir), owned=False, port=port, controller_port=cport, heap="1g"
     )
     broker.start()
+    written_by.write_text(f"{dist.version}\n")
     assert broker.process is not None
     assert broker.port is not None
     assert broker.controller_port is not None

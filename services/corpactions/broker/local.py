@@ -20,6 +20,7 @@ import base64
 import contextlib
 import ctypes
 import fcntl
+import hashlib
 import os
 import shutil
 import signal
@@ -35,9 +36,10 @@ from types import TracebackType
 from typing import Self
 
 from corpactions.errors import BrokerError as BrokerError  # raised here; re-exported
+from corpactions.settings import KAFKA_VERSION as KAFKA_VERSION  # the default one
+from corpactions.settings import KAFKA_VERSIONS as KAFKA_VERSIONS  # every one supported
 from corpactions.settings import Settings
 
-KAFKA_VERSION = "4.1.1"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -72,31 +74,46 @@ def default_cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class KafkaDistribution:
-    """The resolved Kafka jars (one folder, used as ``-cp 'libs/*'``)."""
+    """The resolved Kafka jars (one folder, used as ``-cp 'libs/*'``) of one version."""
 
     libs: Path
+    version: str = KAFKA_VERSION
 
     @property
     def classpath(self) -> str:
         return str(self.libs / "*")
 
+    @property
+    def major(self) -> int:
+        return int(self.version.split(".")[0])
+
     @classmethod
-    def ensure(cls, cache_dir: Path | None = None, pom: Path | None = None) -> KafkaDistribution:
-        """Fetch the jars once (under a file lock, so concurrent runs fetch once)."""
-        cache = (cache_dir or default_cache_dir()) / "kafka" / KAFKA_VERSION
+    def ensure(
+        cls, cache_dir: Path | None = None, pom: Path | None = None, version: str | None = None
+    ) -> KafkaDistribution:
+        """Fetch the jars once (under a file lock, so concurrent runs fetch once): those of
+        ``version``, else of ``CORPACTIONS_KAFKA_VERSION``."""
+        version = version or Settings.from_env().kafka_version
+        if version not in KAFKA_VERSIONS:
+            raise BrokerError(
+                f"Kafka {version} is not one this project runs: {', '.join(KAFKA_VERSIONS)}"
+            )
+        cache = (cache_dir or default_cache_dir()) / "kafka" / version
         libs = cache / "libs"
         marker = cache / "complete"
-        if marker.exists():
-            return cls(libs)
         pom = pom or project_root() / "deploy" / "kafka" / "pom.xml"
         if not pom.exists():
             raise BrokerError(f"Kafka pom not found at {pom} (set CORPACTIONS_HOME to the repo)")
+        # the jars are fetched again when the pom changes (the marker names its digest)
+        stamp = f"{version} {hashlib.sha256(pom.read_bytes()).hexdigest()[:16]}\n"
+        if _read(marker) == stamp:
+            return cls(libs, version)
         mvn = require_tool("mvn")
         require_tool("java")
         cache.mkdir(parents=True, exist_ok=True)
         with _file_lock(cache / ".lock"):
-            if marker.exists():
-                return cls(libs)
+            if _read(marker) == stamp:
+                return cls(libs, version)
             if libs.exists():
                 shutil.rmtree(libs)
             proc = subprocess.run(
@@ -109,7 +126,8 @@ class KafkaDistribution:
                     "dependency:copy-dependencies",
                     f"-DoutputDirectory={libs}",
                     "-DincludeScope=runtime",
-                    f"-Dkafka.version={KAFKA_VERSION}",
+                    f"-Dkafka.version={version}",
+                    *(["-Dslf4j.version=1.7.36"] if version.startswith("3.") else []),
                 ],
                 capture_output=True,
                 text=True,
@@ -117,11 +135,18 @@ class KafkaDistribution:
             )
             if proc.returncode != 0:
                 raise BrokerError(
-                    f"mvn could not resolve Kafka {KAFKA_VERSION} from Maven Central:\n"
+                    f"mvn could not resolve Kafka {version} from Maven Central:\n"
                     f"{proc.stdout[-4000:]}{proc.stderr[-4000:]}"
                 )
-            marker.write_text(f"{KAFKA_VERSION}\n")
-        return cls(libs)
+            marker.write_text(stamp)
+        return cls(libs, version)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return None
 
 
 @contextlib.contextmanager
@@ -223,6 +248,16 @@ logger.kafka.name = kafka
 logger.kafka.level = {level}
 logger.state.name = state.change.logger
 logger.state.level = WARN
+"""
+
+# Kafka 3.9 logs through SLF4J 1 bound to reload4j (log4j 1's format); 4.x through log4j 2
+_LOG4J1 = """\
+log4j.rootLogger={level}, out
+log4j.appender.out=org.apache.log4j.ConsoleAppender
+log4j.appender.out.layout=org.apache.log4j.PatternLayout
+log4j.appender.out.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka={level}
+log4j.logger.state.change.logger=WARN
 """
 
 
@@ -419,6 +454,10 @@ class LocalKafka(_StartStop):
                     ),
                 }
             )
+        if self.dist.major < 4:
+            # Kafka 3.9 has no share groups (KIP-932 came in 4.0): it would log each of
+            # these as an unknown setting
+            props = {k: v for k, v in props.items() if not k.startswith("share.coordinator.")}
         props.update(self.overrides)
         return props
 
@@ -427,6 +466,7 @@ class LocalKafka(_StartStop):
         conf = self.workdir / "server.properties"
         conf.write_text("".join(f"{k}={v}\n" for k, v in self.properties().items()))
         (self.workdir / "log4j2.properties").write_text(_LOG4J2.format(level=self.log_level))
+        (self.workdir / "log4j.properties").write_text(_LOG4J1.format(level=self.log_level))
         return conf
 
     def _java(self, main: str, *args: str, heap: str = "256m") -> list[str]:
@@ -436,6 +476,7 @@ class LocalKafka(_StartStop):
             f"-Xmx{heap}",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={self.workdir / 'log4j2.properties'}",
+            f"-Dlog4j.configuration=file:{self.workdir / 'log4j.properties'}",
             "-cp",
             self.dist.classpath,
             main,

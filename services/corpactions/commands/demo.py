@@ -34,6 +34,7 @@ from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.events import deterministic_id
 from corpactions.ops.aiokafka_private import cluster_metadata, coordinator_ready, partitions_of
 from corpactions.settings import Settings
+from corpactions.stream.schema_registry import unframe
 from corpactions.stream.startup import CannotStart, check_kafka
 from corpactions.stream.topics import topic_specs
 
@@ -106,6 +107,10 @@ def _next_steps(settings: Settings, bootstrap: str, event_id: str | None) -> str
         lines.append("Next, in another terminal, after `source .venv/bin/activate`:")
         if event_id:
             lines.append(f"  curl -s {url}/actions/{event_id}/")
+        # the example's dates are in 2016: the calendar's default (this week) is empty
+        span = "from=2016-09-01&to=2016-12-31"
+        lines.append(f"  curl -s '{url}/calendar.json?{span}'")
+        lines.append(f"  (the calendar, in a browser: {url}/calendar?{span})")
     else:
         lines.append(f"corpactions is running (Kafka at {bootstrap}; its HTTP server is off)")
         lines.append("Next, in another terminal, after `source .venv/bin/activate`:")
@@ -286,12 +291,12 @@ async def _schedule_event(
             for record in records:
                 if record.key != key or record.value is None:
                     continue
-                event = json.loads(record.value)
+                event = json.loads(unframe(record.value)[1])  # framed: a registry's
                 if (event.get("event_id"), event.get("version")) == (
                     wanted.get("event_id"),
                     wanted.get("version"),
                 ):
-                    return bytes(record.value)
+                    return unframe(bytes(record.value))[1]
     raise TimeoutError(f"no schedule event within {wait_s:.0f}s")
 
 
@@ -321,7 +326,7 @@ async def _document(
             for records in batch.values():
                 for record in records:
                     if record.key == key and ("ce_id", record_id) in list(record.headers):
-                        return bytes(record.value)
+                        return unframe(bytes(record.value))[1]
         raise TimeoutError(f"no ISO 20022 document within {wait_s:.0f}s")
     finally:
         await consumer.stop()

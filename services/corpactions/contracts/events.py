@@ -202,6 +202,11 @@ class DeadLetterCode(StrEnum):
       Written by the notifier, it holds the schedule event (source: the schedules
       topic's partition and offset; the message names the event's id). Replaying it
       changes nothing: publish a corrected version instead
+    - unknown_schema_id: a Schema Registry frame (magic byte 0, 4-byte schema id) whose
+      schema id the configured registry does not know (CORPACTIONS_SCHEMA_REGISTRY_URL)
+    - incompatible_schema: a framed message whose registered schema is not a
+      BoardResolution or DividendForecast the service can read (its properties are not
+      the contract's, or it lacks a property the contract requires)
     """
 
     PAYLOAD_TOO_LARGE = "payload_too_large"
@@ -213,6 +218,8 @@ class DeadLetterCode(StrEnum):
     RECORD_DATE_ALREADY_REACHED = "record_date_already_reached"
     WRONG_KEY = "wrong_key"
     ISO20022_RESTRICTION = "iso20022_restriction"
+    UNKNOWN_SCHEMA_ID = "unknown_schema_id"
+    INCOMPATIBLE_SCHEMA = "incompatible_schema"
 
 
 class DeadLetterReason(BaseModel):

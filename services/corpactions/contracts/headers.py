@@ -8,6 +8,7 @@ CloudEvents 1.0, Kafka protocol binding, binary content mode: the event's attrib
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,18 @@ _SPECVERSION = ("ce_specversion", CE_SPECVERSION.encode())
 _SOURCE = ("ce_source", CE_SOURCE.encode())
 _CONTENT_TYPE = ("content-type", CONTENT_TYPE.encode())
 _XML_CONTENT_TYPE = ("content-type", XML_CONTENT_TYPE.encode())
+
+# On every schedule event since 0.2: its ISO 20022 document is the notifier agent's to
+# write (stream/notifier.py). 0.1.x wrote the document in the event's own transaction and
+# no such header: the notifier writes none for those events, so an upgrade does not send
+# custodians their documents a second time.
+NOTIFIER_HEADER = "corpactions_iso20022"
+NOTIFIER_MARK = (NOTIFIER_HEADER, b"notifier")
+
+
+def notifier_marked(headers: Iterable[tuple[str, bytes | None]]) -> bool:
+    """The record's headers carry NOTIFIER_MARK (however the client holds them)."""
+    return any(tuple(header) == NOTIFIER_MARK for header in headers)
 
 
 @lru_cache(maxsize=16)  # one emission time per batch: made once, not per event
@@ -69,6 +82,13 @@ HEADERS_SCHEMA: dict[str, Any] = {
         "ce_source": {"type": "string", "const": CE_SOURCE},
         "ce_time": {"type": "string", "format": "date-time"},
         "content-type": {"type": "string", "const": CONTENT_TYPE},
+        NOTIFIER_HEADER: {
+            "type": "string",
+            "const": "notifier",
+            "description": "On schedule events only: the event's ISO 20022 document is "
+            "written by the notifier agent. Absent on events written before 0.2, whose "
+            "document was written with the event.",
+        },
     },
     "required": ["ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time"],
 }

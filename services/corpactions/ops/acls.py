@@ -77,6 +77,13 @@ def worker_acls(topics: Topics, app_id: str) -> list[Acl]:
                 "and a stalled or stopped group goes unnoticed"
             ),
         ),
+        Acl(
+            "Topic",
+            topics.dead_letters,
+            "Read",
+            "the calendar page's dead letters of the last 24 hours",
+            optional="the calendar page says the dead letters could not be read",
+        ),
     ]
     return out
 

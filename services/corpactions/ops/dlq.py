@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from corpactions.contracts.board_resolution import BoardResolution
 from corpactions.contracts.events import DeadLetter, DeadLetterCode
 from corpactions.ops.aiokafka_private import partitions_of
+from corpactions.stream.schema_registry import unframe
 
 REPLAYED_FROM = "corpactions-replayed-from"
 _IDLE_POLLS = 3  # empty polls of 1 s that end a read short of the end offsets
@@ -137,7 +138,7 @@ async def read_letters(
                     if r.offset >= end[tp]:
                         continue  # past the range (or arrived after the start)
                     try:
-                        dead_letter = DeadLetter.model_validate_json(r.value)
+                        dead_letter = DeadLetter.model_validate_json(unframe(r.value or b"")[1])
                     except ValidationError:
                         unreadable["not a dead letter"] += 1
                         continue
@@ -259,7 +260,7 @@ def _replayed(item: StoredLetter, dlq_topic: str, rekey: bool) -> _Record | str:
     key = _b64(x.source_key_base64)
     if rekey:
         try:
-            key = BoardResolution.model_validate_json(value).security_key.encode()
+            key = BoardResolution.model_validate_json(unframe(value)[1]).security_key.encode()
         except ValidationError:
             return "not_a_resolution"
     headers = [(h.name, _b64(h.value_base64)) for h in x.source_headers]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -137,6 +137,32 @@ def placement(settings: Settings, agent: str) -> Placement:
 
 def _b64(data: bytes | None) -> str | None:
     return None if data is None else base64.b64encode(data).decode()
+
+
+# W3C Trace Context (https://www.w3.org/TR/trace-context/): the input's trace comes back
+# on every record its processing writes (docs/integrations.md)
+TRACE_HEADERS = frozenset({"traceparent", "tracestate"})
+
+
+def with_trace(outcome: Outcome, source: Source) -> Outcome:
+    """``outcome`` with the input record's ``traceparent`` and ``tracestate`` headers on
+    each of its outputs (events, documents, dead letters); unchanged when it has none."""
+    if not outcome.outputs or not source.headers:
+        return outcome
+    trace = tuple(
+        (name, bytes(value))
+        for name, value in source.headers
+        if name in TRACE_HEADERS and value is not None
+    )
+    if not trace:
+        return outcome
+    outputs = tuple(
+        o
+        if any(name in TRACE_HEADERS for name, _ in o.headers)
+        else replace(o, headers=o.headers + trace)
+        for o in outcome.outputs
+    )
+    return replace(outcome, outputs=outputs)
 
 
 def dead_letter(

@@ -21,10 +21,13 @@ from corpactions.ops.metrics import AgentMetrics, build_registry
 from corpactions.ops.monitor import LagMonitor
 from corpactions.settings import Settings
 from corpactions.stream.agent import placement
+from corpactions.stream.calendar_page import register_calendar
 from corpactions.stream.clock import Clock, system_clock
 from corpactions.stream.engine import Engine
 from corpactions.stream.lifecycle import Lifecycle
 from corpactions.stream.notifier import Notifier
+from corpactions.stream.schema_registry import SchemaRegistry, SchemaVerdicts
+from corpactions.stream.schema_registry import close_all as close_registries
 from corpactions.stream.topics import provision_notifier
 from corpactions.stream.web import register_metrics, register_views
 
@@ -66,6 +69,18 @@ def _metrics_of(engine: Engine) -> AgentMetrics:
     )
 
 
+def schema_verdicts(settings: Settings) -> SchemaVerdicts | None:
+    """The registry's verdicts on framed input (CORPACTIONS_SCHEMA_REGISTRY_URL), or None."""
+    if settings.schema_registry_url is None:
+        return None
+    registry = SchemaRegistry(
+        settings.schema_registry_url,
+        settings.schema_registry_username,
+        settings.schema_registry_password,
+    )
+    return SchemaVerdicts(registry)
+
+
 def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | None = None) -> Any:
     """Build the faust app hosting the engine (returns ``faust.App``; faust ships no types)."""
     if not settings.bootstrap_servers:
@@ -95,6 +110,7 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
                 settings.topics,
                 settings.record_date_event_time,
                 settings.payment_date_event_time,
+                schemas=schema_verdicts(settings),
             )
             engines[name] = Engine(settings, lifecycle, clock)
         else:
@@ -113,8 +129,11 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
                 await e.start()
 
         async def on_stop(self) -> None:
+            if calendar is not None:
+                await calendar.stop()
             for e in reversed(engines.values()):
                 await e.stop()
+            await close_registries()
 
     def fatal(exc: BaseException) -> None:
         app.loop.call_soon(crash, app, exc)
@@ -122,6 +141,8 @@ def create_app(settings: Settings, clock: Clock = system_clock, datadir: Path | 
     for e in engines.values():
         e.on_fatal = fatal
     register_views(app, engine, list(engines.values()))
+    # /calendar, .json, .ics (read-only): the lifecycle's state, where its engine runs
+    calendar = register_calendar(app, engine) if engine is not None else None
 
     # Lag and verdicts of our own group plus CORPACTIONS_LAG_GROUPS, sampled in the
     # background by the worker holding input partition 0 only (one per group, not one

@@ -42,7 +42,7 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, TypeVar
 
@@ -66,6 +66,7 @@ from corpactions.stream.partition import (
     Committed,
     PartitionProcessor,
 )
+from corpactions.stream.schema_registry import OutputFrames, SchemaRegistry
 from corpactions.stream.stats import EngineStats
 from corpactions.stream.topics import provision
 
@@ -124,6 +125,19 @@ def keep_out_of_gc(states: Iterable[AgentState]) -> None:
     gc.freeze()
 
 
+def _output_frames(settings: Settings) -> Callable[[], Awaitable[Mapping[str, bytes]]] | None:
+    """With CORPACTIONS_SCHEMA_REGISTRY_URL: the JSON outputs framed, their schemas
+    registered on the first write (stream/schema_registry.py)."""
+    if settings.schema_registry_url is None:
+        return None
+    registry = SchemaRegistry(
+        settings.schema_registry_url,
+        settings.schema_registry_username,
+        settings.schema_registry_password,
+    )
+    return OutputFrames(registry, settings.topics).prefixes
+
+
 class Engine:
     """The service's Kafka loop (see module docstring)."""
 
@@ -158,6 +172,7 @@ class Engine:
             txn_timeout_s=settings.txn_timeout_s,
             while_committing=self.fetch_ahead,
             on_abort=self.stats.aborted,
+            frames=_output_frames(settings),
         )
         # the group's members and what each holds, for queries (see stream/members.py)
         self.members = GroupMembers(settings.advertised_url)

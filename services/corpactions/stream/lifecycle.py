@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from corpactions.contracts.board_resolution import STORED, BoardResolution
 from corpactions.contracts.events import (
     CancellationDetails,
+    DeadLetterCode,
     DividendCancelled,
     DividendScheduled,
     DividendScheduleReplaced,
@@ -43,7 +45,7 @@ from corpactions.contracts.events import (
     event_type,
 )
 from corpactions.contracts.forecast import forecast_entries
-from corpactions.contracts.headers import cloudevent_headers
+from corpactions.contracts.headers import NOTIFIER_MARK, cloudevent_headers
 from corpactions.contracts.inbound import is_forecast
 from corpactions.contracts.schedule import schedule_json, to_history_entry
 from corpactions.contracts.topics import Topics
@@ -56,13 +58,14 @@ from corpactions.domain import (
 )
 from corpactions.domain.forecasts import apply_forecasts
 from corpactions.stream import instants, intake
-from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter
+from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter, with_trace
 from corpactions.stream.intake import (
     CANCELLING,
     Rejection,
     Source,
     Verdict,
 )
+from corpactions.stream.schema_registry import Fit, SchemaVerdicts, unframe
 from corpactions.stream.state import PAYMENT, RECORD, Action, PartitionState, pack
 
 
@@ -139,9 +142,11 @@ class Lifecycle:
         topics: Topics,
         record_date_time: dt.time = dt.time(23, 59, 59),
         payment_date_time: dt.time = dt.time(0, 0),
+        schemas: SchemaVerdicts | None = None,
     ) -> None:
         self.topics = topics
         self.event_times = {RECORD: record_date_time, PAYMENT: payment_date_time}
+        self.schemas = schemas  # None: no registry; a frame is stripped unchecked
 
     # -- the agent the engine hosts (stream/agent.py) ----------------------------------
     name = "lifecycle"
@@ -155,11 +160,26 @@ class Lifecycle:
         state.rebuild_timers(self.redue)
 
     def on_record(self, state: AgentState, raw: bytes, source: Source, now: dt.datetime) -> Outcome:
-        return self.on_resolution(cast(PartitionState, state), raw, source, now)
+        if raw[:1] == b"\x00":  # a Schema Registry frame (stream/schema_registry.py)
+            schema_id, payload = unframe(raw)
+            if schema_id is not None and self.schemas is not None:
+                fit = self.schemas.fit(schema_id)
+                if fit is not Fit.READABLE:
+                    letter = self.dead_letter(raw, source, _unfit(schema_id, fit), now)
+                    return with_trace(letter, source)
+            raw = payload  # later dead letters hold the JSON, which replays as it is
+        outcome = self.on_resolution(cast(PartitionState, state), raw, source, now)
+        return with_trace(outcome, source) if source.headers else outcome
+
+    async def prepare(self, records: Iterable[Any]) -> None:
+        """Learn, before a batch, the schema ids of its framed records the registry
+        has not been asked about (once per id: never a registry call per message)."""
+        if self.schemas is not None:
+            await self.schemas.learn(r.value for r in records)
 
     # -- building blocks ---------------------------------------------------------------
-    @staticmethod
     def _emit(
+        self,
         topic: str,
         model: type[_Event],
         fields: dict[str, Any],
@@ -167,13 +187,17 @@ class Lifecycle:
         schedule: EncodedSchedule | None,
     ) -> Outgoing:
         """One output event: its contract JSON (`event_json`, the schedule's JSON spliced
-        in), keyed by the security, with CloudEvents headers."""
+        in), keyed by the security, with CloudEvents headers; a schedule event also with
+        the mark that its ISO 20022 document is the notifier's (NOTIFIER_MARK)."""
         kind = event_type(model)
+        headers = cloudevent_headers(fields["id"], kind, at)
+        if topic == self.topics.schedules:
+            headers = (*headers, NOTIFIER_MARK)
         return Outgoing(
             topic=topic,
             key=fields["security_key"].encode(),
             value=event_json(model, fields, schedule.json if schedule is not None else None),
-            headers=cloudevent_headers(fields["id"], kind, at),
+            headers=headers,
             event_type=kind,
         )
 
@@ -419,3 +443,18 @@ class Lifecycle:
             outputs.append(self._emit(topic, model, fields, now, schedule))
             changes.append(state.put_action(current.mark_fired(kind, due)))
         return Outcome(None, tuple(outputs), tuple(changes))
+
+
+def _unfit(schema_id: int, fit: Fit) -> Rejection:
+    """A framed record whose schema the registry does not know, or that the service
+    cannot read (stream/schema_registry.py)."""
+    if fit is Fit.UNKNOWN:
+        code = DeadLetterCode.UNKNOWN_SCHEMA_ID
+        msg = f"schema id {schema_id} is not registered in the Schema Registry"
+    else:
+        code = DeadLetterCode.INCOMPATIBLE_SCHEMA
+        msg = (
+            f"schema id {schema_id} is registered, but not as a JSON Schema of a "
+            "BoardResolution or DividendForecast the service can read"
+        )
+    return Rejection(code, msg, [{"code": code.value, "field": "(schema id)", "message": msg}])

@@ -20,6 +20,12 @@ replacement goes out as NEWM: custodians never received what it would replace). 
 fact is the notifier's own outcome, not the event's: keeping it here spares the
 lifecycle the ISO 20022 checks (see docs/notifier.md).
 
+A schedule event without the header `NOTIFIER_MARK` (contracts/headers.py) was written
+by 0.1.x, which wrote its document in the event's own transaction (or dead-lettered it):
+the notifier writes nothing for it, and only keeps whether that document could be
+written, for the REPL that may follow. So the first notifier of an upgraded deployment,
+reading the schedules topic from its start, sends no custodian a document a second time.
+
 A document the standard cannot express gets a dead letter (``iso20022_restriction``)
 holding the schedule event whole, naming where it was read (topic, partition, offset)
 and its id; the schedule itself stands.
@@ -36,12 +42,13 @@ from pydantic_core import from_json
 
 from corpactions.contracts.board_resolution import BoardResolution, DividendType, Function
 from corpactions.contracts.events import DeadLetterCode, deterministic_id
-from corpactions.contracts.headers import xml_cloudevent_headers
+from corpactions.contracts.headers import notifier_marked, xml_cloudevent_headers
 from corpactions.contracts.topics import Topics
 from corpactions.domain import SourceOfFunds
 from corpactions.notifications import Document, Inexpressible, cancellation_advice, notification
-from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter
+from corpactions.stream.agent import AgentState, Outcome, Outgoing, dead_letter, with_trace
 from corpactions.stream.intake import Rejection, Source
+from corpactions.stream.schema_registry import unframe
 
 NOTIFIED_PREFIX = b"n:"  # n:<event_id> -> "<version> <1 if its document was written, else 0>"
 OFFSET_KEY = b"o:"
@@ -210,8 +217,16 @@ class Notifier:
         return _NOTHING
 
     def on_record(self, state: AgentState, raw: bytes, source: Source, now: dt.datetime) -> Outcome:
-        """The document of one schedule event, or a dead letter saying why there is none."""
+        """The document of one schedule event, or a dead letter saying why there is none;
+        with the event's trace context (``traceparent``, ``tracestate``), the
+        resolution's, on it."""
+        outcome = self._on_event(state, raw, source, now)
+        return with_trace(outcome, source) if source.headers else outcome
+
+    def _on_event(self, state: AgentState, raw: bytes, source: Source, now: dt.datetime) -> Outcome:
         assert isinstance(state, NotifierState)
+        if raw[:1] == b"\x00":  # framed: the lifecycle's with a Schema Registry
+            raw = unframe(raw)[1]
         try:
             event = from_json(raw)
             kind = event["type"]
@@ -233,6 +248,8 @@ class Notifier:
                 DeadLetterCode.SCHEMA_VIOLATION, f"not a schedule event the notifier reads: {exc!r}"
             )
             return dead_letter(self.topics.dead_letters, raw, source, rejection, now, "seev")
+        if not notifier_marked(source.headers):  # 0.1.x wrote its document with the event
+            return Outcome(None, (), changes)
         if isinstance(document, Inexpressible):
             rejection = Rejection(
                 DeadLetterCode.ISO20022_RESTRICTION,

@@ -16,8 +16,8 @@ import datetime as dt
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from aiokafka.errors import KafkaError, KafkaTimeoutError
@@ -80,6 +80,8 @@ class Collaborators:
     while_committing: Callable[[], Awaitable[None]]
     # told of every aborted transaction (the abort's error propagates: nothing returns)
     on_abort: Callable[[], None]
+    # with a Schema Registry: each framed output topic's frame (stream/schema_registry.py)
+    frames: Callable[[], Awaitable[Mapping[str, bytes]]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,11 @@ class PartitionProcessor:
         return await self.restore()
 
     async def close(self) -> None:
+        """Stop the producer, and let the state go now: the state was frozen out of the
+        cyclic GC's reach (engine.keep_out_of_gc), so were anything left holding this
+        processor in a reference cycle (a task's traceback, a callback), the partition's
+        whole state would stay in memory for as long as the process runs."""
+        self.state = self.given.agent.new_state()
         with contextlib.suppress(KafkaError):
             await bounded("stopping the producer", self.producer.stop(), CLEANUP_TIMEOUT_S)
 
@@ -150,6 +157,10 @@ class PartitionProcessor:
         tp, state = self.tp, self.state
         outcomes: list[Outcome] = []
         last: int | None = None
+        prepare = getattr(agent, "prepare", None)  # e.g. schema ids to learn first
+        if prepare is not None:
+            records = list(records)
+            await prepare(records)
         for r in records:
             if state.next_offset is not None and r.offset < state.next_offset:
                 continue  # fetched before a reset; already handled
@@ -214,12 +225,15 @@ class PartitionProcessor:
         # its past dates fired at once, or a security's history) goes out once, with its
         # last value: the transaction is atomic, so no restore could see the others.
         latest: dict[bytes, bytes | None] = {}
+        frames = {} if self.given.frames is None else await self.given.frames()
         for outcome in outcomes:
             for out in outcome.outputs:
                 topic = out.topic
                 if topic not in partitions:
                     partitions[topic] = sorted(await producer.partitions_for(topic))
                 partition = partition_for(out.key, partitions[topic])
+                if frames and topic in frames:  # a Schema Registry's frame first
+                    out = replace(out, value=frames[topic] + out.value)
                 append(topic, partition, out.key, out.value, list(out.headers))
             for key, value in outcome.changes:  # a key written again moves to the end:
                 latest.pop(key, None)  # a restore applies them in the order they changed

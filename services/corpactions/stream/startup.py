@@ -27,8 +27,9 @@ from aiokafka.errors import (
 )
 
 from corpactions.ops.access import refused_login
-from corpactions.ops.aiokafka_private import open_and_close
+from corpactions.ops.aiokafka_private import coordinator_ready, open_and_close
 from corpactions.settings import Settings
+from corpactions.stream.schema_registry import RegistryError, SchemaRegistry
 from corpactions.stream.topics import TopicsError, provision, provision_notifier
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,25 @@ async def check_kafka(settings: Settings) -> None:
         await _check(settings)
     finally:
         quiet.setLevel(level)
+    await check_registry(settings)
+
+
+async def check_registry(settings: Settings) -> None:
+    """With CORPACTIONS_SCHEMA_REGISTRY_URL set: the registry answers and accepts the
+    credentials; else :class:`CannotStart` (one line, never the password)."""
+    if settings.schema_registry_url is None:
+        return
+    registry = SchemaRegistry(
+        settings.schema_registry_url,
+        settings.schema_registry_username,
+        settings.schema_registry_password,
+    )
+    try:
+        await registry.check()
+    except RegistryError as exc:
+        raise CannotStart(str(exc)) from None
+    finally:
+        await registry.close()
 
 
 async def _provision(settings: Settings, options: dict[str, Any]) -> None:
@@ -79,6 +99,7 @@ async def _check(settings: Settings) -> None:
         remaining = deadline - time.monotonic()
         try:
             await asyncio.wait_for(_provision(settings, options), max(remaining, 0.1))
+            await _coordinators(settings, options, deadline)
             return
         except TopicsError as exc:
             raise CannotStart(str(exc)) from None
@@ -99,6 +120,33 @@ async def _check(settings: Settings) -> None:
             log.info("Kafka not ready (%s); retrying in %.1fs", why or _name(exc), delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+async def _coordinators(settings: Settings, options: dict[str, Any], deadline: float) -> None:
+    """Wait (until ``deadline`` at most) for the cluster to name a coordinator for each
+    agent's consumer group.
+
+    On a cluster whose ``__consumer_offsets`` does not exist yet (a new one), the first
+    lookup creates it and the coordinator is unavailable until its partitions have
+    leaders. Two workers joining then could leave one marking the coordinator dead and
+    never getting partitions (seen in the soak and the rebalance fault test on fresh
+    brokers). Past the deadline the worker starts anyway: its consumer keeps retrying."""
+    from aiokafka import AIOKafkaConsumer
+
+    from corpactions.stream.agent import placement
+
+    groups = [placement(settings, agent).group_id for agent in settings.running_agents]
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False, **options
+    )
+    await consumer.start()
+    try:
+        while groups and time.monotonic() < deadline:
+            groups = [g for g in groups if not await coordinator_ready(consumer, 0, g)]
+            if groups:
+                await asyncio.sleep(0.25)
+    finally:
+        await consumer.stop()
 
 
 async def diagnose(

@@ -15,7 +15,7 @@ from aiokafka.errors import (
     TransactionalIdAuthorizationFailed,
 )
 
-from corpactions.broker.local import BrokerError, BrokerSecurity, LocalKafka
+from corpactions.broker.local import BrokerError, BrokerSecurity, KafkaDistribution, LocalKafka
 from corpactions.contracts.topics import Topics
 from corpactions.ops.access import KafkaAccessError, check_certificates, denial, first_denial
 from corpactions.ops.acls import dlq_acls, kafka_acls_commands, markdown_table, worker_acls
@@ -111,7 +111,9 @@ def test_secured_broker_properties_and_scram_bootstrap(tmp_path: Path) -> None:
     sec = BrokerSecurity(
         tmp_path / "k.p12", tmp_path / "t.p12", "storepw", {"admin": "pw-1", "svc": "pw-2"}
     )
-    broker = LocalKafka(None, tmp_path, port=1, controller_port=2, security=sec)  # type: ignore[arg-type]
+    broker = LocalKafka(
+        KafkaDistribution(tmp_path), tmp_path, port=1, controller_port=2, security=sec
+    )
     broker.secure_ports = {"SASL_SSL": 3, "SSL": 4}
     props = broker.properties()
     assert props["authorizer.class.name"].endswith("StandardAuthorizer")

@@ -94,5 +94,6 @@ def test_overdue_timers_and_every_dead_letter_reason_from_zero() -> None:
     assert reasons == {
         "payload_too_large": 0, "undecodable": 0, "schema_violation": 0, "domain_rule": 0,
         "event_cancelled": 0, "event_already_paid": 0, "record_date_already_reached": 0,
-        "iso20022_restriction": 0, "wrong_key": 2,
+        "iso20022_restriction": 0, "wrong_key": 2, "unknown_schema_id": 0,
+        "incompatible_schema": 0,
     }  # fmt: skip
