@@ -83,7 +83,7 @@ def _repl_after_payment(match: re.Match[str], indent: str) -> str:
 
 
 def _cancellation_lost(match: re.Match[str], indent: str) -> str:
-    target = match.group("target")
+    target = f"self.actions[{match.group('key')}]"
     return (
         f"{indent}_restored = Action.decode(value)  # MUTATION: cancellation lost on restore\n"
         f"{indent}{target} = (\n"
@@ -134,7 +134,7 @@ MUTATIONS = [
     Mutation(
         "cancellation-lost-on-restore",
         "a cancelled or withdrawn dividend is restored from the changelog as a new one",
-        r"^\s*(?P<target>self\.actions\[\w+\]) = Action\.decode\(value\)\s*$",
+        r"^\s*self\.actions\.restore\((?P<key>\w+), value\)\s*$",
         _cancellation_lost,
     ),
 ]
