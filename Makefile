@@ -39,16 +39,18 @@ setup: $(STAMP) ## Create .venv/ from the lock file and install the `corpactions
 
 # Debian packages the tests use (kcat as a real external client; from prometheus, promtool
 # for the alert rules and the server the alerting end-to-end test runs; openssl for the
-# secured cluster's certificates, with the JDK's keytool), installed when missing.
+# secured cluster's certificates, with the JDK's keytool; chromium, headless, for the
+# calendar page's browser test), installed when missing.
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # kustomize renders deploy/k8s as `kubectl apply -k` would (tests/unit/test_deploy.py).
 KUSTOMIZE_VERSION := v5.6.0
 KUSTOMIZE := .cache/bin/kustomize
-tools: ## Install the tools the tests use when missing (Debian: kcat, prometheus, openssl; kustomize built with Go)
+tools: ## Install the tools the tests use when missing (Debian: kcat, prometheus, openssl, chromium; kustomize built with Go)
 	@missing=""; command -v kcat >/dev/null || missing="$$missing kcat"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
 	{ command -v promtool && command -v prometheus; } >/dev/null || missing="$$missing prometheus"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) $(APT_INSTALL) $$missing >/dev/null; \

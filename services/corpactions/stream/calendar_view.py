@@ -253,28 +253,23 @@ async def local_entries(
     partitions: Mapping[int, PartitionState], query: CalendarQuery, now: dt.datetime
 ) -> tuple[list[dict[str, Any]], int]:
     """The entries of this worker's partitions, and their overdue count (the figure of
-    ``corpactions_timers_overdue``: `PartitionState.overdue`). The rows are copied first
-    and walked in chunks, yielding between them: a large state never holds the loop."""
+    ``corpactions_timers_overdue``: `PartitionState.overdue`). Only the actions due on
+    the days asked (the state's index by due day, `PartitionState.on_days`) and the
+    overdue ones (its timer heap) are read, never every action held; they are walked in
+    chunks, yielding between them."""
     out: list[dict[str, Any]] = []
     overdue = 0
     # a day in any market's zone lies within a day of the same day in UTC (UTC-12..+14)
-    lo = dt.datetime.combine(query.start - dt.timedelta(days=1), dt.time(), dt.UTC)
-    hi = dt.datetime.combine(query.end + dt.timedelta(days=2), dt.time(), dt.UTC)
+    first, last = query.start - dt.timedelta(days=1), query.end + dt.timedelta(days=1)
     for partition, state in sorted(partitions.items()):
         overdue += state.overdue(now)[0]
-        rows = list(state.actions._rows.values())
-        for i in range(0, len(rows), CHUNK):
-            for row in rows[i : i + CHUNK]:
-                # `_maybe`, inlined: this loop runs once per action held
-                record, payment = row[6], row[7]
-                if (
-                    record is not None
-                    and (lo <= record < hi or (record <= now and record != row[8]))
-                ) or (
-                    payment is not None
-                    and (lo <= payment < hi or (payment <= now and row[9] is None))
-                ):
-                    out += entries_of(Action(*row), partition, query, now)
+        ids = dict.fromkeys(state.on_days(first, last))
+        ids.update(dict.fromkeys(state.overdue_ids(now)))
+        rows = state.actions._rows
+        held = [row for row in map(rows.get, ids) if row is not None]
+        for i in range(0, len(held), CHUNK):
+            for row in held[i : i + CHUNK]:
+                out += entries_of(Action(*row), partition, query, now)
             await asyncio.sleep(0)
     return limit_overdue(out), overdue
 

@@ -447,6 +447,14 @@ _NO_HISTORY = DividendHistory(())
 _TRACK = "\x00track"  # a key no event id or security key can be (see track_containers)
 
 
+_ZERO = dt.timedelta(0)
+
+
+def _utc_day(due: dt.datetime) -> int:
+    """The ordinal of the UTC day a due time falls on."""
+    return due.toordinal() if due.utcoffset() == _ZERO else due.astimezone(dt.UTC).toordinal()
+
+
 @dataclass
 class PartitionState:
     """The in-memory state of one input partition, with a due-time heap for its timers.
@@ -474,6 +482,10 @@ class PartitionState:
     _timers: dict[tuple[dt.datetime, str], tuple[str, ...]] = field(default_factory=dict)
     _heap: list[tuple[dt.datetime, str]] = field(default_factory=list)
     _backlog: int = 0
+    # UTC day (ordinal) -> the event ids with a record or payment date due that day, fired
+    # or not (the calendar visits only the days it shows). Stale ids (a date moved, an
+    # action deleted) are checked against the action when read and dropped then (`on_days`).
+    _days: dict[int, list[str]] = field(default_factory=dict)
     # Where processing of the input partition resumes: the state, the outputs and this
     # offset commit in one transaction, so a new owner restores all three together.
     next_offset: int | None = None
@@ -575,9 +587,11 @@ class PartitionState:
     ) -> tuple[bytes, bytes]:
         """``resolution_json``: the action's resolution as received, when the caller has
         it (else it is unpacked from the action)."""
+        before = self.actions._rows.get(action.event_id)
         self.actions[action.event_id] = action
         for due, kind in action.pending():
             self._add_timer(due, kind, action.event_id)
+        self._index_days(action, before)
         return (ACTION_PREFIX + action.event_id).encode(), action.encode(resolution_json)
 
     def put_entry(
@@ -670,6 +684,64 @@ class PartitionState:
         return tuple(out)
 
     # -- timers ------------------------------------------------------------------------
+    def _index_days(self, action: Action, before: tuple[Any, ...] | None = None) -> None:
+        """Enter the action's dates in `_days`, but for a date its previous row
+        (``before``) already had: a firing re-puts the action with the same dates."""
+        days = self._days
+        for i, due in ((6, action.record_due), (7, action.payment_due)):
+            if due is not None and (before is None or before[i] != due):
+                day = _utc_day(due)
+                held = days.get(day)
+                if held is None:
+                    days[day] = [action.event_id]
+                elif held[-1] != action.event_id:
+                    held.append(action.event_id)
+
+    def on_days(self, first: dt.date, last: dt.date) -> list[str]:
+        """The event ids with a record or payment date due on a UTC day in ``[first,
+        last]`` (each once), visiting only those days; stale ids are dropped from the
+        index on the way."""
+        out: list[str] = []
+        seen: set[str] = set()
+        rows = self.actions._rows
+        days = self._days
+        for day in range(first.toordinal(), last.toordinal() + 1):
+            held = days.get(day)
+            if not held:
+                continue
+            kept: dict[str, None] = {}
+            for event_id in held:
+                row = rows.get(event_id)
+                if row is None or event_id in kept:
+                    continue  # deleted, or a date moved away and back: held twice
+                if not any(d is not None and _utc_day(d) == day for d in (row[6], row[7])):
+                    continue  # the date moved: a stale entry
+                kept[event_id] = None
+                if event_id not in seen:
+                    seen.add(event_id)
+                    out.append(event_id)
+            if len(kept) != len(held):
+                if kept:
+                    days[day] = list(kept)
+                else:
+                    del days[day]
+        return out
+
+    def overdue_ids(self, now: dt.datetime) -> list[str]:
+        """The event ids with a date due at ``now`` that has not fired, walking the heap
+        as `overdue` does (stale entries included: the caller checks the action)."""
+        heap, timers = self._heap, self._timers
+        out: list[str] = []
+        stack = [0] if heap else []
+        while stack:
+            i = stack.pop()
+            key = heap[i]
+            if key[0] > now:
+                continue  # and so are its children
+            stack += [c for c in (2 * i + 1, 2 * i + 2) if c < len(heap)]
+            out.extend(timers[key])
+        return out
+
     @property
     def timer_backlog(self) -> int:
         """Timers held (an upper bound on pending dates; stale ones are dropped lazily)."""
@@ -748,6 +820,7 @@ class PartitionState:
         over the rows, each action built once (restore time is ready time)."""
         grouped: dict[tuple[dt.datetime, str], list[str]] = {}
         backlog = 0
+        self._days = {}
         rows = self.actions._rows
         for event_id, row in rows.items():  # replacing a value keeps the dict's size
             action = _action(row)
@@ -763,6 +836,7 @@ class PartitionState:
                 else:
                     held.append(event_id)
                 backlog += 1
+            self._index_days(action)
         self._timers = {key: tuple(ids) for key, ids in grouped.items()}
         self._heap = list(self._timers)
         heapq.heapify(self._heap)
