@@ -272,7 +272,10 @@ async def test_one_acl_less_stops_the_worker_with_a_line_naming_it(
     )
     worker = spawn(workers, ns, tmp_path)
     assert worker.proc is not None
-    code = await asyncio.to_thread(worker.proc.wait, 120)
+    try:
+        code = await asyncio.to_thread(worker.proc.wait, 120)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the worker did not stop within 120 s:\n{worker.log()[-5000:]}")
     log = worker.log()
     assert code == 2, log[-3000:]
     [line] = [x for x in log.splitlines() if "Kafka denied access" in x]

@@ -77,6 +77,11 @@ T = TypeVar("T")
 RETRY_WINDOW_S = 120.0  # how long start-up and partition set-up retry transient errors
 GROUP_COMMIT_INTERVAL_S = 1.0  # the group's offsets follow the transactions this closely
 GROUP_COMMIT_TIMEOUT_S = 5.0  # best effort: never let a revocation or a stop wait longer
+# Leaving the group at stop is best effort too: a consumer stopped while its group is still
+# joining (a worker told to exit moments after start, e.g. on a missing ACL, with the other
+# agent's group mid-join) could wait on the coordinator; past this the member is left to
+# expire with its session, and the process exits.
+CONSUMER_STOP_TIMEOUT_S = 10.0
 NO_PARTITIONS = "no partitions assigned"  # idle (more workers than partitions), not down
 
 
@@ -283,7 +288,10 @@ class Engine:
                 await proc.close()
             self.partitions.clear()
         if self.consumer is not None:
-            await self.consumer.stop()
+            try:
+                await asyncio.wait_for(self.consumer.stop(), CONSUMER_STOP_TIMEOUT_S)
+            except (KafkaError, TimeoutError) as exc:
+                log.warning("the consumer did not leave its group cleanly (%r)", exc)
 
     async def revoke(self, revoked: set[TopicPartition]) -> None:
         await self._cancel_restores(revoked)
