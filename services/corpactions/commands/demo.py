@@ -146,6 +146,16 @@ def _browsable(host: str) -> str:
     return "localhost" if ip.is_loopback or ip.is_unspecified else host
 
 
+def _committed_reader(settings: Settings) -> AIOKafkaConsumer:
+    """A consumer of what the service committed (``read_committed``), in no group."""
+    return AIOKafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        **settings.security.client_options(),
+    )
+
+
 async def _settle(settings: Settings, timeout_s: float) -> None:
     """Wait until every partition of the service's topics answers as its leader's (a
     ListOffsets for each succeeds) and the cluster names the coordinators of the group
@@ -240,12 +250,7 @@ async def _feed_and_wait(
     assert settings.bootstrap_servers
     topics = settings.topics
     wanted = json.loads(seed)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        **settings.security.client_options(),
-    )
+    consumer = _committed_reader(settings)
     await consumer.start()
     try:
         await _read_from_beginning(consumer, topics.schedules)
@@ -309,12 +314,7 @@ async def _document(
     record_id = deterministic_id(
         "seev.031.001.14", str(wanted.get("event_id")), str(wanted.get("version"))
     ).encode()
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        **settings.security.client_options(),
-    )
+    consumer = _committed_reader(settings)
     await consumer.start()
     try:
         await _read_from_beginning(consumer, settings.topics.notifications)
